@@ -1,0 +1,395 @@
+//! Streaming, panic-free cART verifier.
+//!
+//! A download is fed in chunk by chunk as it arrives; the verifier decrypts and inflates the
+//! content only to hash and count it, so memory stays O(chunk) and the plaintext (live malware)
+//! never sits in the page. Every offset comes from the file itself, so all arithmetic is checked
+//! and every length field is capped before anything is allocated from it.
+//!
+//! Layout (little-endian, CybercentreCanada/cart `cart/cart.py`):
+//! `CART` i16 version, u64 reserved, 16-byte RC4 key, u64 header length | RC4(header JSON) |
+//! RC4(zlib data) | RC4(footer JSON) | `TRAC` u64 reserved, u64 footer position, u64 footer length.
+//! RC4 restarts from the key for each of the three encrypted parts.
+
+use miniz_oxide::inflate::stream::{inflate, InflateState};
+use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
+use rc4::{KeyInit, Rc4, StreamCipher};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+const HEADER_LEN: usize = 38;
+const FOOTER_LEN: usize = 28;
+/// Largest optional header or footer accepted. AL writes a name, a classification and the
+/// submission metadata: a few KiB. Anything past this is damage or hostility, and refusing it
+/// keeps a forged length field from making us allocate gigabytes.
+pub const MAX_JSON_LEN: u64 = 1 << 20;
+/// Output buffer for inflate: bounds memory regardless of the compression ratio.
+const INFLATE_CHUNK: usize = 32 * 1024;
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum CartError {
+    #[error("not a cART file: it starts with {found} instead of \"CART\"{}", magic_hint(.found))]
+    NotCart { found: String },
+    #[error("cART version {0} is not supported (only version 1 exists)")]
+    Version(i16),
+    #[error("the {0} has a non-zero reserved field: the file is damaged or not cART")]
+    Reserved(&'static str),
+    #[error("encrypted with a private key (the key field is all zeros): it cannot be checked or unpacked without that key")]
+    PrivateKey,
+    #[error("the optional {part} claims {len} bytes; more than 1 MiB is refused as damaged or hostile")]
+    TooLarge { part: &'static str, len: u64 },
+    #[error("the optional {part} does not decrypt to JSON ({detail}): the file is damaged")]
+    BadJson { part: &'static str, detail: String },
+    #[error("truncated: {0}")]
+    Truncated(String),
+    #[error("the compressed content is damaged ({0})")]
+    Corrupt(String),
+    #[error("the file does not end with the \"TRAC\" footer (found {found}): it is damaged or has trailing garbage")]
+    BadFooter { found: String },
+    #[error("footer points past the end: an optional footer of {len} bytes at offset {pos} does not fit in a {total}-byte file")]
+    FooterPastEnd { pos: u64, len: u64, total: u64 },
+    #[error("the footer says the optional footer starts at offset {pos}, but the compressed content ends at {data_end}: the file is damaged (the official `cart` tool could not read its metadata)")]
+    FooterPosition { pos: u64, data_end: u64 },
+    #[error("{0} unexpected bytes between the compressed content and the footer")]
+    Garbage(u64),
+    #[error("the footer's {field} is {claimed} but the content gives {computed}: the file is damaged")]
+    FooterDigest { field: &'static str, claimed: String, computed: String },
+    #[error("content sha256 is {actual}, expected {expected}: the server sent a different file")]
+    WrongContent { actual: String, expected: String },
+}
+
+/// Names what was received instead of a cART file; the usual suspects are an error page or an
+/// un-encoded download (which is the live sample itself).
+fn magic_hint(found: &str) -> &'static str {
+    let f = found.trim_start_matches('"');
+    if f.starts_with('{') {
+        " (it looks like a JSON error message from the server)"
+    } else if f.starts_with('<') {
+        " (it looks like a web page: a login page or proxy may be in the way)"
+    } else if f.starts_with("PK") {
+        " (it looks like a zip archive: the download was not cART-encoded)"
+    } else if f.starts_with("MZ") || f.starts_with("\\x7fELF") {
+        " (it looks like an executable: the download was NOT cART-encoded, handle it as live malware)"
+    } else {
+        ""
+    }
+}
+
+/// What a verified cART file holds, without its content.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CartReport {
+    /// Bytes of the cART file itself.
+    pub cart_size: u64,
+    /// Bytes of the content once unpacked.
+    pub length: u64,
+    /// sha256 of the content, computed here (not copied from the footer).
+    pub sha256: String,
+    /// The original file name from the optional header: what `cart` restores on unpack.
+    pub name: Option<String>,
+    pub header: Map<String, Value>,
+    pub footer: Map<String, Value>,
+}
+
+enum Stage {
+    /// Collecting the 38-byte mandatory header into `buf`.
+    Header,
+    /// Collecting the encrypted optional header into `buf`.
+    OptHeader,
+    Data,
+    /// After the zlib stream ended: optional + mandatory footer, collected into `buf`.
+    Tail,
+}
+
+pub struct CartVerifier {
+    expected: String,
+    stage: Stage,
+    received: u64,
+    buf: Vec<u8>,
+    key: [u8; 16],
+    opt_header_len: u64,
+    header: Map<String, Value>,
+    cipher: Option<Rc4>,
+    inflater: Box<InflateState>,
+    /// Compressed bytes the zlib stream used, so its end offset is known exactly.
+    zlib_len: u64,
+    hasher: Sha256,
+    length: u64,
+    out: Vec<u8>,
+    /// Once something failed every later call reports the same failure.
+    failed: Option<CartError>,
+}
+
+impl CartVerifier {
+    pub fn new(expected_sha256: &str) -> Self {
+        CartVerifier {
+            expected: expected_sha256.trim().to_ascii_lowercase(),
+            stage: Stage::Header,
+            received: 0,
+            buf: Vec::with_capacity(HEADER_LEN),
+            key: [0; 16],
+            opt_header_len: 0,
+            header: Map::new(),
+            cipher: None,
+            inflater: InflateState::new_boxed(DataFormat::Zlib),
+            zlib_len: 0,
+            hasher: Sha256::new(),
+            length: 0,
+            out: vec![0; INFLATE_CHUNK],
+            failed: None,
+        }
+    }
+
+    /// Feeds the next bytes of the download. Fails as soon as the bytes so far prove the file
+    /// wrong (bad magic after 4 bytes, bad header after 38, corrupt compression, oversized tail).
+    pub fn update(&mut self, chunk: &[u8]) -> Result<(), CartError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        let result = self.feed(chunk);
+        if let Err(e) = &result {
+            self.failed = Some(e.clone());
+        }
+        result
+    }
+
+    fn feed(&mut self, mut chunk: &[u8]) -> Result<(), CartError> {
+        self.received = self.received.saturating_add(chunk.len() as u64);
+        while !chunk.is_empty() {
+            chunk = match self.stage {
+                Stage::Header => self.take_header(chunk)?,
+                Stage::OptHeader => self.take_opt_header(chunk)?,
+                Stage::Data => self.take_data(chunk)?,
+                Stage::Tail => self.take_tail(chunk)?,
+            };
+        }
+        Ok(())
+    }
+
+    fn take_header<'a>(&mut self, chunk: &'a [u8]) -> Result<&'a [u8], CartError> {
+        let (now, rest) = split(chunk, HEADER_LEN.saturating_sub(self.buf.len()));
+        self.buf.extend_from_slice(now);
+        if self.buf.len() >= 4 && self.buf.get(..4) != Some(b"CART") {
+            return Err(CartError::NotCart { found: show_bytes(&self.buf, 4) });
+        }
+        if self.buf.len() < HEADER_LEN {
+            return Ok(rest);
+        }
+        let version = i16::from_le_bytes(array(&self.buf, 4));
+        if version != 1 {
+            return Err(CartError::Version(version));
+        }
+        if u64::from_le_bytes(array(&self.buf, 6)) != 0 {
+            return Err(CartError::Reserved("header"));
+        }
+        self.key = array(&self.buf, 14);
+        if self.key == [0; 16] {
+            return Err(CartError::PrivateKey);
+        }
+        self.opt_header_len = u64::from_le_bytes(array(&self.buf, 30));
+        if self.opt_header_len > MAX_JSON_LEN {
+            return Err(CartError::TooLarge { part: "header", len: self.opt_header_len });
+        }
+        self.buf.clear();
+        if self.opt_header_len == 0 {
+            self.start_data()?;
+        } else {
+            self.stage = Stage::OptHeader;
+        }
+        Ok(rest)
+    }
+
+    fn take_opt_header<'a>(&mut self, chunk: &'a [u8]) -> Result<&'a [u8], CartError> {
+        // Capped at MAX_JSON_LEN above, so the conversion cannot fail in practice.
+        let want = usize::try_from(self.opt_header_len).unwrap_or(usize::MAX);
+        let (now, rest) = split(chunk, want.saturating_sub(self.buf.len()));
+        self.buf.extend_from_slice(now);
+        if self.buf.len() >= want {
+            let json = std::mem::take(&mut self.buf);
+            self.header = decrypt_json(&self.key, json, "header")?;
+            self.start_data()?;
+        }
+        Ok(rest)
+    }
+
+    fn start_data(&mut self) -> Result<(), CartError> {
+        self.cipher = Some(rc4(&self.key)?);
+        self.stage = Stage::Data;
+        Ok(())
+    }
+
+    fn take_data<'a>(&mut self, chunk: &'a [u8]) -> Result<&'a [u8], CartError> {
+        let Some(cipher) = self.cipher.as_mut() else {
+            return Err(CartError::Corrupt("internal: no cipher".into()));
+        };
+        // RC4 is applied to the whole chunk even if the zlib stream ends inside it: the bytes
+        // after the end are then taken again, undecrypted, from `chunk`.
+        let mut plain = chunk.to_vec();
+        cipher.apply_keystream(&mut plain);
+        let mut input = plain.as_slice();
+        loop {
+            let r = inflate(&mut self.inflater, input, &mut self.out, MZFlush::None);
+            let produced = self.out.get(..r.bytes_written).unwrap_or(&[]);
+            self.hasher.update(produced);
+            self.length = self.length.saturating_add(produced.len() as u64);
+            self.zlib_len = self.zlib_len.saturating_add(r.bytes_consumed as u64);
+            input = input.get(r.bytes_consumed..).unwrap_or(&[]);
+            match r.status {
+                Ok(MZStatus::StreamEnd) => {
+                    self.stage = Stage::Tail;
+                    let used = plain.len().saturating_sub(input.len());
+                    return Ok(chunk.get(used..).unwrap_or(&[]));
+                }
+                Ok(_) | Err(MZError::Buf) => {}
+                Err(e) => return Err(CartError::Corrupt(format!("zlib error {e:?}: wrong key or damaged data"))),
+            }
+            if r.bytes_consumed == 0 && r.bytes_written == 0 {
+                if input.is_empty() {
+                    return Ok(&[]);
+                }
+                return Err(CartError::Corrupt("the decompressor made no progress".into()));
+            }
+        }
+    }
+
+    fn take_tail<'a>(&mut self, chunk: &'a [u8]) -> Result<&'a [u8], CartError> {
+        let cap = MAX_JSON_LEN as usize + FOOTER_LEN;
+        if self.buf.len().saturating_add(chunk.len()) > cap {
+            return Err(CartError::Garbage(self.received.saturating_sub(self.data_end())));
+        }
+        self.buf.extend_from_slice(chunk);
+        Ok(&[])
+    }
+
+    /// Offset where the zlib stream ended.
+    fn data_end(&self) -> u64 {
+        (HEADER_LEN as u64).saturating_add(self.opt_header_len).saturating_add(self.zlib_len)
+    }
+
+    /// Checks the footers and the digests once the whole download was fed.
+    pub fn finish(mut self) -> Result<CartReport, CartError> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        let total = self.received;
+        match self.stage {
+            Stage::Header => {
+                return Err(CartError::Truncated(format!(
+                    "only {total} bytes; a cART file has at least {} bytes",
+                    HEADER_LEN + FOOTER_LEN
+                )))
+            }
+            Stage::OptHeader => {
+                return Err(CartError::Truncated(format!(
+                    "the file ends inside its optional header ({total} bytes received)"
+                )))
+            }
+            Stage::Data => {
+                return Err(CartError::Truncated(format!(
+                    "the compressed content stops after {} of the file's {total} bytes",
+                    total.saturating_sub(HEADER_LEN as u64 + self.opt_header_len)
+                )))
+            }
+            Stage::Tail => {}
+        }
+        let data_end = self.data_end();
+        let Some(opt_len) = self.buf.len().checked_sub(FOOTER_LEN) else {
+            return Err(CartError::Truncated(format!(
+                "the file ends {} bytes into its 28-byte footer",
+                self.buf.len()
+            )));
+        };
+        let (opt_footer, trailer) = self.buf.split_at(opt_len);
+        if trailer.get(..4) != Some(b"TRAC") {
+            return Err(CartError::BadFooter { found: show_bytes(trailer, 4) });
+        }
+        if u64::from_le_bytes(array(trailer, 4)) != 0 {
+            return Err(CartError::Reserved("footer"));
+        }
+        let pos = u64::from_le_bytes(array(trailer, 12));
+        let len = u64::from_le_bytes(array(trailer, 20));
+        let fits = pos.checked_add(len).and_then(|end| end.checked_add(FOOTER_LEN as u64));
+        if fits.is_none_or(|end| end > total) {
+            return Err(CartError::FooterPastEnd { pos, len, total });
+        }
+        // Without an optional footer nobody reads the position: cart.py writes the data end,
+        // other writers 0. With one, `cart` seeks to it, so it must be exact.
+        if pos != data_end && !(len == 0 && pos == 0) {
+            return Err(CartError::FooterPosition { pos, data_end });
+        }
+        if opt_len as u64 != len {
+            return Err(CartError::Garbage((opt_len as u64).saturating_sub(len)));
+        }
+        let footer = if len == 0 { Map::new() } else { decrypt_json(&self.key, opt_footer.to_vec(), "footer")? };
+
+        let sha256 = hex(&self.hasher.finalize());
+        check_claim(&footer, "sha256", &sha256)?;
+        check_claim(&footer, "length", &self.length.to_string())?;
+        if sha256 != self.expected {
+            return Err(CartError::WrongContent { actual: sha256, expected: self.expected });
+        }
+        let name = self.header.get("name").and_then(Value::as_str).map(str::to_string);
+        Ok(CartReport { cart_size: total, length: self.length, sha256, name, header: self.header, footer })
+    }
+}
+
+/// Verifies a whole cART file held in memory.
+pub fn verify(bytes: &[u8], expected_sha256: &str) -> Result<CartReport, CartError> {
+    let mut v = CartVerifier::new(expected_sha256);
+    v.update(bytes)?;
+    v.finish()
+}
+
+/// A digest the footer claims must equal the computed one. cart.py writes `length` as a
+/// decimal string; a number is accepted too. A footer without the field claims nothing: the
+/// content is still checked against the expected sha256.
+fn check_claim(footer: &Map<String, Value>, field: &'static str, computed: &str) -> Result<(), CartError> {
+    let claimed = match footer.get(field) {
+        None => return Ok(()),
+        Some(Value::String(s)) => s.to_ascii_lowercase(),
+        Some(other) => other.to_string(),
+    };
+    if claimed == computed {
+        Ok(())
+    } else {
+        Err(CartError::FooterDigest { field, claimed, computed: computed.to_string() })
+    }
+}
+
+fn rc4(key: &[u8; 16]) -> Result<Rc4, CartError> {
+    Rc4::new_from_slice(key).map_err(|_| CartError::Corrupt("unusable RC4 key".into()))
+}
+
+fn decrypt_json(key: &[u8; 16], mut bytes: Vec<u8>, part: &'static str) -> Result<Map<String, Value>, CartError> {
+    rc4(key)?.apply_keystream(&mut bytes);
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(CartError::BadJson { part, detail: "not a JSON object".into() }),
+        Err(e) => Err(CartError::BadJson { part, detail: e.to_string() }),
+    }
+}
+
+fn split(chunk: &[u8], at: usize) -> (&[u8], &[u8]) {
+    chunk.split_at(at.min(chunk.len()))
+}
+
+/// `N` bytes at `at`, zero-filled where `bytes` is too short (callers check lengths first;
+/// this only keeps a mistake from becoming a panic).
+fn array<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
+    let mut out = [0; N];
+    if let Some(src) = bytes.get(at..).and_then(|b| b.get(..N)) {
+        out.copy_from_slice(src);
+    }
+    out
+}
+
+/// The first bytes of something unexpected, as an analyst would want to read them.
+fn show_bytes(bytes: &[u8], n: usize) -> String {
+    let head = bytes.get(..n.min(bytes.len())).unwrap_or(&[]);
+    format!("\"{}\"", head.escape_ascii())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests;

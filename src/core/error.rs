@@ -1,0 +1,201 @@
+//! One error type for everything that can go wrong talking to Assemblyline, worded for an
+//! analyst. No variant ever holds the API key: messages are built from status codes and the
+//! server's own error text only.
+
+use super::api::{Envelope, Route};
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    #[error("Server URL: {0}")]
+    BadServerUrl(String),
+
+    #[error("{}", network_words(.cross_origin))]
+    Network { cross_origin: bool },
+
+    #[error("The server refused the credentials ({0}). Check the user name and API key; the key may be wrong, revoked or expired.")]
+    Unauthorized(String),
+
+    #[error("Access denied: {message}{}", role_hint(.role))]
+    Forbidden { message: String, role: Option<String> },
+
+    #[error("Not found: {0}")]
+    NotFound(String),
+
+    #[error("The server rejected the request: {0}")]
+    BadRequest(String),
+
+    #[error("Too many calls at once for this user ({0}); retrying more slowly.")]
+    ConcurrentQuota(String),
+
+    #[error("The daily API quota of this user is used up ({0}). Nothing more can be fetched today; what was collected so far is kept.")]
+    DailyQuota(String),
+
+    #[error("The server or a proxy in front of it failed (HTTP {0}); retried, still failing.")]
+    Gateway(u16),
+
+    #[error("The answer was cut off before its end (connection reset or proxy timeout).")]
+    Interrupted,
+
+    #[error("Server error (HTTP {status}): {message}")]
+    Server { status: u16, message: String },
+
+    #[error("The server answered HTTP {status} with something that is not Assemblyline JSON ({snippet}). A proxy or login page may be in the way.")]
+    NotJson { status: u16, snippet: String },
+
+    #[error("Unexpected answer from the server: {0}")]
+    Decode(String),
+
+    #[error("Cancelled.")]
+    Aborted,
+}
+
+fn network_words(cross_origin: &bool) -> String {
+    let base = "Could not reach the Assemblyline server: it is down or unreachable, or the browser blocked the call.";
+    if *cross_origin {
+        format!(
+            "{base} The Server URL is another origin than this page, and Assemblyline sends no CORS \
+             headers, so browsers refuse such calls. Fix: open AL Collector from the Assemblyline \
+             host itself (same origin), or put both behind one reverse proxy (see README)."
+        )
+    } else {
+        base.to_string()
+    }
+}
+
+fn role_hint(role: &Option<String>) -> String {
+    match role.as_deref() {
+        Some(role) => format!(" — this account lacks the '{role}' role; ask an Assemblyline administrator for it or use another key."),
+        None => String::new(),
+    }
+}
+
+impl ApiError {
+    /// Classifies a non-2xx answer. Assemblyline never sends 429: quota overruns are 503s
+    /// whose message tells the concurrent limit from the daily one.
+    pub fn from_status(route: Route, status: u16, body: &str) -> ApiError {
+        let envelope: Option<Envelope> = serde_json::from_str(body).ok();
+        let Some(envelope) = envelope else {
+            return match status {
+                502 | 504 => ApiError::Gateway(status),
+                _ => ApiError::not_json(route, status, body),
+            };
+        };
+        let message = envelope.api_error_message.unwrap_or_default();
+        let message = if message.trim().is_empty() { format!("HTTP {status}") } else { message };
+        match status {
+            400 => ApiError::BadRequest(message),
+            401 => ApiError::Unauthorized(message),
+            403 => {
+                let role = missing_role(&message);
+                ApiError::Forbidden { message, role }
+            }
+            404 => ApiError::NotFound(message),
+            503 if is_daily_quota(&message) => ApiError::DailyQuota(message),
+            503 if message.to_lowercase().contains("quota") => ApiError::ConcurrentQuota(message),
+            502 | 504 => ApiError::Gateway(status),
+            _ => ApiError::Server { status, message },
+        }
+    }
+
+    pub fn not_json(route: Route, status: u16, body: &str) -> ApiError {
+        if matches!(status, 502 | 504) {
+            return ApiError::Gateway(status);
+        }
+        let text: String = body.chars().filter(|c| !c.is_control()).take(80).collect();
+        let snippet = if text.trim().is_empty() { format!("empty {}", route.describe()) } else { text };
+        ApiError::NotJson { status, snippet }
+    }
+
+    /// Errors worth another try after a pause; everything else needs the user.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            ApiError::ConcurrentQuota(_) | ApiError::Gateway(_) | ApiError::Interrupted | ApiError::Network { .. }
+        )
+    }
+
+    /// Errors that end a whole run: more calls cannot succeed.
+    pub fn stops_run(&self) -> bool {
+        matches!(
+            self,
+            ApiError::DailyQuota(_) | ApiError::Unauthorized(_) | ApiError::Aborted | ApiError::BadServerUrl(_)
+        )
+    }
+}
+
+/// The official client's rule: a 503 mentioning both "quota" and "daily" cannot be retried.
+pub fn is_daily_quota(message: &str) -> bool {
+    let m = message.to_lowercase();
+    m.contains("quota") && m.contains("daily")
+}
+
+/// Pulls the role out of "Access Denied (/api/v4/...) [Missing required role: file_download]"-
+/// style messages, however the reason is phrased, by looking for a known role name.
+fn missing_role(message: &str) -> Option<String> {
+    const ROLES: [&str; 4] = ["file_download", "submission_view", "bundle_download", "file_detail"];
+    let reason = message.rsplit_once('[').map(|(_, r)| r).unwrap_or(message);
+    ROLES.iter().find(|r| reason.contains(*r)).map(|r| r.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(status: u16, msg: &str) -> String {
+        serde_json::json!({"api_response": "", "api_error_message": msg, "api_status_code": status}).to_string()
+    }
+
+    #[test]
+    fn quota_503s_are_told_apart() {
+        let c = ApiError::from_status(
+            Route::Tree,
+            503,
+            &env(503, "You've exceeded your maximum concurrent API calls quota of 10"),
+        );
+        assert!(matches!(c, ApiError::ConcurrentQuota(_)));
+        assert!(c.is_retryable() && !c.stops_run());
+        let d = ApiError::from_status(
+            Route::Tree,
+            503,
+            &env(503, "You've exceeded your daily maximum API calls quota of 1000"),
+        );
+        assert!(matches!(d, ApiError::DailyQuota(_)));
+        assert!(!d.is_retryable() && d.stops_run());
+        assert!(d.to_string().contains("daily API quota"));
+    }
+
+    #[test]
+    fn html_gateway_pages_are_retryable_and_other_html_is_named() {
+        let e = ApiError::from_status(Route::Search, 502, "<html><body>502 Bad Gateway</body></html>");
+        assert_eq!(e, ApiError::Gateway(502));
+        assert!(e.is_retryable());
+        let e = ApiError::from_status(Route::Search, 400, "<html>Bad Request\nRequest Line is too large</html>");
+        assert!(matches!(e, ApiError::NotJson { status: 400, .. }));
+        assert!(e.to_string().contains("Request Line is too large"));
+    }
+
+    #[test]
+    fn missing_role_is_named() {
+        let e = ApiError::from_status(
+            Route::Download,
+            403,
+            &env(403, "Access Denied (/api/v4/file/download/x/) [Missing required role: file_download]"),
+        );
+        assert!(e.to_string().contains("lacks the 'file_download' role"), "{e}");
+    }
+
+    #[test]
+    fn auth_and_bad_request_carry_server_words() {
+        let e = ApiError::from_status(Route::WhoAmI, 401, &env(401, "Invalid user or APIKey"));
+        assert!(e.to_string().contains("Invalid user or APIKey"));
+        assert!(e.stops_run());
+        let e = ApiError::from_status(Route::Search, 400, &env(400, "SearchException: bad query"));
+        assert_eq!(e.to_string(), "The server rejected the request: SearchException: bad query");
+    }
+
+    #[test]
+    fn network_error_explains_cors_only_when_cross_origin() {
+        assert!(ApiError::Network { cross_origin: true }.to_string().contains("CORS"));
+        assert!(!ApiError::Network { cross_origin: false }.to_string().contains("CORS"));
+    }
+}

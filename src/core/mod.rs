@@ -1,0 +1,10 @@
+//! The pure core: no web-sys, no gloo. Every decision the page makes lives here.
+
+pub mod api;
+pub mod bundle;
+pub mod cart;
+pub mod collect;
+pub mod error;
+pub mod export;
+pub mod ioc;
+pub mod retry;

@@ -1,0 +1,111 @@
+//! When to try a call again, and how many calls may run at once.
+//!
+//! Assemblyline's concurrent quota (default 10 per user) is shared with the analyst's open AL
+//! tabs, so we stay well under it and back off with jitter when it still says 503. The Python
+//! client retries forever; a page must not, so every kind of failure has a bound.
+
+use super::error::ApiError;
+
+/// Calls in flight by default: under the server's default quota of 10 with room for AL tabs.
+pub const DEFAULT_PARALLELISM: usize = 4;
+/// The server's default concurrent quota, used when the user's own is unknown.
+pub const DEFAULT_SERVER_QUOTA: usize = 10;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryPolicy {
+    /// 502/504: a proxy or the server hiccuped.
+    pub gateway_attempts: u32,
+    /// Concurrent-quota 503: someone else (another tab) holds slots; worth waiting longer.
+    pub quota_attempts: u32,
+    /// Network failure: usually not transient (down, CORS), so only a couple of tries.
+    pub network_attempts: u32,
+    pub base_ms: u64,
+    pub cap_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { gateway_attempts: 5, quota_attempts: 30, network_attempts: 2, base_ms: 200, cap_ms: 8_000 }
+    }
+}
+
+impl RetryPolicy {
+    /// Milliseconds to wait before the next try, or None to give up. `failures` counts the
+    /// failed tries so far (1 after the first); `jitter` is uniform in [0, 1) and spreads
+    /// retries so parallel calls do not hit the quota again in lockstep.
+    pub fn delay_ms(&self, error: &ApiError, failures: u32, jitter: f64) -> Option<u64> {
+        let allowed = match error {
+            ApiError::Gateway(_) | ApiError::Interrupted => self.gateway_attempts,
+            ApiError::ConcurrentQuota(_) => self.quota_attempts,
+            ApiError::Network { .. } => self.network_attempts,
+            _ => return None,
+        };
+        if failures == 0 || failures >= allowed {
+            return None;
+        }
+        let exp = self.base_ms.saturating_mul(1u64 << (failures - 1).min(20)).min(self.cap_ms);
+        let jitter = jitter.clamp(0.0, 1.0);
+        // "Equal jitter": never less than half the step, so backoff still grows.
+        Some(exp / 2 + (exp as f64 / 2.0 * jitter) as u64)
+    }
+}
+
+/// How many calls to run at once: what the user asked, at least 1, never above their quota.
+pub fn parallelism(requested: usize, user_quota: Option<usize>) -> usize {
+    let quota = user_quota.filter(|q| *q > 0).unwrap_or(DEFAULT_SERVER_QUOTA);
+    requested.clamp(1, quota)
+}
+
+/// `X-Remaining-Quota-Api`, sent only when a daily quota is configured.
+pub fn remaining_daily_quota(header: Option<&str>) -> Option<u64> {
+    header?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_the_cap_and_stops() {
+        let p = RetryPolicy::default();
+        let e = ApiError::Gateway(502);
+        assert_eq!(p.delay_ms(&e, 1, 0.0), Some(100));
+        assert_eq!(p.delay_ms(&e, 2, 0.0), Some(200));
+        assert_eq!(p.delay_ms(&e, 2, 0.999), Some(399));
+        assert_eq!(p.delay_ms(&e, 4, 1.0), Some(1600));
+        assert_eq!(p.delay_ms(&e, 5, 0.5), None);
+        let q = ApiError::ConcurrentQuota("quota".into());
+        assert_eq!(p.delay_ms(&q, 29, 1.0), Some(8_000));
+        assert_eq!(p.delay_ms(&q, 30, 1.0), None);
+    }
+
+    #[test]
+    fn non_transient_errors_are_never_retried() {
+        let p = RetryPolicy::default();
+        for e in [
+            ApiError::DailyQuota("daily quota".into()),
+            ApiError::Unauthorized("x".into()),
+            ApiError::NotFound("x".into()),
+            ApiError::BadRequest("x".into()),
+            ApiError::Aborted,
+        ] {
+            assert_eq!(p.delay_ms(&e, 1, 0.5), None, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn parallelism_respects_the_quota() {
+        assert_eq!(parallelism(4, None), 4);
+        assert_eq!(parallelism(4, Some(3)), 3);
+        assert_eq!(parallelism(0, Some(3)), 1);
+        assert_eq!(parallelism(50, None), 10);
+        assert_eq!(parallelism(6, Some(0)), 6);
+    }
+
+    #[test]
+    fn remaining_quota_header() {
+        assert_eq!(remaining_daily_quota(Some(" 42")), Some(42));
+        assert_eq!(remaining_daily_quota(Some("x")), None);
+        assert_eq!(remaining_daily_quota(None), None);
+    }
+}

@@ -1,0 +1,239 @@
+//! The one transport every call goes through: credentials, the shared concurrency limit,
+//! retries with backoff, and cancellation that really aborts the fetch.
+
+use std::rc::Rc;
+
+use async_lock::Semaphore;
+use gloo_net::http::{Request, RequestBuilder, Response};
+use js_sys::Uint8Array;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, ReadableStreamDefaultReader};
+
+use crate::core::api::{self, Call, Method, OntologyRecord, Server};
+use crate::core::error::ApiError;
+use crate::core::retry::{self, RetryPolicy};
+use crate::web::session::Credentials;
+
+/// A cancellable run (a connect, a search, a collection). Cancelling aborts every fetch that
+/// carries its signal and stops retries and queued calls at their next step.
+#[derive(Clone)]
+pub struct Cancel {
+    controller: Rc<AbortController>,
+}
+
+impl Cancel {
+    pub fn new() -> Cancel {
+        Cancel { controller: Rc::new(AbortController::new().expect("AbortController exists in every supported browser")) }
+    }
+
+    /// Plain `abort()`: gloo-net panics on an abort reason that is not an Error.
+    pub fn cancel(&self) {
+        self.controller.abort();
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.controller.signal().aborted()
+    }
+
+    fn check(&self) -> Result<(), ApiError> {
+        if self.is_cancelled() {
+            Err(ApiError::Aborted)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Default for Cancel {
+    fn default() -> Self {
+        Cancel::new()
+    }
+}
+
+/// Calls to one server as one user. Cheap to clone: clones share the concurrency limit.
+#[derive(Clone)]
+pub struct Transport {
+    pub server: Server,
+    credentials: Rc<Credentials>,
+    limit: Rc<Semaphore>,
+    policy: RetryPolicy,
+    cross_origin: bool,
+}
+
+impl Transport {
+    pub fn new(server: Server, credentials: Credentials, parallelism: usize) -> Transport {
+        let cross_origin = server.is_cross_origin(&crate::web::page_origin());
+        Transport {
+            server,
+            credentials: Rc::new(credentials),
+            limit: Rc::new(Semaphore::new(retry::parallelism(parallelism, None))),
+            policy: RetryPolicy::default(),
+            cross_origin,
+        }
+    }
+
+    pub fn user(&self) -> &str {
+        &self.credentials.user
+    }
+
+    /// A JSON endpoint, decoded into `T`.
+    pub async fn json<T: DeserializeOwned>(&self, call: Call, cancel: &Cancel) -> Result<T, ApiError> {
+        self.with_retries(&call, cancel, |status, body| api::parse_json(call.route, status, body)).await
+    }
+
+    /// The NDJSON ontology endpoint.
+    pub async fn ontology(&self, call: Call, cancel: &Cancel) -> Result<Vec<OntologyRecord>, ApiError> {
+        self.with_retries(&call, cancel, |status, body| {
+            if (200..300).contains(&status) {
+                api::parse_ontology(body)
+            } else {
+                Err(ApiError::from_status(call.route, status, body))
+            }
+        })
+        .await
+    }
+
+    /// A binary download, handed over chunk by chunk so the body never sits whole in WASM
+    /// memory. `on_chunk` may fail (a cART that does not verify) to stop reading early.
+    /// Retries restart the body: `on_start` tells the caller to drop what it had.
+    pub async fn download(
+        &self,
+        call: Call,
+        cancel: &Cancel,
+        mut on_start: impl FnMut(),
+        mut on_chunk: impl FnMut(Uint8Array) -> Result<(), String>,
+    ) -> Result<Result<(), String>, ApiError> {
+        let mut failures = 0;
+        loop {
+            cancel.check()?;
+            let attempt = async {
+                let _slot = self.limit.acquire().await;
+                cancel.check()?;
+                let response = self.send(&call, cancel).await?;
+                if !response.ok() {
+                    let body = response.text().await.unwrap_or_default();
+                    return Err(ApiError::from_status(call.route, response.status(), &body));
+                }
+                on_start();
+                read_body(&response, cancel, &mut on_chunk).await
+            };
+            match attempt.await {
+                Err(error) => {
+                    failures += 1;
+                    self.pause_or_fail(error, failures, cancel).await?;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    async fn with_retries<T>(
+        &self,
+        call: &Call,
+        cancel: &Cancel,
+        parse: impl Fn(u16, &str) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut failures = 0;
+        loop {
+            cancel.check()?;
+            let attempt = async {
+                let _slot = self.limit.acquire().await;
+                cancel.check()?;
+                let response = self.send(call, cancel).await?;
+                let status = response.status();
+                let body = response.text().await.map_err(|e| self.fetch_error(e))?;
+                parse(status, &body)
+            };
+            match attempt.await {
+                Err(error) => {
+                    failures += 1;
+                    self.pause_or_fail(error, failures, cancel).await?;
+                }
+                ok => return ok,
+            }
+        }
+    }
+
+    /// Sleeps before the next try, or hands the error back when it is not worth retrying.
+    async fn pause_or_fail(&self, error: ApiError, failures: u32, cancel: &Cancel) -> Result<(), ApiError> {
+        let Some(delay) = self.policy.delay_ms(&error, failures, js_sys::Math::random()) else {
+            return Err(error);
+        };
+        // Sleep in slices so Cancel is felt within a quarter second.
+        let mut left = delay;
+        while left > 0 {
+            cancel.check()?;
+            let step = left.min(250);
+            gloo_timers::future::TimeoutFuture::new(step as u32).await;
+            left -= step;
+        }
+        Ok(())
+    }
+
+    async fn send(&self, call: &Call, cancel: &Cancel) -> Result<Response, ApiError> {
+        let url = call.url.as_str();
+        let builder: RequestBuilder = match call.method {
+            Method::Get => Request::get(url),
+            Method::Post => Request::post(url),
+        };
+        let builder = builder
+            .header("X-USER", &self.credentials.user)
+            .header("X-APIKEY", self.credentials.key())
+            .header("Accept", "application/json")
+            .abort_signal(Some(&cancel.controller.signal()));
+        let request = match &call.body {
+            Some(body) => builder.header("Content-Type", "application/json").body(body.as_str()),
+            None => builder.build(),
+        }
+        .map_err(|e| self.fetch_error(e))?;
+        request.send().await.map_err(|e| self.fetch_error(e))
+    }
+
+    /// gloo-net errors carry no status: an abort, or a fetch the browser refused (down,
+    /// offline, or blocked by CORS — JS cannot tell which).
+    fn fetch_error(&self, error: gloo_net::Error) -> ApiError {
+        match error {
+            gloo_net::Error::JsError(js) if js.name == "AbortError" => ApiError::Aborted,
+            gloo_net::Error::SerdeError(e) => ApiError::Decode(e.to_string()),
+            _ => ApiError::Network { cross_origin: self.cross_origin },
+        }
+    }
+}
+
+/// Reads a streamed body without collecting it; the reader is released on every exit.
+async fn read_body(
+    response: &Response,
+    cancel: &Cancel,
+    on_chunk: &mut impl FnMut(Uint8Array) -> Result<(), String>,
+) -> Result<Result<(), String>, ApiError> {
+    let Some(stream) = response.body() else {
+        return Ok(Ok(()));
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    loop {
+        if cancel.is_cancelled() {
+            let _ = reader.cancel();
+            return Err(ApiError::Aborted);
+        }
+        let step = JsFuture::from(reader.read()).await.map_err(|e| {
+            if cancel.is_cancelled() {
+                ApiError::Aborted
+            } else {
+                // A body cut off mid-way (connection reset, proxy timeout) is transient.
+                let _ = e;
+                ApiError::Interrupted
+            }
+        })?;
+        let done = js_sys::Reflect::get(&step, &"done".into()).map(|v| v.is_truthy()).unwrap_or(true);
+        if done {
+            return Ok(Ok(()));
+        }
+        let value = js_sys::Reflect::get(&step, &"value".into()).map_err(|_| ApiError::Decode("empty chunk".into()))?;
+        if let Err(reason) = on_chunk(value.unchecked_into()) {
+            let _ = reader.cancel();
+            return Ok(Err(reason));
+        }
+    }
+}

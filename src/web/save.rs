@@ -1,0 +1,230 @@
+//! Getting bytes to the user's disk: small exports as one Blob download; the zip bundle
+//! streamed out of WASM memory into Blob parts, or straight to a file the user picked
+//! (File System Access, Chromium) so multi-GB sets never sit in memory at all.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+use js_sys::{Array, Promise, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
+
+/// Bytes gathered in WASM before they are copied out to JS: small enough to keep the heap
+/// flat, large enough that the copy overhead does not matter.
+const CHUNK: usize = 4 << 20;
+/// Parts are folded into one Blob every so often: the browser then moves them to its blob
+/// store and the array buffers can be collected.
+const FOLD: usize = 64 << 20;
+
+/// Saves a finished Blob through a temporary `<a download>`.
+pub fn save_blob(blob: &Blob, file_name: &str) -> Result<(), String> {
+    let url = Url::create_object_url_with_blob(blob).map_err(js_text)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let anchor: HtmlAnchorElement = document.create_element("a").map_err(js_text)?.unchecked_into();
+    anchor.set_href(&url);
+    anchor.set_download(file_name);
+    anchor.set_attribute("style", "display:none").map_err(js_text)?;
+    let body = document.body().ok_or("no body")?;
+    body.append_child(&anchor).map_err(js_text)?;
+    anchor.click();
+    anchor.remove();
+    // Revoking at once can cancel the download in some browsers; a minute is plenty.
+    gloo_timers::callback::Timeout::new(60_000, move || {
+        let _ = Url::revoke_object_url(&url);
+    })
+    .forget();
+    Ok(())
+}
+
+pub fn save_text(text: &str, file_name: &str, mime: &str) -> Result<(), String> {
+    let parts = Array::of1(&JsValue::from_str(text));
+    let blob = blob_of(&parts, mime)?;
+    save_blob(&blob, file_name)
+}
+
+fn blob_of(parts: &Array, mime: &str) -> Result<Blob, String> {
+    let options = BlobPropertyBag::new();
+    options.set_type(mime);
+    Blob::new_with_blob_sequence_and_options(parts, &options).map_err(js_text)
+}
+
+pub fn js_text(value: JsValue) -> String {
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| "browser error".into())
+}
+
+/// True when the browser can stream a download to a file the user picks.
+pub fn can_pick_file() -> bool {
+    web_sys::window()
+        .map(|w| Reflect::has(&w, &"showSaveFilePicker".into()).unwrap_or(false))
+        .unwrap_or(false)
+}
+
+/// Asks where to save; must run inside the click handler (transient user activation).
+/// Ok(None) means the user closed the dialog.
+pub async fn pick_file(suggested_name: &str) -> Result<Option<ZipSink>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let picker = Reflect::get(&window, &"showSaveFilePicker".into()).map_err(js_text)?;
+    let picker: js_sys::Function = picker.dyn_into().map_err(|_| "saving to a chosen file is not supported here")?;
+    let options = js_sys::Object::new();
+    Reflect::set(&options, &"suggestedName".into(), &suggested_name.into()).map_err(js_text)?;
+    let handle = match JsFuture::from(Promise::from(picker.call1(&window, &options).map_err(js_text)?)).await {
+        Ok(handle) => handle,
+        Err(e) if error_name(&e) == "AbortError" => return Ok(None),
+        Err(e) => return Err(js_text(e)),
+    };
+    let writable = call0(&handle, "createWritable")?;
+    let stream = JsFuture::from(Promise::from(writable)).await.map_err(js_text)?;
+    Ok(Some(ZipSink::new(Target::Disk { stream, pending: Vec::new() })))
+}
+
+fn error_name(value: &JsValue) -> String {
+    Reflect::get(value, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_default()
+}
+
+fn call0(target: &JsValue, method: &str) -> Result<JsValue, String> {
+    let f: js_sys::Function = Reflect::get(target, &method.into()).map_err(js_text)?.unchecked_into();
+    f.call0(target).map_err(js_text)
+}
+
+enum Target {
+    Memory { parts: Array, parts_bytes: usize, blobs: Array },
+    Disk { stream: JsValue, pending: Vec<Promise> },
+}
+
+struct Inner {
+    buf: Vec<u8>,
+    target: Target,
+    written: u64,
+    failed: Option<String>,
+}
+
+/// A `Write` for the zip writer. Clones share one sink, so the run can settle disk writes
+/// between files while the zip writer owns its own handle.
+#[derive(Clone)]
+pub struct ZipSink(Rc<RefCell<Inner>>);
+
+impl ZipSink {
+    /// Collects into Blob parts (every browser).
+    pub fn in_memory() -> ZipSink {
+        ZipSink::new(Target::Memory { parts: Array::new(), parts_bytes: 0, blobs: Array::new() })
+    }
+
+    fn new(target: Target) -> ZipSink {
+        ZipSink(Rc::new(RefCell::new(Inner { buf: Vec::with_capacity(CHUNK), target, written: 0, failed: None })))
+    }
+
+    pub fn is_disk(&self) -> bool {
+        matches!(self.0.borrow().target, Target::Disk { .. })
+    }
+
+    pub fn bytes_written(&self) -> u64 {
+        self.0.borrow().written
+    }
+
+    /// Waits for queued disk writes: back-pressure, and the place disk errors surface.
+    pub async fn settle(&self) -> Result<(), String> {
+        let pending = match &mut self.0.borrow_mut().target {
+            Target::Disk { pending, .. } => std::mem::take(pending),
+            Target::Memory { .. } => Vec::new(),
+        };
+        for promise in pending {
+            JsFuture::from(promise).await.map_err(|e| format!("writing the zip to disk failed: {}", js_text(e)))?;
+        }
+        match self.0.borrow().failed.clone() {
+            Some(reason) => Err(reason),
+            None => Ok(()),
+        }
+    }
+
+    /// Ends the archive: closes the disk file, or saves the Blob under `file_name`.
+    pub async fn close(&self, file_name: &str) -> Result<(), String> {
+        self.0.borrow_mut().push_buf();
+        self.settle().await?;
+        let disk = match &self.0.borrow().target {
+            Target::Disk { stream, .. } => Some(stream.clone()),
+            Target::Memory { .. } => None,
+        };
+        if let Some(stream) = disk {
+            let closing = Promise::from(call0(&stream, "close")?);
+            return JsFuture::from(closing).await.map(drop).map_err(js_text);
+        }
+        let blob = {
+            let inner = self.0.borrow();
+            let Target::Memory { parts, blobs, .. } = &inner.target else { unreachable!("checked above") };
+            let tail: Blob = blob_of(parts, "application/octet-stream")?;
+            blobs.push(&tail);
+            blob_of(blobs, "application/zip")?
+        };
+        save_blob(&blob, file_name)
+    }
+
+    /// Gives up on a disk file (the user cancelled): the browser drops the partial file.
+    pub fn abort(&self) {
+        if let Target::Disk { stream, .. } = &self.0.borrow().target {
+            let _ = call0(stream, "abort");
+        }
+    }
+}
+
+impl Inner {
+    fn push_buf(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        // A copy out of linear memory: the WASM buffer is reused at once.
+        let chunk = Uint8Array::from(&self.buf[..]);
+        let len = self.buf.len();
+        self.buf.clear();
+        match &mut self.target {
+            Target::Memory { parts, parts_bytes, blobs } => {
+                parts.push(&chunk);
+                *parts_bytes += len;
+                if *parts_bytes >= FOLD {
+                    match blob_of(parts, "application/octet-stream") {
+                        Ok(blob) => {
+                            blobs.push(&blob);
+                            *parts = Array::new();
+                            *parts_bytes = 0;
+                        }
+                        Err(e) => self.failed = Some(e),
+                    }
+                }
+            }
+            Target::Disk { stream, pending } => {
+                let write = Reflect::get(stream, &"write".into())
+                    .ok()
+                    .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+                    .and_then(|f| f.call1(stream, &chunk).ok());
+                match write {
+                    Some(promise) => pending.push(Promise::from(promise)),
+                    None => self.failed = Some("the chosen file refused the write".into()),
+                }
+            }
+        }
+    }
+}
+
+impl Write for ZipSink {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let mut inner = self.0.borrow_mut();
+        if let Some(reason) = &inner.failed {
+            return Err(std::io::Error::other(reason.clone()));
+        }
+        inner.buf.extend_from_slice(data);
+        inner.written += data.len() as u64;
+        if inner.buf.len() >= CHUNK {
+            inner.push_buf();
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
