@@ -1,1 +1,395 @@
-//! (being written)
+//! The bundle: one zip streamed to a chunk sink, holding `<sha256>.cart` entries and the
+//! manifests that say what they are.
+//!
+//! The sink gets bytes as they are produced (no Seek), so a multi-GB bundle never sits in
+//! memory: entries are Stored (cART is already compressed), sizes and CRCs go in data
+//! descriptors, and zip64 is used when an entry or the archive needs it. Zip paths are built
+//! only from validated sha256s; names the server supplied appear only inside the manifests.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+use super::api::is_sha256;
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum BundleError {
+    #[error("refused to add {0:?} to the bundle: entry names must be a sha256")]
+    NotSha256(String),
+    #[error("{0}.cart is already in the bundle")]
+    Duplicate(String),
+    #[error("{sha256}.cart was announced as {announced} bytes but {written} were written")]
+    SizeMismatch { sha256: String, announced: u64, written: u64 },
+    #[error("could not write the bundle: {0}")]
+    Write(String),
+}
+
+/// Modification time stamped on every entry. Passed in by the caller because the core has no
+/// clock; zip can only store 1980–2107 in local time without a zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ZipTime {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+    pub hour: u8,
+    pub minute: u8,
+    pub second: u8,
+}
+
+impl ZipTime {
+    fn to_zip(self) -> DateTime {
+        // Out-of-range dates fall back to zip's 1980-01-01: a wrong stamp beats a lost bundle.
+        DateTime::from_date_and_time(self.year, self.month, self.day, self.hour, self.minute, self.second)
+            .unwrap_or_default()
+    }
+}
+
+/// Counts what reached the sink, for the progress bar and the final size.
+struct Counting<W> {
+    inner: W,
+    written: u64,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written = self.written.saturating_add(n as u64);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+pub struct BundleWriter<W: Write> {
+    zip: ZipWriter<zip::write::StreamWriter<Counting<W>>>,
+    modified: DateTime,
+    names: HashSet<String>,
+    /// A failed write leaves a half-written entry that a stream cannot take back: every later
+    /// call reports the first failure instead of producing a subtly broken archive.
+    broken: Option<BundleError>,
+}
+
+impl<W: Write> BundleWriter<W> {
+    pub fn new(sink: W, modified: ZipTime) -> Self {
+        BundleWriter {
+            zip: ZipWriter::new_stream(Counting { inner: sink, written: 0 }),
+            modified: modified.to_zip(),
+            names: HashSet::new(),
+            broken: None,
+        }
+    }
+
+    /// Bytes handed to the sink so far.
+    pub fn bytes_written(&self) -> u64 {
+        self.zip.get_ref().map_or(0, |w| w.get_ref().written)
+    }
+
+    /// Number of `.cart` entries added.
+    pub fn entries(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Adds a verified cART file as `<sha256>.cart`. `size` decides zip64 up front, which a
+    /// stream cannot change once the entry's header is out.
+    pub fn add_cart<C: AsRef<[u8]>>(
+        &mut self,
+        sha256: &str,
+        size: u64,
+        chunks: impl IntoIterator<Item = C>,
+    ) -> Result<(), BundleError> {
+        if !is_sha256(sha256) {
+            return Err(BundleError::NotSha256(sha256.chars().take(80).collect()));
+        }
+        if self.names.contains(sha256) {
+            return Err(BundleError::Duplicate(sha256.to_string()));
+        }
+        self.check()?;
+        self.names.insert(sha256.to_string());
+        let result = self.write_entry(&format!("{sha256}.cart"), size, chunks);
+        let written = self.or_break(result)?;
+        if written != size {
+            // The archive itself is still sound: sizes are taken from what was written.
+            return Err(BundleError::SizeMismatch { sha256: sha256.to_string(), announced: size, written });
+        }
+        Ok(())
+    }
+
+    /// Writes manifest.json, manifest.csv and README.txt, then the central directory, and
+    /// gives the sink back.
+    pub fn finish(mut self, manifest: &Manifest) -> Result<W, BundleError> {
+        self.check()?;
+        for (name, text) in [
+            ("manifest.json", manifest.to_json()),
+            ("manifest.csv", manifest.to_csv()),
+            ("README.txt", readme_text(manifest)),
+        ] {
+            let result = self.write_entry(name, text.len() as u64, [text.as_bytes()]);
+            self.or_break(result)?;
+        }
+        let sink = self.zip.finish().map_err(|e| BundleError::Write(e.to_string()))?;
+        Ok(sink.into_inner().inner)
+    }
+
+    fn write_entry<C: AsRef<[u8]>>(
+        &mut self,
+        name: &str,
+        size: u64,
+        chunks: impl IntoIterator<Item = C>,
+    ) -> Result<u64, BundleError> {
+        let options = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Stored)
+            .last_modified_time(self.modified)
+            .unix_permissions(0o644)
+            .large_file(size >= u64::from(u32::MAX));
+        self.zip.start_file(name, options).map_err(|e| BundleError::Write(e.to_string()))?;
+        let mut written = 0u64;
+        for chunk in chunks {
+            let chunk = chunk.as_ref();
+            self.zip.write_all(chunk).map_err(|e| BundleError::Write(e.to_string()))?;
+            written = written.saturating_add(chunk.len() as u64);
+        }
+        Ok(written)
+    }
+
+    fn check(&self) -> Result<(), BundleError> {
+        self.broken.clone().map_or(Ok(()), Err)
+    }
+
+    fn or_break<T>(&mut self, result: Result<T, BundleError>) -> Result<T, BundleError> {
+        if let Err(e) = &result {
+            self.broken = Some(e.clone());
+        }
+        result
+    }
+}
+
+/// What the bundle holds and what could not be collected. There is deliberately no field for
+/// credentials: the manifest travels with the samples.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub server: String,
+    pub user: String,
+    pub query: String,
+    pub threshold: i64,
+    pub started: String,
+    pub finished: String,
+    pub files: Vec<ManifestFile>,
+    pub failures: Vec<ManifestFailure>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ManifestFile {
+    pub sha256: String,
+    /// The name the cART header carries, which `cart` restores on unpack.
+    pub name: String,
+    /// Every name the file had in the matching submissions, first seen first.
+    pub names: Vec<String>,
+    pub file_type: String,
+    pub size: u64,
+    /// Highest qualifying score over the submissions.
+    pub score: i64,
+    /// Submissions where the file qualified, in the order they were scanned.
+    pub sids: Vec<String>,
+    /// The file's score in each of `sids`.
+    pub sid_scores: BTreeMap<String, i64>,
+    /// True when a submission was still incomplete: its scores may still grow.
+    pub partial: bool,
+    pub cart_size: u64,
+    pub verified: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// A qualifying file that could not be downloaded or verified.
+    #[default]
+    File,
+    /// A submission whose file tree could not be loaded: its files were never scored.
+    Submission,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ManifestFailure {
+    pub kind: FailureKind,
+    /// Empty for a submission failure.
+    pub sha256: String,
+    pub names: Vec<String>,
+    pub sids: Vec<String>,
+    pub score: i64,
+    pub reason: String,
+}
+
+const CSV_COLUMNS: [&str; 12] = [
+    "status", "sha256", "score", "name", "names", "file_type", "size", "cart_size", "verified",
+    "submissions", "partial", "reason",
+];
+
+impl Manifest {
+    pub fn to_json(&self) -> String {
+        // Plain structs of strings and numbers always serialize.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// One row per collected file, then one per failure. `names` is a JSON list so that any
+    /// name (commas, quotes, newlines) survives exactly; `submissions` is `sid:score ...`.
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut rows: Vec<[String; 12]> = Vec::new();
+        for f in &self.files {
+            let subs = f.sids.iter().map(|s| match f.sid_scores.get(s) {
+                Some(score) => format!("{s}:{score}"),
+                None => s.clone(),
+            });
+            rows.push([
+                "collected".into(),
+                text_cell(&f.sha256),
+                f.score.to_string(),
+                text_cell(&f.name),
+                names_cell(&f.names),
+                text_cell(&f.file_type),
+                f.size.to_string(),
+                f.cart_size.to_string(),
+                f.verified.to_string(),
+                text_cell(&subs.collect::<Vec<_>>().join(" ")),
+                f.partial.to_string(),
+                String::new(),
+            ]);
+        }
+        for f in &self.failures {
+            let status = match f.kind {
+                FailureKind::File => "failed",
+                FailureKind::Submission => "submission failed",
+            };
+            rows.push([
+                status.into(),
+                text_cell(&f.sha256),
+                f.score.to_string(),
+                text_cell(f.names.first().map_or("", String::as_str)),
+                names_cell(&f.names),
+                String::new(),
+                String::new(),
+                String::new(),
+                "false".into(),
+                text_cell(&f.sids.join(" ")),
+                String::new(),
+                text_cell(&f.reason),
+            ]);
+        }
+        // Writing to a Vec cannot fail; an empty string would only hide a bug, not data.
+        let _ = w.write_record(CSV_COLUMNS);
+        for row in rows {
+            let _ = w.write_record(&row);
+        }
+        w.into_inner().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
+    }
+}
+
+/// Guards a text cell against spreadsheet formula injection: a cell starting with `=`, `+`,
+/// `-`, `@`, tab or carriage return is prefixed with `'`, as the OWASP "CSV Injection" page
+/// recommends, so Excel/LibreOffice show it as text instead of running it. Server-supplied
+/// names are attacker-controlled (a sample can be named `=HYPERLINK(...)`). Numbers we format
+/// ourselves (scores may be negative) are not text and are left alone.
+pub fn text_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+fn names_cell(names: &[String]) -> String {
+    if names.is_empty() {
+        String::new()
+    } else {
+        text_cell(&serde_json::to_string(names).unwrap_or_default())
+    }
+}
+
+/// Shows untrusted text on one line in the README: control characters and the bidirectional
+/// overrides used to disguise extensions (`invoice\u{202e}fdp.exe`) become visible escapes.
+fn plain(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The README.txt of the bundle: what it is, how to unpack it safely, what failed.
+pub fn readme_text(m: &Manifest) -> String {
+    let mut t = String::new();
+    let line = |t: &mut String, s: &str| {
+        t.push_str(s);
+        t.push('\n');
+    };
+    line(&mut t, "AL Collector bundle");
+    line(&mut t, "===================");
+    line(&mut t, "");
+    line(&mut t, &format!("Server:     {}", plain(&m.server)));
+    line(&mut t, &format!("User:       {}", plain(&m.user)));
+    line(&mut t, &format!("Query:      {}", plain(&m.query)));
+    line(&mut t, &format!("Rule:       files scoring >= {} in a matching submission", m.threshold));
+    line(&mut t, &format!("Started:    {}", plain(&m.started)));
+    line(&mut t, &format!("Finished:   {}", plain(&m.finished)));
+    line(&mut t, &format!("Collected:  {} file(s); failures: {}", m.files.len(), m.failures.len()));
+    t.push_str(README_BODY);
+    if !m.failures.is_empty() {
+        line(&mut t, "");
+        line(&mut t, &format!("Failures ({})", m.failures.len()));
+        line(&mut t, "--------");
+        for f in &m.failures {
+            let sids = plain(&f.sids.join(", "));
+            let what = match f.kind {
+                FailureKind::Submission => format!("submission {sids}"),
+                FailureKind::File => {
+                    let name = f.names.first().map(|n| format!(" ({})", plain(n))).unwrap_or_default();
+                    format!("{}{name}, score {}, in {sids}", plain(&f.sha256), f.score)
+                }
+            };
+            line(&mut t, &format!("- {what}: {}", plain(&f.reason)));
+        }
+    }
+    t
+}
+
+const README_BODY: &str = "
+WARNING: every .cart file here holds LIVE MALWARE.
+cART (RC4 + zlib) only stops antivirus and accidental execution; it is not
+protection. Unpack only inside an isolated analysis VM.
+
+Each file is <sha256>.cart: the sha256 of the content, already checked by
+AL Collector against Assemblyline's record before it was added.
+
+Unpacking, with the official tool (pip install cart):
+  cart <sha256>.cart        writes the content next to the .cart under its
+                            ORIGINAL file name, taken from the cART header
+                            (also listed in manifest.csv, column 'name');
+                            refuses to overwrite an existing file
+  cart -d <sha256>.cart     the same, then deletes the .cart
+  cart -s <sha256>.cart     only shows the metadata (name, digests)
+  cart -o <sha256>.bin <sha256>.cart
+                            picks the output name yourself: safer, since an
+                            original name can collide or mislead (invoice.pdf.exe)
+
+What else is here:
+  manifest.json   the run (server, user, query, threshold, times), every file
+                  (sha256, names, type, size, score, submissions and the score
+                  in each, cART size, verified) and every failure with reason
+  manifest.csv    the same, one row per file or failure, for spreadsheets;
+                  'names' is a JSON list; a text cell starting with = + - @
+                  gets a leading ' so spreadsheets do not run it as a formula
+  README.txt      this file
+No credentials are stored in this bundle.
+";
+
+#[cfg(test)]
+mod tests;

@@ -75,7 +75,7 @@ pub fn ConnectPanel() -> impl IntoView {
     };
 
     view! {
-        <form class="connect" on:submit=on_submit autocomplete="off">
+        <form class="connect" on:submit=on_submit autocomplete="off" novalidate>
             <label for="server-url">"Server URL"</label>
             <input id="server-url" type="url" placeholder="empty = this page's server" bind:value=server_url />
             <label for="user">"Username"</label>

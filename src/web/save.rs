@@ -154,14 +154,27 @@ impl ZipSink {
             let closing = Promise::from(call0(&stream, "close")?);
             return JsFuture::from(closing).await.map(drop).map_err(js_text);
         }
-        let blob = {
-            let inner = self.0.borrow();
-            let Target::Memory { parts, blobs, .. } = &inner.target else { unreachable!("checked above") };
-            let tail: Blob = blob_of(parts, "application/octet-stream")?;
-            blobs.push(&tail);
-            blob_of(blobs, "application/zip")?
-        };
+        let blob = self.finish_blob()?;
         save_blob(&blob, file_name)
+    }
+
+    /// The whole archive as one Blob (memory target): a Blob of Blobs references the parts
+    /// instead of copying them.
+    pub fn finish_blob(&self) -> Result<Blob, String> {
+        let mut inner = self.0.borrow_mut();
+        inner.push_buf();
+        if let Some(reason) = inner.failed.clone() {
+            return Err(reason);
+        }
+        match &inner.target {
+            Target::Memory { parts, blobs, .. } => {
+                let tail: Blob = blob_of(parts, "application/octet-stream")?;
+                let all = blobs.slice(0, blobs.length());
+                all.push(&tail);
+                blob_of(&all, "application/zip")
+            }
+            Target::Disk { .. } => Err("the zip went to a file on disk, not into memory".into()),
+        }
     }
 
     /// Gives up on a disk file (the user cancelled): the browser drops the partial file.

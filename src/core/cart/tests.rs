@@ -137,7 +137,7 @@ fn cart_container_footer_position_bug_is_caught() {
 
 #[test]
 fn every_truncation_is_an_error() {
-    for cart in [unhex(PY_EICAR), unhex(PY_EMPTY), pack(&noise(300_000, 3), Some(name_header("n")))] {
+    for cart in [unhex(PY_EICAR), unhex(PY_EMPTY), pack(&noise(60_000, 3), Some(name_header("n")))] {
         let expected = verify(&cart, "").map_or_else(
             |e| match e {
                 CartError::WrongContent { actual, .. } => actual,
@@ -146,7 +146,7 @@ fn every_truncation_is_an_error() {
             |r| r.sha256,
         );
         let step = if cart.len() > 1000 { 997 } else { 1 };
-        let cuts = (0..cart.len()).step_by(step).chain(cart.len().saturating_sub(300)..cart.len());
+        let cuts = (0..cart.len()).step_by(step).chain(cart.len().saturating_sub(250)..cart.len());
         for cut in cuts {
             let err = verify(&cart[..cut], &expected).unwrap_err();
             let text = err.to_string();
@@ -193,7 +193,7 @@ fn header_fields_are_checked_after_38_bytes() {
     assert_eq!(v.update(&bad[..38]), Err(CartError::TooLarge { part: "header", len: u64::MAX }));
 
     let mut bad = good;
-    bad[40] ^= 0x55;
+    bad[38] ^= 0x55; // the opening brace
     assert!(matches!(verify(&bad, &sha(EICAR)), Err(CartError::BadJson { part: "header", .. })));
 }
 

@@ -10,6 +10,9 @@ use url::{Host, Url};
 use super::Ioc;
 use crate::core::api::Verdict;
 
+#[cfg(test)]
+mod tests;
+
 /// Tag types AL lists first, in its order; every other type follows alphabetically.
 const TYPE_ORDER: [&str; 7] = [
     "network.static.ip",
@@ -43,23 +46,46 @@ pub(super) struct ValueKey {
 impl ValueKey {
     pub(super) fn new(tag_type: &str, value: &str) -> ValueKey {
         let text = value.trim();
-        let unparsed = ValueKey { bucket: 9, ..ValueKey::default() };
+        let unparsed = ValueKey {
+            bucket: 9,
+            ..ValueKey::default()
+        };
         if tag_type.ends_with(".ip") {
             return match text.parse::<IpAddr>() {
-                Ok(IpAddr::V4(ip)) => ValueKey { num: u32::from(ip).into(), ..ValueKey::default() },
-                Ok(IpAddr::V6(ip)) => ValueKey { bucket: 1, num: ip.into(), ..ValueKey::default() },
+                Ok(IpAddr::V4(ip)) => ValueKey {
+                    num: u32::from(ip).into(),
+                    ..ValueKey::default()
+                },
+                Ok(IpAddr::V6(ip)) => ValueKey {
+                    bucket: 1,
+                    num: ip.into(),
+                    ..ValueKey::default()
+                },
                 Err(_) => unparsed,
             };
         }
         if tag_type.ends_with(".domain") || tag_type == "network.tls.sni" {
             let (group, within) = domain_key(text);
-            return ValueKey { group, within, ..ValueKey::default() };
+            return ValueKey {
+                group,
+                within,
+                ..ValueKey::default()
+            };
         }
         if tag_type.ends_with(".uri") {
             return match Url::parse(text).ok().as_ref().and_then(Url::host) {
-                Some(Host::Domain(host)) => ValueKey { group: domain_key(host).0, ..ValueKey::default() },
-                Some(Host::Ipv4(ip)) => ValueKey { group: ip.to_string(), ..ValueKey::default() },
-                Some(Host::Ipv6(ip)) => ValueKey { group: ip.to_string(), ..ValueKey::default() },
+                Some(Host::Domain(host)) => ValueKey {
+                    group: domain_key(host).0,
+                    ..ValueKey::default()
+                },
+                Some(Host::Ipv4(ip)) => ValueKey {
+                    group: ip.to_string(),
+                    ..ValueKey::default()
+                },
+                Some(Host::Ipv6(ip)) => ValueKey {
+                    group: ip.to_string(),
+                    ..ValueKey::default()
+                },
                 // mailto:, data: and friends have no host to group by.
                 None => unparsed,
             };
@@ -68,7 +94,12 @@ impl ValueKey {
             return match text.rsplit_once('@') {
                 Some((local, domain)) => {
                     let (group, within) = domain_key(domain);
-                    ValueKey { group, within, tail: local.to_lowercase(), ..ValueKey::default() }
+                    ValueKey {
+                        group,
+                        within,
+                        tail: local.to_lowercase(),
+                        ..ValueKey::default()
+                    }
                 }
                 None => unparsed,
             };
@@ -76,7 +107,10 @@ impl ValueKey {
         if tag_type == "network.port" {
             // Numeric, so 80 comes before 443; plain text order would reverse them.
             return match text.parse::<u32>() {
-                Ok(port) => ValueKey { num: port.into(), ..ValueKey::default() },
+                Ok(port) => ValueKey {
+                    num: port.into(),
+                    ..ValueKey::default()
+                },
                 Err(_) => unparsed,
             };
         }
@@ -108,7 +142,13 @@ fn domain_key(host: &str) -> (String, String) {
 /// The UI's order: verdict first (worst first, safelisted last), then the value key, then the
 /// raw text so the order is total.
 pub(super) fn display_cmp(a: (&Ioc, &ValueKey), b: (&Ioc, &ValueKey)) -> Ordering {
-    let rank = |ioc: &Ioc| Reverse(if ioc.safelisted { Verdict::Safe } else { ioc.verdict });
+    let rank = |ioc: &Ioc| {
+        Reverse(if ioc.safelisted {
+            Verdict::Safe
+        } else {
+            ioc.verdict
+        })
+    };
     rank(a.0)
         .cmp(&rank(b.0))
         .then_with(|| a.1.cmp(b.1))

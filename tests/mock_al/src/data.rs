@@ -12,17 +12,19 @@ pub const CLEAR: &str = "TLP:CLEAR";
 pub const GREEN: &str = "TLP:GREEN";
 pub const AMBER: &str = "TLP:AMBER";
 
+const LEVELS: [&str; 4] = [CLEAR, GREEN, AMBER, "TLP:AMBER+STRICT"];
+
 /// Classification order for max/min; the mock's users are cleared for all of them.
 pub fn c12n_rank(c: &str) -> usize {
-    [CLEAR, GREEN, AMBER, "TLP:AMBER+STRICT"].iter().position(|x| *x == c).unwrap_or(0)
+    LEVELS.iter().position(|x| *x == c).unwrap_or(0)
 }
 
-pub fn c12n_max<'a>(a: &'a str, b: &'a str) -> &'a str {
-    if c12n_rank(b) > c12n_rank(a) {
-        b
-    } else {
-        a
-    }
+pub fn c12n_max(a: &str, b: &str) -> &'static str {
+    LEVELS[c12n_rank(a).max(c12n_rank(b))]
+}
+
+pub fn c12n_min(a: &str, b: &str) -> &'static str {
+    LEVELS[c12n_rank(a).min(c12n_rank(b))]
 }
 
 pub struct FileRec {

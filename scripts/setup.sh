@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what AL Collector's build and tests need, skipping whatever is already there.
+# Safe to run again and again: every step checks first. Sourced by run.sh and test.sh.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export PATH="$HOME/.cargo/bin:$root/.tools/binaryen/node_modules/.bin:$PATH"
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=""
+apt_install() {
+  if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+command -v cargo >/dev/null || { echo "Rust (cargo) is required: see https://rustup.rs" >&2; exit 1; }
+
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# Trunk 0.22 needs a newer rustc than this machine's; 0.21.14 is the last that builds here.
+if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "0.21.14" ]; then
+  say "installing trunk 0.21.14 (about 10 minutes, once)"
+  cargo install --locked trunk@0.21.14
+fi
+
+# wasm-bindgen-cli must match the wasm-bindgen version the lockfile pins.
+want_bindgen="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock 2>/dev/null || true)"
+want_bindgen="${want_bindgen:-0.2.130}"
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want_bindgen" ]; then
+  say "installing wasm-bindgen-cli $want_bindgen"
+  # No --locked: this registry lacks one dependency version the upstream lockfile names.
+  cargo install wasm-bindgen-cli --version "$want_bindgen"
+fi
+
+# wasm-opt from npm: Trunk cannot download binaryen offline and Debian's is too old.
+if ! [ -x "$root/.tools/binaryen/node_modules/.bin/wasm-opt" ]; then
+  command -v npm >/dev/null || apt_install nodejs npm
+  say "installing wasm-opt (npm binaryen@132) into .tools/"
+  mkdir -p "$root/.tools/binaryen"
+  (cd "$root/.tools/binaryen" && npm install --silent --no-audit --no-fund binaryen@132 >/dev/null)
+fi
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  say "installing Debian chromium and chromium-driver"
+  apt_install chromium chromium-driver
+fi

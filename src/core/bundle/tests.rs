@@ -1,0 +1,261 @@
+use std::io::{Cursor, Read};
+
+use super::*;
+
+fn sha(n: u8) -> String {
+    format!("{n:02x}").repeat(32)
+}
+
+fn time() -> ZipTime {
+    ZipTime { year: 2026, month: 7, day: 14, hour: 9, minute: 30, second: 12 }
+}
+
+fn manifest() -> Manifest {
+    Manifest {
+        server: "https://al.example.org".into(),
+        user: "analyst".into(),
+        query: "max_score:>=7000".into(),
+        threshold: 7000,
+        started: "2026-07-14T09:00:00Z".into(),
+        finished: "2026-07-14T09:30:12Z".into(),
+        files: vec![ManifestFile {
+            sha256: sha(1),
+            name: "=HYPERLINK(\"http://x\")".into(),
+            names: vec!["=HYPERLINK(\"http://x\")".into(), "a, \"b\"\nc.exe".into(), "résumé_日本.pdf".into()],
+            file_type: "executable/windows/pe32".into(),
+            size: 10,
+            score: -20,
+            sids: vec!["S1".into(), "S2".into()],
+            sid_scores: [("S1".to_string(), 7000), ("S2".to_string(), 9000)].into_iter().collect(),
+            partial: true,
+            cart_size: 300,
+            verified: true,
+        }],
+        failures: vec![
+            ManifestFailure {
+                kind: FailureKind::File,
+                sha256: sha(2),
+                names: vec!["invoice\u{202e}fdp.exe".into()],
+                sids: vec!["S1".into()],
+                score: 8000,
+                reason: "Not found: The file was not found in the system.".into(),
+            },
+            ManifestFailure {
+                kind: FailureKind::Submission,
+                sids: vec!["S3".into()],
+                reason: "-HTTP 504".into(),
+                ..Default::default()
+            },
+        ],
+    }
+}
+
+fn read_zip(bytes: Vec<u8>) -> Vec<(String, Vec<u8>)> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut f = archive.by_index(i).unwrap();
+            assert_eq!(f.compression(), CompressionMethod::Stored);
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).unwrap();
+            (f.name().unwrap().to_string(), data)
+        })
+        .collect()
+}
+
+#[test]
+fn bundle_reads_back_with_carts_and_manifests() {
+    let mut b = BundleWriter::new(Vec::new(), time());
+    b.add_cart(&sha(1), 6, [&b"CART"[..], b"ab"]).unwrap();
+    b.add_cart(&sha(2), 0, Vec::<Vec<u8>>::new()).unwrap();
+    assert_eq!(b.entries(), 2);
+    let m = manifest();
+    let bytes = b.finish(&m).unwrap();
+    let entries = read_zip(bytes.clone());
+    let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+    let c1 = format!("{}.cart", sha(1));
+    let c2 = format!("{}.cart", sha(2));
+    assert_eq!(names, [c1.as_str(), c2.as_str(), "manifest.json", "manifest.csv", "README.txt"]);
+    assert_eq!(entries[0].1, b"CARTab");
+    assert!(entries[1].1.is_empty());
+    let back: Manifest = serde_json::from_slice(&entries[2].1).unwrap();
+    assert_eq!(back, m);
+    assert_eq!(entries[3].1, m.to_csv().as_bytes());
+    assert_eq!(entries[4].1, readme_text(&m).as_bytes());
+
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let stamp = archive.by_index(0).unwrap().last_modified().unwrap();
+    assert_eq!((stamp.year(), stamp.month(), stamp.day(), stamp.hour(), stamp.minute()), (2026, 7, 14, 9, 30));
+}
+
+#[test]
+fn only_sha256_names_become_entries() {
+    let mut b = BundleWriter::new(Vec::new(), time());
+    for bad in ["../../etc/passwd", "evil.exe", "", &sha(0xab).to_uppercase(), &format!("{}/x", sha(1))] {
+        let err = b.add_cart(bad, 1, [b"x"]).unwrap_err();
+        assert!(matches!(err, BundleError::NotSha256(_)), "{bad}: {err}");
+    }
+    assert_eq!(b.bytes_written(), 0, "a refused entry writes nothing");
+    b.add_cart(&sha(3), 1, [b"x"]).unwrap();
+    assert_eq!(b.add_cart(&sha(3), 1, [b"x"]), Err(BundleError::Duplicate(sha(3))));
+    let entries = read_zip(b.finish(&Manifest::default()).unwrap());
+    assert_eq!(entries.len(), 4);
+}
+
+#[test]
+fn many_entries_need_zip64_and_still_read_back() {
+    // More than 65,535 entries forces the zip64 end-of-central-directory records.
+    let mut b = BundleWriter::new(Vec::new(), time());
+    let count = 66_000u32;
+    for i in 0..count {
+        let sha256 = format!("{i:064x}");
+        b.add_cart(&sha256, 4, [i.to_le_bytes()]).unwrap();
+    }
+    let mut archive = zip::ZipArchive::new(Cursor::new(b.finish(&Manifest::default()).unwrap())).unwrap();
+    assert_eq!(archive.len(), count as usize + 3);
+    let mut f = archive.by_name(&format!("{:064x}.cart", 65_999)).unwrap();
+    let mut data = Vec::new();
+    f.read_to_end(&mut data).unwrap();
+    assert_eq!(data, 65_999u32.to_le_bytes());
+}
+
+/// Records every write the zip makes, to prove bytes leave as they are produced.
+#[derive(Default)]
+struct Recorder {
+    writes: Vec<usize>,
+    bytes: Vec<u8>,
+}
+
+impl Write for Recorder {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.writes.push(buf.len());
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_sink_gets_bytes_in_order_as_they_are_produced() {
+    let chunk = vec![0xabu8; 64 * 1024];
+    let mut b = BundleWriter::new(Recorder::default(), time());
+    for n in 0..3 {
+        b.add_cart(&sha(n), 16 * chunk.len() as u64, std::iter::repeat_n(&chunk, 16)).unwrap();
+        // The whole entry is already out: nothing waits for the end of the archive.
+        assert!(b.bytes_written() >= (n as u64 + 1) * 16 * chunk.len() as u64);
+    }
+    let sink = b.finish(&manifest()).unwrap();
+    assert!(sink.writes.len() > 48, "{} writes", sink.writes.len());
+    assert!(sink.writes.iter().all(|&w| w <= chunk.len()), "no write larger than one chunk");
+    let entries = read_zip(sink.bytes);
+    assert_eq!(entries[2].1.len(), 16 * chunk.len());
+}
+
+/// A sink that fails once it has taken `room` bytes, like a full disk or a blob quota.
+struct Full {
+    room: usize,
+}
+
+impl Write for Full {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.len() > self.room {
+            return Err(std::io::Error::other("disk full"));
+        }
+        self.room -= buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failing_sink_stops_the_bundle_for_good() {
+    let mut b = BundleWriter::new(Full { room: 1000 }, time());
+    let err = b.add_cart(&sha(1), 5000, [vec![1u8; 5000]]).unwrap_err();
+    assert!(err.to_string().contains("disk full"), "{err}");
+    assert_eq!(b.add_cart(&sha(2), 1, [b"x"]), Err(err.clone()));
+    assert_eq!(b.finish(&manifest()).err(), Some(err));
+}
+
+#[test]
+fn announced_size_is_checked_and_zip64_entries_read_back() {
+    let mut b = BundleWriter::new(Vec::new(), time());
+    let err = b.add_cart(&sha(1), u64::from(u32::MAX), [b"abc"]).unwrap_err();
+    assert_eq!(err, BundleError::SizeMismatch { sha256: sha(1), announced: u32::MAX as u64, written: 3 });
+    // The entry was announced as large (zip64) yet the archive is sound.
+    b.add_cart(&sha(2), 2, [b"ok"]).unwrap();
+    let entries = read_zip(b.finish(&Manifest::default()).unwrap());
+    assert_eq!((entries[0].1.as_slice(), entries[1].1.as_slice()), (&b"abc"[..], &b"ok"[..]));
+}
+
+fn unguard(cell: &str) -> &str {
+    cell.strip_prefix('\'').unwrap_or(cell)
+}
+
+#[test]
+fn csv_round_trips_names_and_guards_formulas() {
+    let m = manifest();
+    let csv_text = m.to_csv();
+    let mut r = csv::Reader::from_reader(csv_text.as_bytes());
+    assert_eq!(r.headers().unwrap().iter().collect::<Vec<_>>(), CSV_COLUMNS);
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3);
+
+    let f = &rows[0];
+    assert_eq!(&f[0], "collected");
+    assert_eq!(&f[2], "-20", "numbers are not guarded");
+    assert_eq!(&f[3], "'=HYPERLINK(\"http://x\")");
+    let names: Vec<String> = serde_json::from_str(unguard(&f[4])).unwrap();
+    assert_eq!(names, m.files[0].names);
+    assert_eq!(&f[9], "S1:7000 S2:9000");
+    assert_eq!((&f[8], &f[10]), ("true", "true"));
+
+    assert_eq!((&rows[1][0], &rows[1][3]), ("failed", "invoice\u{202e}fdp.exe"));
+    assert_eq!(&rows[1][11], "Not found: The file was not found in the system.");
+    assert_eq!((&rows[2][0], &rows[2][9], &rows[2][11]), ("submission failed", "S3", "'-HTTP 504"));
+
+    for (input, cell) in [("+1", "'+1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("a=b", "a=b"), ("", "")] {
+        assert_eq!(text_cell(input), cell);
+    }
+}
+
+#[test]
+fn manifest_json_has_exactly_the_documented_fields() {
+    let v: serde_json::Value = serde_json::from_str(&manifest().to_json()).unwrap();
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["failures", "files", "finished", "query", "server", "started", "threshold", "user"]);
+    let text = manifest().to_json().to_lowercase();
+    assert!(!text.contains("apikey") && !text.contains("password"));
+    assert_eq!(v["failures"][1]["kind"], "submission");
+}
+
+#[test]
+fn readme_explains_unpacking_and_lists_failures_safely() {
+    let text = readme_text(&manifest());
+    for needle in [
+        "pip install cart",
+        "cart <sha256>.cart",
+        "cart -d <sha256>.cart",
+        "ORIGINAL file name",
+        "LIVE MALWARE",
+        "analysis VM",
+        "manifest.json",
+        "manifest.csv",
+        "Rule:       files scoring >= 7000",
+        "Failures (2)",
+        "Not found: The file was not found in the system.",
+        "- submission S3: -HTTP 504",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    // The right-to-left override that would disguise .exe as .pdf is shown, not obeyed.
+    assert!(text.contains("invoice\\u{202e}fdp.exe"), "{text}");
+    assert!(!text.contains('\u{202e}'));
+    let clean = readme_text(&Manifest::default());
+    assert!(!clean.contains("Failures"));
+}

@@ -1,0 +1,163 @@
+//! Seeded bulk submissions for benchmarks: a shared pool of files, realistic score spreads.
+
+use serde_json::{json, Value};
+
+use crate::builder::*;
+use crate::content::{FileKind, ALL_KINDS};
+use crate::data::{make_sid, rng_for, Section, Store, Submission, Svc, CLEAR, GREEN};
+use crate::samples::T0;
+use crate::util::Rng;
+
+struct PoolFile {
+    sha: String,
+    name: String,
+    /// 0 benign, 1 suspicious, 2 malicious.
+    tier: u8,
+    iocs: Vec<(&'static str, Value)>,
+}
+
+const WORDS: [&str; 10] = ["update", "cdn", "api", "mail", "files", "login", "static", "sync", "track", "portal"];
+const SCORERS: [Svc; 7] = [PE, CAPE, YARA, FRANKEN, JSJAWS, OLETOOLS, SAFELIST];
+
+fn ioc(k: u64) -> (&'static str, Value) {
+    let w = WORDS[(k % WORDS.len() as u64) as usize];
+    match k % 8 {
+        0 => ("network.static.domain", json!(format!("{w}-{k}.example.net"))),
+        1 => ("network.static.ip", json!(format!("198.51.100.{}", k % 250 + 1))),
+        2 => ("network.dynamic.ip", json!(format!("203.0.113.{}", k % 250 + 1))),
+        3 => ("network.static.uri", json!(format!("http://{w}-{k}.example.com/{w}/{k}.php"))),
+        4 => ("network.dynamic.domain", json!(format!("{w}{k}.example.org"))),
+        5 => ("network.dynamic.ip", json!(format!("2001:db8::{k:x}:1"))),
+        6 => ("network.email.address", json!(format!("{w}.{k}@example.com"))),
+        _ => ("network.port", json!([80, 443, 8080, 4444][(k % 4) as usize])),
+    }
+}
+
+fn pool_file(store: &mut Store, seed: u64, i: usize) -> PoolFile {
+    let mut rng = rng_for(seed, &format!("pool:{i}"));
+    let kind = *rng.pick(&ALL_KINDS);
+    let size = match rng.below(100) {
+        0..=69 => rng.range(300, 20_000),
+        70..=96 => rng.range(20_000, 150_000),
+        _ => rng.range(150_000, 400_000),
+    } as usize;
+    let c12n = if rng.chance(0.8) { CLEAR } else { GREEN };
+    let ext = match kind {
+        FileKind::Pe => "exe",
+        FileKind::Dll => "dll",
+        FileKind::Zip => "zip",
+        FileKind::SevenZip => "7z",
+        FileKind::Docm => "docm",
+        FileKind::Html => "html",
+        FileKind::Js => "js",
+        FileKind::Vba => "vba",
+        FileKind::Ps1 => "ps1",
+        FileKind::Text => "txt",
+        FileKind::Msi => "msi",
+        FileKind::Bin => "bin",
+    };
+    let name = format!("{}_{i:04}.{ext}", rng.pick(&WORDS));
+    let sha = store.add_file(&format!("gen:{seed}:{i}"), kind, size, c12n);
+    let tier = [0u8, 0, 0, 0, 1, 1, 1, 2, 2, 2][rng.below(10) as usize];
+    let iocs = (0..rng.range(1, 4)).map(|_| ioc(rng.below(120))).collect();
+    PoolFile { sha, name, tier, iocs }
+}
+
+fn heur_score(rng: &mut Rng, tier: u8, svc: &Svc) -> i64 {
+    if svc.name == "Safelist" {
+        return *rng.pick(&[-1000, -100, 0]);
+    }
+    match tier {
+        0 => *rng.pick(&[0, 10, 50, 100, 250]),
+        1 => *rng.pick(&[100, 300, 500, 700, 1000]),
+        _ => *rng.pick(&[1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000]),
+    }
+}
+
+fn scored_sections(rng: &mut Rng, f: &PoolFile, svc: &Svc) -> Vec<Section> {
+    (0..rng.range(1, 2))
+        .map(|n| {
+            let score = heur_score(rng, f.tier, svc);
+            let id = format!("{}.{}", svc.name.to_uppercase(), rng.range(1, 12));
+            let tags: Vec<(&str, Value)> =
+                (0..rng.range(0, 2)).map(|_| f.iocs[rng.below(f.iocs.len() as u64) as usize].clone()).collect();
+            sec(&format!("{} finding {n}", svc.name), heur(&id, &format!("{} heuristic", svc.name), score), &tags)
+        })
+        .collect()
+}
+
+fn add_file_results(b: &mut SubBuilder, rng: &mut Rng, f: &PoolFile, children: &[&PoolFile]) {
+    if !children.is_empty() {
+        let ex: Vec<(&str, &str)> = children.iter().map(|c| (c.name.as_str(), c.sha.as_str())).collect();
+        b.ext(&f.sha, EXTRACT, vec![sec("Extracted files", None, &[])], &ex);
+    }
+    if rng.chance(0.5) {
+        b.empty(&f.sha, CHARACTERIZE);
+    }
+    let mut services: Vec<Svc> = Vec::new();
+    for _ in 0..rng.range(1, 3) {
+        let s = *rng.pick(&SCORERS);
+        if !services.iter().any(|x| x.name == s.name) {
+            services.push(s);
+        }
+    }
+    for s in services {
+        if rng.chance(0.2) {
+            b.empty(&f.sha, s);
+        } else {
+            let sections = scored_sections(rng, f, &s);
+            b.res(&f.sha, s, sections);
+        }
+    }
+}
+
+/// `count` submissions after the hand-made ones, reusing a pool of about 2/3 as many files.
+pub fn generate(store: &mut Store, count: usize, seed: u64) -> Vec<Submission> {
+    if count == 0 {
+        return vec![];
+    }
+    let pool_len = (count * 2 / 3).clamp(8, 400);
+    let pool: Vec<PoolFile> = (0..pool_len).map(|i| pool_file(store, seed, i)).collect();
+    let mut out = Vec::with_capacity(count);
+    for j in 0..count {
+        let mut rng = rng_for(seed, &format!("sub:{j}"));
+        // Squaring favours low indices, so popular files recur across submissions.
+        let mut pick = |rng: &mut Rng| (rng.unit() * rng.unit() * pool_len as f64) as usize % pool_len;
+        let root = pick(&mut rng);
+        let mut used = vec![root];
+        let mut children = Vec::new();
+        for _ in 0..[0, 0, 1, 1, 2, 3][rng.below(6) as usize] {
+            let c = pick(&mut rng);
+            if !used.contains(&c) {
+                used.push(c);
+                children.push(c);
+            }
+        }
+        let grandchild = (!children.is_empty() && rng.chance(0.25))
+            .then(|| pick(&mut rng))
+            .filter(|g| !used.contains(g));
+        let submitted = T0 - (j as i64 + 1) * 8_220 - rng.range(0, 3_600);
+        let f = &pool[root];
+        let mut b = SubBuilder::new(make_sid(seed, &format!("gen:{j}")), &format!("gen-{j}"), &f.name, &f.sha, submitted);
+        b.sub.submitter = rng.pick(&["admin", "analyst", "feeder"]).to_string();
+        b.sub.completed = !rng.chance(0.02);
+        b.sub.duration_secs = rng.range(20, 900);
+        if rng.chance(0.3) {
+            b.meta("source", rng.pick(&["mail-gateway", "proxy", "edr", "manual"]));
+        }
+        let kids: Vec<&PoolFile> = children.iter().map(|&c| &pool[c]).collect();
+        add_file_results(&mut b, &mut rng, f, &kids);
+        for (n, &c) in children.iter().enumerate() {
+            let grand: Vec<&PoolFile> = match grandchild {
+                Some(g) if n == 0 => vec![&pool[g]],
+                _ => vec![],
+            };
+            add_file_results(&mut b, &mut rng, &pool[c], &grand);
+        }
+        if let Some(g) = grandchild {
+            add_file_results(&mut b, &mut rng, &pool[g], &[]);
+        }
+        out.push(b.done());
+    }
+    out
+}
