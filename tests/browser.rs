@@ -26,21 +26,35 @@ fn remembered_key_lives_in_session_storage_only_and_is_forgotten() {
     let local = window().local_storage().unwrap().unwrap();
     for i in 0..local.length().unwrap() {
         let k = local.key(i).unwrap().unwrap();
-        assert!(!local.get_item(&k).unwrap().unwrap_or_default().contains("s3cret"), "key leaked to localStorage");
+        assert!(
+            !local
+                .get_item(&k)
+                .unwrap()
+                .unwrap_or_default()
+                .contains("s3cret"),
+            "key leaked to localStorage"
+        );
     }
     let back = session::recall().expect("remembered");
     assert_eq!(back.server, "https://al.example.org");
     assert_eq!(back.credentials, creds);
     session::forget();
     assert!(session::recall().is_none());
-    assert!(!format!("{creds:?}").contains("s3cret"), "Debug must hide the key");
+    assert!(
+        !format!("{creds:?}").contains("s3cret"),
+        "Debug must hide the key"
+    );
 }
 
 #[wasm_bindgen_test]
 fn credentials_are_checked_in_words() {
-    assert!(Credentials::new("", "a:b").unwrap_err().contains("user name"));
+    assert!(Credentials::new("", "a:b")
+        .unwrap_err()
+        .contains("user name"));
     assert!(Credentials::new("u", "").unwrap_err().contains("API key"));
-    assert!(Credentials::new("u", "nocolon").unwrap_err().contains("keyname:secret"));
+    assert!(Credentials::new("u", "nocolon")
+        .unwrap_err()
+        .contains("keyname:secret"));
 }
 
 async fn blob_bytes(blob: &web_sys::Blob) -> Vec<u8> {
@@ -54,7 +68,9 @@ async fn zip_sink_hands_bytes_to_blob_parts_in_order() {
     let mut expected = Vec::new();
     // Crosses the 4 MiB copy-out boundary several times, with odd write sizes.
     for i in 0..300u32 {
-        let piece: Vec<u8> = (0..(31_000 + i)).map(|j| (i.wrapping_mul(31) ^ j) as u8).collect();
+        let piece: Vec<u8> = (0..(31_000 + i))
+            .map(|j| (i.wrapping_mul(31) ^ j) as u8)
+            .collect();
         sink.write_all(&piece).unwrap();
         expected.extend_from_slice(&piece);
     }
@@ -69,10 +85,16 @@ async fn zip_sink_hands_bytes_to_blob_parts_in_order() {
 async fn unreachable_cross_origin_server_explains_cors() {
     let server = Server::parse("http://127.0.0.1:9", &al_collector::web::page_origin()).unwrap();
     let transport = Transport::new(server.clone(), Credentials::new("u", "k:s").unwrap(), 4);
-    let err = transport.json::<WhoAmI>(server.whoami(), &Cancel::new()).await.unwrap_err();
+    let err = transport
+        .json::<WhoAmI>(server.whoami(), &Cancel::new())
+        .await
+        .unwrap_err();
     assert_eq!(err, ApiError::Network { cross_origin: true });
     let words = err.to_string();
-    assert!(words.contains("CORS") && words.contains("same origin"), "{words}");
+    assert!(
+        words.contains("CORS") && words.contains("same origin"),
+        "{words}"
+    );
     assert!(!words.contains("k:s"));
 }
 
@@ -81,8 +103,14 @@ async fn a_page_that_is_not_assemblyline_is_named_as_such() {
     // The test runner's own server answers /api/… with its 404 page, not AL's JSON envelope.
     let server = Server::parse("", &al_collector::web::page_origin()).unwrap();
     let transport = Transport::new(server.clone(), Credentials::new("u", "k:s").unwrap(), 4);
-    let err = transport.json::<WhoAmI>(server.whoami(), &Cancel::new()).await.unwrap_err();
-    assert!(matches!(err, ApiError::NotJson { .. } | ApiError::NotFound(_)), "{err:?}");
+    let err = transport
+        .json::<WhoAmI>(server.whoami(), &Cancel::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ApiError::NotJson { .. } | ApiError::NotFound(_)),
+        "{err:?}"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -91,7 +119,10 @@ async fn cancel_before_sending_aborts_without_a_call() {
     let transport = Transport::new(server.clone(), Credentials::new("u", "k:s").unwrap(), 4);
     let cancel = Cancel::new();
     cancel.cancel();
-    let err = transport.json::<WhoAmI>(server.whoami(), &cancel).await.unwrap_err();
+    let err = transport
+        .json::<WhoAmI>(server.whoami(), &cancel)
+        .await
+        .unwrap_err();
     assert_eq!(err, ApiError::Aborted);
 }
 
@@ -102,7 +133,12 @@ async fn settle() {
 }
 
 fn input(id: &str) -> web_sys::HtmlInputElement {
-    window().document().unwrap().get_element_by_id(id).unwrap().unchecked_into()
+    window()
+        .document()
+        .unwrap()
+        .get_element_by_id(id)
+        .unwrap()
+        .unchecked_into()
 }
 
 #[wasm_bindgen_test]
@@ -112,24 +148,46 @@ async fn connect_panel_reports_a_bad_server_url_and_keeps_the_key_out_of_the_pag
     document.body().unwrap().append_child(&host).unwrap();
     let _handle = leptos::mount::mount_to(host.clone().unchecked_into(), al_collector::ui::App);
     settle().await;
-    for (label, id) in [("Server URL", "server-url"), ("Username", "user"), ("API key", "api-key")] {
-        let found = document.query_selector(&format!("label[for='{id}']")).unwrap().unwrap();
+    for (label, id) in [
+        ("Server URL", "server-url"),
+        ("Username", "user"),
+        ("API key", "api-key"),
+    ] {
+        let found = document
+            .query_selector(&format!("label[for='{id}']"))
+            .unwrap()
+            .unwrap();
         assert_eq!(found.text_content().unwrap(), label);
     }
     assert_eq!(input("api-key").type_(), "password");
 
-    for (id, value) in [("server-url", "not a url"), ("user", "alice"), ("api-key", "k1:topsecret")] {
+    for (id, value) in [
+        ("server-url", "not a url"),
+        ("user", "alice"),
+        ("api-key", "k1:topsecret"),
+    ] {
         let field = input(id);
         field.set_value(value);
-        field.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+        field
+            .dispatch_event(&web_sys::Event::new("input").unwrap())
+            .unwrap();
     }
-    let connect = document.query_selector("button[type='submit']").unwrap().unwrap();
+    let connect = document
+        .query_selector("button[type='submit']")
+        .unwrap()
+        .unwrap();
     connect.unchecked_ref::<web_sys::HtmlElement>().click();
     settle().await;
-    let alert = document.query_selector("[role='alert']").unwrap().expect("an error line");
+    let alert = document
+        .query_selector("[role='alert']")
+        .unwrap()
+        .expect("an error line");
     let text = alert.text_content().unwrap();
     assert!(text.contains("not a URL"), "{text}");
-    assert!(!host.inner_html().contains("topsecret"), "the key must not appear in the page markup");
+    assert!(
+        !host.inner_html().contains("topsecret"),
+        "the key must not appear in the page markup"
+    );
     assert!(!window().location().href().unwrap().contains("topsecret"));
     host.remove();
 }

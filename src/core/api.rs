@@ -62,7 +62,8 @@ impl Server {
                     .into(),
             ));
         }
-        let mut base = Url::parse(chosen).map_err(|_| bad("is not a URL: use e.g. https://assemblyline.example.org"))?;
+        let mut base = Url::parse(chosen)
+            .map_err(|_| bad("is not a URL: use e.g. https://assemblyline.example.org"))?;
         if !matches!(base.scheme(), "http" | "https") {
             return Err(bad("must start with https:// or http://"));
         }
@@ -104,7 +105,12 @@ impl Server {
     }
 
     fn get(&self, route: Route, segments: &[&str], query: &[(&str, &str)]) -> Call {
-        Call { method: Method::Get, url: self.url(segments, query), body: None, route }
+        Call {
+            method: Method::Get,
+            url: self.url(segments, query),
+            body: None,
+            route,
+        }
     }
 
     pub fn whoami(&self) -> Call {
@@ -113,7 +119,13 @@ impl Server {
 
     /// One page of a deep-paged submission search. POST, because paging ids are long and a
     /// request line over 4094 bytes is refused by the server.
-    pub fn search_submissions(&self, query: &str, fl: &str, rows: u32, deep_paging_id: &str) -> Call {
+    pub fn search_submissions(
+        &self,
+        query: &str,
+        fl: &str,
+        rows: u32,
+        deep_paging_id: &str,
+    ) -> Call {
         let body = serde_json::json!({
             "query": query,
             "fl": fl,
@@ -170,11 +182,16 @@ pub struct Envelope {
 }
 
 /// Turns a finished HTTP exchange into the typed record, or the error in words.
-pub fn parse_json<T: serde::de::DeserializeOwned>(route: Route, status: u16, body: &str) -> Result<T, ApiError> {
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    route: Route,
+    status: u16,
+    body: &str,
+) -> Result<T, ApiError> {
     if !(200..300).contains(&status) {
         return Err(ApiError::from_status(route, status, body));
     }
-    let envelope: Envelope = serde_json::from_str(body).map_err(|_| ApiError::not_json(route, status, body))?;
+    let envelope: Envelope =
+        serde_json::from_str(body).map_err(|_| ApiError::not_json(route, status, body))?;
     serde_json::from_value(envelope.api_response)
         .map_err(|e| ApiError::Decode(format!("{}: {e}", route.describe())))
 }
@@ -230,7 +247,9 @@ impl<T> SearchPage<T> {
         if self.items.len() < rows as usize {
             return None;
         }
-        self.next_deep_paging_id.as_deref().filter(|id| !id.is_empty())
+        self.next_deep_paging_id
+            .as_deref()
+            .filter(|id| !id.is_empty())
     }
 }
 
@@ -341,7 +360,9 @@ impl<'de> Deserialize<'de> for SummaryTag {
                 f.write_str("a tag tuple [value, verdict, safelisted?, classification?]")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<SummaryTag, A::Error> {
-                let value: serde_json::Value = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
+                let value: serde_json::Value = seq
+                    .next_element()?
+                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
                 let verdict: Option<String> = seq.next_element()?;
                 let safelisted: Option<Option<bool>> = seq.next_element()?;
                 let classification: Option<Option<String>> = seq.next_element()?;
@@ -395,7 +416,10 @@ pub struct Summary {
 impl Summary {
     /// The files that produced a tag value, from `map`.
     pub fn sources(&self, tag_type: &str, value: &str) -> &[String] {
-        self.map.get(&format!("{tag_type}__{value}")).map(Vec::as_slice).unwrap_or(&[])
+        self.map
+            .get(&format!("{tag_type}__{value}"))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 }
 
@@ -487,10 +511,19 @@ pub fn check_sid(text: &str) -> Result<&str, String> {
         return Err("empty submission ID".into());
     }
     if sid.len() > 64 {
-        return Err(format!("{:?} is too long to be a submission ID", truncate(sid, 40)));
+        return Err(format!(
+            "{:?} is too long to be a submission ID",
+            truncate(sid, 40)
+        ));
     }
-    if let Some(bad) = sid.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
-        return Err(format!("{:?} is not a submission ID: it contains {bad:?}", truncate(sid, 40)));
+    if let Some(bad) = sid
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(format!(
+            "{:?} is not a submission ID: it contains {bad:?}",
+            truncate(sid, 40)
+        ));
     }
     Ok(sid)
 }
@@ -513,16 +546,29 @@ mod tests {
     #[test]
     fn empty_server_url_means_page_origin_and_routes_end_in_slash() {
         let s = server();
-        assert_eq!(s.whoami().url.as_str(), "http://127.0.0.1:8080/api/v4/user/whoami/");
-        assert_eq!(s.tree("abc").url.as_str(), "http://127.0.0.1:8080/api/v4/submission/tree/abc/");
+        assert_eq!(
+            s.whoami().url.as_str(),
+            "http://127.0.0.1:8080/api/v4/user/whoami/"
+        );
+        assert_eq!(
+            s.tree("abc").url.as_str(),
+            "http://127.0.0.1:8080/api/v4/submission/tree/abc/"
+        );
         assert!(!s.is_cross_origin("http://127.0.0.1:8080"));
     }
 
     #[test]
     fn server_url_keeps_only_the_origin() {
-        let s = Server::parse(" https://al.example.org/some/page?x=1#y ", "http://127.0.0.1:1").unwrap();
+        let s = Server::parse(
+            " https://al.example.org/some/page?x=1#y ",
+            "http://127.0.0.1:1",
+        )
+        .unwrap();
         assert_eq!(s.origin(), "https://al.example.org");
-        assert_eq!(s.summary("S1").url.as_str(), "https://al.example.org/api/v4/submission/summary/S1/");
+        assert_eq!(
+            s.summary("S1").url.as_str(),
+            "https://al.example.org/api/v4/submission/summary/S1/"
+        );
         assert!(s.is_cross_origin("http://127.0.0.1:1"));
     }
 
@@ -560,7 +606,8 @@ mod tests {
 
     #[test]
     fn search_is_a_post_with_deep_paging() {
-        let call = server().search_submissions("max_score:>=7000", SUBMISSION_HIT_FIELDS, PAGE_ROWS, "*");
+        let call =
+            server().search_submissions("max_score:>=7000", SUBMISSION_HIT_FIELDS, PAGE_ROWS, "*");
         assert_eq!(call.method, Method::Post);
         let body: serde_json::Value = serde_json::from_str(call.body.as_deref().unwrap()).unwrap();
         assert_eq!(body["deep_paging_id"], "*");
@@ -585,7 +632,10 @@ mod tests {
         assert_eq!(ips[2].verdict, Verdict::Info);
         assert!(!ips[2].safelisted);
         assert_eq!(ips[3].value, "443");
-        assert_eq!(s.sources("network.static.ip", "1.2.3.4"), ["aa".to_string()]);
+        assert_eq!(
+            s.sources("network.static.ip", "1.2.3.4"),
+            ["aa".to_string()]
+        );
         assert!(s.partial);
     }
 

@@ -15,6 +15,9 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use super::api::is_sha256;
 
+mod readme;
+pub use readme::readme_text;
+
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum BundleError {
     #[error("refused to add {0:?} to the bundle: entry names must be a sha256")]
@@ -22,7 +25,11 @@ pub enum BundleError {
     #[error("{0}.cart is already in the bundle")]
     Duplicate(String),
     #[error("{sha256}.cart was announced as {announced} bytes but {written} were written")]
-    SizeMismatch { sha256: String, announced: u64, written: u64 },
+    SizeMismatch {
+        sha256: String,
+        announced: u64,
+        written: u64,
+    },
     #[error("could not write the bundle: {0}")]
     Write(String),
 }
@@ -42,8 +49,15 @@ pub struct ZipTime {
 impl ZipTime {
     fn to_zip(self) -> DateTime {
         // Out-of-range dates fall back to zip's 1980-01-01: a wrong stamp beats a lost bundle.
-        DateTime::from_date_and_time(self.year, self.month, self.day, self.hour, self.minute, self.second)
-            .unwrap_or_default()
+        DateTime::from_date_and_time(
+            self.year,
+            self.month,
+            self.day,
+            self.hour,
+            self.minute,
+            self.second,
+        )
+        .unwrap_or_default()
     }
 }
 
@@ -77,7 +91,10 @@ pub struct BundleWriter<W: Write> {
 impl<W: Write> BundleWriter<W> {
     pub fn new(sink: W, modified: ZipTime) -> Self {
         BundleWriter {
-            zip: ZipWriter::new_stream(Counting { inner: sink, written: 0 }),
+            zip: ZipWriter::new_stream(Counting {
+                inner: sink,
+                written: 0,
+            }),
             modified: modified.to_zip(),
             names: HashSet::new(),
             broken: None,
@@ -114,7 +131,11 @@ impl<W: Write> BundleWriter<W> {
         let written = self.or_break(result)?;
         if written != size {
             // The archive itself is still sound: sizes are taken from what was written.
-            return Err(BundleError::SizeMismatch { sha256: sha256.to_string(), announced: size, written });
+            return Err(BundleError::SizeMismatch {
+                sha256: sha256.to_string(),
+                announced: size,
+                written,
+            });
         }
         Ok(())
     }
@@ -131,7 +152,10 @@ impl<W: Write> BundleWriter<W> {
             let result = self.write_entry(name, text.len() as u64, [text.as_bytes()]);
             self.or_break(result)?;
         }
-        let sink = self.zip.finish().map_err(|e| BundleError::Write(e.to_string()))?;
+        let sink = self
+            .zip
+            .finish()
+            .map_err(|e| BundleError::Write(e.to_string()))?;
         Ok(sink.into_inner().inner)
     }
 
@@ -146,11 +170,15 @@ impl<W: Write> BundleWriter<W> {
             .last_modified_time(self.modified)
             .unix_permissions(0o644)
             .large_file(size >= u64::from(u32::MAX));
-        self.zip.start_file(name, options).map_err(|e| BundleError::Write(e.to_string()))?;
+        self.zip
+            .start_file(name, options)
+            .map_err(|e| BundleError::Write(e.to_string()))?;
         let mut written = 0u64;
         for chunk in chunks {
             let chunk = chunk.as_ref();
-            self.zip.write_all(chunk).map_err(|e| BundleError::Write(e.to_string()))?;
+            self.zip
+                .write_all(chunk)
+                .map_err(|e| BundleError::Write(e.to_string()))?;
             written = written.saturating_add(chunk.len() as u64);
         }
         Ok(written)
@@ -225,8 +253,18 @@ pub struct ManifestFailure {
 }
 
 const CSV_COLUMNS: [&str; 12] = [
-    "status", "sha256", "score", "name", "names", "file_type", "size", "cart_size", "verified",
-    "submissions", "partial", "reason",
+    "status",
+    "sha256",
+    "score",
+    "name",
+    "names",
+    "file_type",
+    "size",
+    "cart_size",
+    "verified",
+    "submissions",
+    "partial",
+    "reason",
 ];
 
 impl Manifest {
@@ -285,7 +323,9 @@ impl Manifest {
         for row in rows {
             let _ = w.write_record(&row);
         }
-        w.into_inner().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
+        w.into_inner()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
     }
 }
 
@@ -309,87 +349,6 @@ fn names_cell(names: &[String]) -> String {
         text_cell(&serde_json::to_string(names).unwrap_or_default())
     }
 }
-
-/// Shows untrusted text on one line in the README: control characters and the bidirectional
-/// overrides used to disguise extensions (`invoice\u{202e}fdp.exe`) become visible escapes.
-fn plain(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-/// The README.txt of the bundle: what it is, how to unpack it safely, what failed.
-pub fn readme_text(m: &Manifest) -> String {
-    let mut t = String::new();
-    let line = |t: &mut String, s: &str| {
-        t.push_str(s);
-        t.push('\n');
-    };
-    line(&mut t, "AL Collector bundle");
-    line(&mut t, "===================");
-    line(&mut t, "");
-    line(&mut t, &format!("Server:     {}", plain(&m.server)));
-    line(&mut t, &format!("User:       {}", plain(&m.user)));
-    line(&mut t, &format!("Query:      {}", plain(&m.query)));
-    line(&mut t, &format!("Rule:       files scoring >= {} in a matching submission", m.threshold));
-    line(&mut t, &format!("Started:    {}", plain(&m.started)));
-    line(&mut t, &format!("Finished:   {}", plain(&m.finished)));
-    line(&mut t, &format!("Collected:  {} file(s); failures: {}", m.files.len(), m.failures.len()));
-    t.push_str(README_BODY);
-    if !m.failures.is_empty() {
-        line(&mut t, "");
-        line(&mut t, &format!("Failures ({})", m.failures.len()));
-        line(&mut t, "--------");
-        for f in &m.failures {
-            let sids = plain(&f.sids.join(", "));
-            let what = match f.kind {
-                FailureKind::Submission => format!("submission {sids}"),
-                FailureKind::File => {
-                    let name = f.names.first().map(|n| format!(" ({})", plain(n))).unwrap_or_default();
-                    format!("{}{name}, score {}, in {sids}", plain(&f.sha256), f.score)
-                }
-            };
-            line(&mut t, &format!("- {what}: {}", plain(&f.reason)));
-        }
-    }
-    t
-}
-
-const README_BODY: &str = "
-WARNING: every .cart file here holds LIVE MALWARE.
-cART (RC4 + zlib) only stops antivirus and accidental execution; it is not
-protection. Unpack only inside an isolated analysis VM.
-
-Each file is <sha256>.cart: the sha256 of the content, already checked by
-AL Collector against Assemblyline's record before it was added.
-
-Unpacking, with the official tool (pip install cart):
-  cart <sha256>.cart        writes the content next to the .cart under its
-                            ORIGINAL file name, taken from the cART header
-                            (also listed in manifest.csv, column 'name');
-                            refuses to overwrite an existing file
-  cart -d <sha256>.cart     the same, then deletes the .cart
-  cart -s <sha256>.cart     only shows the metadata (name, digests)
-  cart -o <sha256>.bin <sha256>.cart
-                            picks the output name yourself: safer, since an
-                            original name can collide or mislead (invoice.pdf.exe)
-
-What else is here:
-  manifest.json   the run (server, user, query, threshold, times), every file
-                  (sha256, names, type, size, score, submissions and the score
-                  in each, cART size, verified) and every failure with reason
-  manifest.csv    the same, one row per file or failure, for spreadsheets;
-                  'names' is a JSON list; a text cell starting with = + - @
-                  gets a leading ' so spreadsheets do not run it as a formula
-  README.txt      this file
-No credentials are stored in this bundle.
-";
 
 #[cfg(test)]
 mod tests;

@@ -16,63 +16,18 @@ use rc4::{KeyInit, Rc4, StreamCipher};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+mod error;
+pub use error::CartError;
+
 const HEADER_LEN: usize = 38;
 const FOOTER_LEN: usize = 28;
 /// Largest optional header or footer accepted. AL writes a name, a classification and the
 /// submission metadata: a few KiB. Anything past this is damage or hostility, and refusing it
 /// keeps a forged length field from making us allocate gigabytes.
-pub const MAX_JSON_LEN: u64 = 1 << 20;
+const MAX_JSON: usize = 1 << 20;
+pub const MAX_JSON_LEN: u64 = MAX_JSON as u64;
 /// Output buffer for inflate: bounds memory regardless of the compression ratio.
 const INFLATE_CHUNK: usize = 32 * 1024;
-
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum CartError {
-    #[error("not a cART file: it starts with {found} instead of \"CART\"{}", magic_hint(.found))]
-    NotCart { found: String },
-    #[error("cART version {0} is not supported (only version 1 exists)")]
-    Version(i16),
-    #[error("the {0} has a non-zero reserved field: the file is damaged or not cART")]
-    Reserved(&'static str),
-    #[error("encrypted with a private key (the key field is all zeros): it cannot be checked or unpacked without that key")]
-    PrivateKey,
-    #[error("the optional {part} claims {len} bytes; more than 1 MiB is refused as damaged or hostile")]
-    TooLarge { part: &'static str, len: u64 },
-    #[error("the optional {part} does not decrypt to JSON ({detail}): the file is damaged")]
-    BadJson { part: &'static str, detail: String },
-    #[error("truncated: {0}")]
-    Truncated(String),
-    #[error("the compressed content is damaged ({0})")]
-    Corrupt(String),
-    #[error("the file does not end with the \"TRAC\" footer (found {found}): it is damaged or has trailing garbage")]
-    BadFooter { found: String },
-    #[error("footer points past the end: an optional footer of {len} bytes at offset {pos} does not fit in a {total}-byte file")]
-    FooterPastEnd { pos: u64, len: u64, total: u64 },
-    #[error("the footer says the optional footer starts at offset {pos}, but the compressed content ends at {data_end}: the file is damaged (the official `cart` tool could not read its metadata)")]
-    FooterPosition { pos: u64, data_end: u64 },
-    #[error("{0} unexpected bytes between the compressed content and the footer")]
-    Garbage(u64),
-    #[error("the footer's {field} is {claimed} but the content gives {computed}: the file is damaged")]
-    FooterDigest { field: &'static str, claimed: String, computed: String },
-    #[error("content sha256 is {actual}, expected {expected}: the server sent a different file")]
-    WrongContent { actual: String, expected: String },
-}
-
-/// Names what was received instead of a cART file; the usual suspects are an error page or an
-/// un-encoded download (which is the live sample itself).
-fn magic_hint(found: &str) -> &'static str {
-    let f = found.trim_start_matches('"');
-    if f.starts_with('{') {
-        " (it looks like a JSON error message from the server)"
-    } else if f.starts_with('<') {
-        " (it looks like a web page: a login page or proxy may be in the way)"
-    } else if f.starts_with("PK") {
-        " (it looks like a zip archive: the download was not cART-encoded)"
-    } else if f.starts_with("MZ") || f.starts_with("\\x7fELF") {
-        " (it looks like an executable: the download was NOT cART-encoded, handle it as live malware)"
-    } else {
-        ""
-    }
-}
 
 /// What a verified cART file holds, without its content.
 #[derive(Clone, Debug, PartialEq)]
@@ -113,6 +68,7 @@ pub struct CartVerifier {
     zlib_len: u64,
     hasher: Sha256,
     length: u64,
+    max_length: Option<u64>,
     out: Vec<u8>,
     /// Once something failed every later call reports the same failure.
     failed: Option<CartError>,
@@ -133,9 +89,17 @@ impl CartVerifier {
             zlib_len: 0,
             hasher: Sha256::new(),
             length: 0,
+            max_length: None,
             out: vec![0; INFLATE_CHUNK],
             failed: None,
         }
+    }
+
+    /// Stops as soon as the content grows past `length` (the size Assemblyline recorded), so a
+    /// hostile or broken file cannot make the page inflate gigabytes before the hash check.
+    pub fn with_expected_length(mut self, length: u64) -> Self {
+        self.max_length = Some(length);
+        self
     }
 
     /// Feeds the next bytes of the download. Fails as soon as the bytes so far prove the file
@@ -168,7 +132,9 @@ impl CartVerifier {
         let (now, rest) = split(chunk, HEADER_LEN.saturating_sub(self.buf.len()));
         self.buf.extend_from_slice(now);
         if self.buf.len() >= 4 && self.buf.get(..4) != Some(b"CART") {
-            return Err(CartError::NotCart { found: show_bytes(&self.buf, 4) });
+            return Err(CartError::NotCart {
+                found: show_bytes(&self.buf, 4),
+            });
         }
         if self.buf.len() < HEADER_LEN {
             return Ok(rest);
@@ -186,7 +152,10 @@ impl CartVerifier {
         }
         self.opt_header_len = u64::from_le_bytes(array(&self.buf, 30));
         if self.opt_header_len > MAX_JSON_LEN {
-            return Err(CartError::TooLarge { part: "header", len: self.opt_header_len });
+            return Err(CartError::TooLarge {
+                part: "header",
+                len: self.opt_header_len,
+            });
         }
         self.buf.clear();
         if self.opt_header_len == 0 {
@@ -231,6 +200,9 @@ impl CartVerifier {
             self.hasher.update(produced);
             self.length = self.length.saturating_add(produced.len() as u64);
             self.zlib_len = self.zlib_len.saturating_add(r.bytes_consumed as u64);
+            if let Some(expected) = self.max_length.filter(|&m| self.length > m) {
+                return Err(CartError::TooLong { expected });
+            }
             input = input.get(r.bytes_consumed..).unwrap_or(&[]);
             match r.status {
                 Ok(MZStatus::StreamEnd) => {
@@ -239,21 +211,29 @@ impl CartVerifier {
                     return Ok(chunk.get(used..).unwrap_or(&[]));
                 }
                 Ok(_) | Err(MZError::Buf) => {}
-                Err(e) => return Err(CartError::Corrupt(format!("zlib error {e:?}: wrong key or damaged data"))),
+                Err(e) => {
+                    return Err(CartError::Corrupt(format!(
+                        "zlib error {e:?}: wrong key or damaged data"
+                    )))
+                }
             }
             if r.bytes_consumed == 0 && r.bytes_written == 0 {
                 if input.is_empty() {
                     return Ok(&[]);
                 }
-                return Err(CartError::Corrupt("the decompressor made no progress".into()));
+                return Err(CartError::Corrupt(
+                    "the decompressor made no progress".into(),
+                ));
             }
         }
     }
 
     fn take_tail<'a>(&mut self, chunk: &'a [u8]) -> Result<&'a [u8], CartError> {
-        let cap = MAX_JSON_LEN as usize + FOOTER_LEN;
+        let cap = MAX_JSON + FOOTER_LEN;
         if self.buf.len().saturating_add(chunk.len()) > cap {
-            return Err(CartError::Garbage(self.received.saturating_sub(self.data_end())));
+            return Err(CartError::Garbage(
+                self.received.saturating_sub(self.data_end()),
+            ));
         }
         self.buf.extend_from_slice(chunk);
         Ok(&[])
@@ -261,7 +241,9 @@ impl CartVerifier {
 
     /// Offset where the zlib stream ended.
     fn data_end(&self) -> u64 {
-        (HEADER_LEN as u64).saturating_add(self.opt_header_len).saturating_add(self.zlib_len)
+        (HEADER_LEN as u64)
+            .saturating_add(self.opt_header_len)
+            .saturating_add(self.zlib_len)
     }
 
     /// Checks the footers and the digests once the whole download was fed.
@@ -284,8 +266,7 @@ impl CartVerifier {
             }
             Stage::Data => {
                 return Err(CartError::Truncated(format!(
-                    "the compressed content stops after {} of the file's {total} bytes",
-                    total.saturating_sub(HEADER_LEN as u64 + self.opt_header_len)
+                    "the file ends inside the compressed content, after {total} bytes"
                 )))
             }
             Stage::Tail => {}
@@ -299,14 +280,18 @@ impl CartVerifier {
         };
         let (opt_footer, trailer) = self.buf.split_at(opt_len);
         if trailer.get(..4) != Some(b"TRAC") {
-            return Err(CartError::BadFooter { found: show_bytes(trailer, 4) });
+            return Err(CartError::BadFooter {
+                found: show_bytes(trailer, 4),
+            });
         }
         if u64::from_le_bytes(array(trailer, 4)) != 0 {
             return Err(CartError::Reserved("footer"));
         }
         let pos = u64::from_le_bytes(array(trailer, 12));
         let len = u64::from_le_bytes(array(trailer, 20));
-        let fits = pos.checked_add(len).and_then(|end| end.checked_add(FOOTER_LEN as u64));
+        let fits = pos
+            .checked_add(len)
+            .and_then(|end| end.checked_add(FOOTER_LEN as u64));
         if fits.is_none_or(|end| end > total) {
             return Err(CartError::FooterPastEnd { pos, len, total });
         }
@@ -318,16 +303,34 @@ impl CartVerifier {
         if opt_len as u64 != len {
             return Err(CartError::Garbage((opt_len as u64).saturating_sub(len)));
         }
-        let footer = if len == 0 { Map::new() } else { decrypt_json(&self.key, opt_footer.to_vec(), "footer")? };
+        let footer = if len == 0 {
+            Map::new()
+        } else {
+            decrypt_json(&self.key, opt_footer.to_vec(), "footer")?
+        };
 
         let sha256 = hex(&self.hasher.finalize());
         check_claim(&footer, "sha256", &sha256)?;
         check_claim(&footer, "length", &self.length.to_string())?;
         if sha256 != self.expected {
-            return Err(CartError::WrongContent { actual: sha256, expected: self.expected });
+            return Err(CartError::WrongContent {
+                actual: sha256,
+                expected: self.expected,
+            });
         }
-        let name = self.header.get("name").and_then(Value::as_str).map(str::to_string);
-        Ok(CartReport { cart_size: total, length: self.length, sha256, name, header: self.header, footer })
+        let name = self
+            .header
+            .get("name")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        Ok(CartReport {
+            cart_size: total,
+            length: self.length,
+            sha256,
+            name,
+            header: self.header,
+            footer,
+        })
     }
 }
 
@@ -341,7 +344,11 @@ pub fn verify(bytes: &[u8], expected_sha256: &str) -> Result<CartReport, CartErr
 /// A digest the footer claims must equal the computed one. cart.py writes `length` as a
 /// decimal string; a number is accepted too. A footer without the field claims nothing: the
 /// content is still checked against the expected sha256.
-fn check_claim(footer: &Map<String, Value>, field: &'static str, computed: &str) -> Result<(), CartError> {
+fn check_claim(
+    footer: &Map<String, Value>,
+    field: &'static str,
+    computed: &str,
+) -> Result<(), CartError> {
     let claimed = match footer.get(field) {
         None => return Ok(()),
         Some(Value::String(s)) => s.to_ascii_lowercase(),
@@ -350,7 +357,11 @@ fn check_claim(footer: &Map<String, Value>, field: &'static str, computed: &str)
     if claimed == computed {
         Ok(())
     } else {
-        Err(CartError::FooterDigest { field, claimed, computed: computed.to_string() })
+        Err(CartError::FooterDigest {
+            field,
+            claimed,
+            computed: computed.to_string(),
+        })
     }
 }
 
@@ -358,12 +369,22 @@ fn rc4(key: &[u8; 16]) -> Result<Rc4, CartError> {
     Rc4::new_from_slice(key).map_err(|_| CartError::Corrupt("unusable RC4 key".into()))
 }
 
-fn decrypt_json(key: &[u8; 16], mut bytes: Vec<u8>, part: &'static str) -> Result<Map<String, Value>, CartError> {
+fn decrypt_json(
+    key: &[u8; 16],
+    mut bytes: Vec<u8>,
+    part: &'static str,
+) -> Result<Map<String, Value>, CartError> {
     rc4(key)?.apply_keystream(&mut bytes);
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(CartError::BadJson { part, detail: "not a JSON object".into() }),
-        Err(e) => Err(CartError::BadJson { part, detail: e.to_string() }),
+        Ok(_) => Err(CartError::BadJson {
+            part,
+            detail: "not a JSON object".into(),
+        }),
+        Err(e) => Err(CartError::BadJson {
+            part,
+            detail: e.to_string(),
+        }),
     }
 }
 
@@ -388,7 +409,12 @@ fn show_bytes(bytes: &[u8], n: usize) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
+        .map(char::from)
+        .collect()
 }
 
 #[cfg(test)]

@@ -45,10 +45,13 @@ pub struct Candidate {
 impl Candidate {
     /// The submission where the file scored highest (first one on a tie).
     pub fn best_sid(&self) -> &str {
-        let best = self.submissions.iter().fold(None::<&SidScore>, |best, s| match best {
-            Some(b) if b.score >= s.score => Some(b),
-            _ => Some(s),
-        });
+        let best = self
+            .submissions
+            .iter()
+            .fold(None::<&SidScore>, |best, s| match best {
+                Some(b) if b.score >= s.score => Some(b),
+                _ => Some(s),
+            });
         best.map_or("", |s| s.sid.as_str())
     }
 
@@ -57,7 +60,7 @@ impl Candidate {
     pub fn download_name(&self) -> String {
         let first = self.names.first().map_or("", String::as_str);
         let base = first.rsplit(['/', '\\']).next().unwrap_or("").trim();
-        if base.is_empty() {
+        if base.is_empty() || base == "." || base == ".." {
             self.sha256.clone()
         } else {
             base.to_string()
@@ -74,9 +77,6 @@ pub struct Totals {
     pub submissions_scanned: usize,
     pub partial_submissions: usize,
     pub failed_submissions: usize,
-    /// Completed submissions whose max_score is below the threshold: no file in them can
-    /// qualify (max_score is the highest per-file sum), so their trees are not fetched.
-    pub below_threshold: usize,
     pub trees_in_flight: usize,
     pub trees_queued: usize,
 }
@@ -108,7 +108,6 @@ enum TreeState {
     InFlight,
     Loaded { partial: bool },
     Failed(String),
-    BelowThreshold,
 }
 
 struct Submission {
@@ -161,29 +160,30 @@ impl Collection {
         self.threshold
     }
 
-    /// Queues the trees of new search hits; a sid already known is ignored.
+    /// Queues the trees of new search hits; a sid already known is ignored. Every hit's tree
+    /// is fetched: which submissions to scan is the query's business (the seed's
+    /// `max_score:>=7000` already leaves out submissions where no file can qualify).
     pub fn add_hits(&mut self, hits: &[SubmissionHit]) {
         for hit in hits {
             if self.sub_index.contains_key(&hit.sid) {
                 continue;
             }
-            let done = hit.state.as_deref() == Some("completed");
-            let low = hit.max_score.is_some_and(|m| m < self.threshold);
-            let state = if done && low { TreeState::BelowThreshold } else { TreeState::Queued };
             let i = self.submission(&hit.sid);
             if let Some(s) = self.subs.get_mut(i) {
-                s.state = state.clone();
+                s.state = TreeState::Queued;
             }
-            if state == TreeState::Queued {
-                self.tree_queue.push_back(i);
-            }
+            self.tree_queue.push_back(i);
         }
     }
 
     /// The sid whose tree to fetch next, now marked in flight.
     pub fn next_tree(&mut self) -> Option<String> {
         while let Some(i) = self.tree_queue.pop_front() {
-            if let Some(s) = self.subs.get_mut(i).filter(|s| s.state == TreeState::Queued) {
+            if let Some(s) = self
+                .subs
+                .get_mut(i)
+                .filter(|s| s.state == TreeState::Queued)
+            {
                 s.state = TreeState::InFlight;
                 return Some(s.sid.clone());
             }
@@ -196,7 +196,9 @@ impl Collection {
     pub fn tree_loaded(&mut self, sid: &str, tree: &SubmissionTree) {
         let i = self.submission(sid);
         if let Some(s) = self.subs.get_mut(i) {
-            s.state = TreeState::Loaded { partial: tree.partial };
+            s.state = TreeState::Loaded {
+                partial: tree.partial,
+            };
         }
         for hit in qualifying(tree, self.threshold, sid, &mut self.rejected) {
             self.merge(hit, sid, tree.partial);
@@ -219,15 +221,19 @@ impl Collection {
     }
 
     pub fn totals(&self) -> Totals {
-        let count = |f: &dyn Fn(&TreeState) -> bool| self.subs.iter().filter(|s| f(&s.state)).count();
+        let count =
+            |f: &dyn Fn(&TreeState) -> bool| self.subs.iter().filter(|s| f(&s.state)).count();
         Totals {
             files: self.files.len(),
-            bytes: self.files.values().map(|c| c.size).fold(0u64, u64::saturating_add),
+            bytes: self
+                .files
+                .values()
+                .map(|c| c.size)
+                .fold(0u64, u64::saturating_add),
             submissions_total_known: self.subs.len(),
             submissions_scanned: count(&|s| matches!(s, TreeState::Loaded { .. })),
             partial_submissions: count(&|s| matches!(s, TreeState::Loaded { partial: true })),
             failed_submissions: count(&|s| matches!(s, TreeState::Failed(_))),
-            below_threshold: count(&|s| *s == TreeState::BelowThreshold),
             trees_in_flight: count(&|s| *s == TreeState::InFlight),
             trees_queued: count(&|s| *s == TreeState::Queued),
         }
@@ -244,7 +250,10 @@ impl Collection {
         }
         if let Some((order, states)) = self.downloads.as_mut() {
             for sha256 in order.iter() {
-                if let Some(state) = states.get_mut(sha256).filter(|s| matches!(s, Download::Failed(_))) {
+                if let Some(state) = states
+                    .get_mut(sha256)
+                    .filter(|s| matches!(s, Download::Failed(_)))
+                {
                     *state = Download::Queued { retried: false };
                     self.download_queue.push_back(sha256.clone());
                 }
@@ -257,29 +266,39 @@ impl Collection {
         if let Some(&i) = self.sub_index.get(sid) {
             return i;
         }
-        self.subs.push(Submission { sid: sid.to_string(), state: TreeState::InFlight });
+        self.subs.push(Submission {
+            sid: sid.to_string(),
+            state: TreeState::InFlight,
+        });
         let i = self.subs.len() - 1;
         self.sub_index.insert(sid.to_string(), i);
         i
     }
 
     fn merge(&mut self, hit: Hit, sid: &str, partial: bool) {
-        let c = self.files.entry(hit.sha256.clone()).or_insert_with(|| Candidate {
-            sha256: hit.sha256.clone(),
-            names: Vec::new(),
-            file_type: hit.file_type.clone(),
-            size: hit.size,
-            score: hit.score,
-            submissions: Vec::new(),
-            partial: false,
-        });
+        let c = self
+            .files
+            .entry(hit.sha256.clone())
+            .or_insert_with(|| Candidate {
+                sha256: hit.sha256.clone(),
+                names: Vec::new(),
+                file_type: hit.file_type.clone(),
+                size: hit.size,
+                score: hit.score,
+                submissions: Vec::new(),
+                partial: false,
+            });
         c.score = c.score.max(hit.score);
         match c.submissions.iter_mut().find(|x| x.sid == sid) {
             Some(x) => {
                 x.score = x.score.max(hit.score);
                 x.partial = partial;
             }
-            None => c.submissions.push(SidScore { sid: sid.to_string(), score: hit.score, partial }),
+            None => c.submissions.push(SidScore {
+                sid: sid.to_string(),
+                score: hit.score,
+                partial,
+            }),
         }
         c.partial = c.submissions.iter().any(|x| x.partial);
         for name in hit.names {
@@ -301,7 +320,12 @@ impl Collection {
 /// The files of one tree scoring >= threshold, each once, with every name it has anywhere in
 /// the tree. Walks with an explicit stack: a file may sit at several depths, under several
 /// parents, and the nesting comes from the server.
-fn qualifying(tree: &SubmissionTree, threshold: i64, sid: &str, rejected: &mut Vec<ManifestFailure>) -> Vec<Hit> {
+fn qualifying(
+    tree: &SubmissionTree,
+    threshold: i64,
+    sid: &str,
+    rejected: &mut Vec<ManifestFailure>,
+) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
     // Reversed pushes make the pops a pre-order walk in key order, so "first seen" is stable.
     let mut stack: Vec<(&String, &TreeNode)> = tree.tree.iter().rev().collect();
@@ -310,17 +334,25 @@ fn qualifying(tree: &SubmissionTree, threshold: i64, sid: &str, rejected: &mut V
         if node.score < threshold {
             continue;
         }
-        let text = if node.sha256.is_empty() { key } else { &node.sha256 };
+        let text = if node.sha256.is_empty() {
+            key
+        } else {
+            &node.sha256
+        };
         let sha256 = text.trim().to_ascii_lowercase();
         if !is_sha256(&sha256) {
-            if !rejected.iter().any(|r| r.sha256 == *text && r.sids.iter().any(|s| s == sid)) {
+            if !rejected
+                .iter()
+                .any(|r| r.sha256 == *text && r.sids.iter().any(|s| s == sid))
+            {
                 rejected.push(ManifestFailure {
                     kind: FailureKind::File,
                     sha256: text.clone(),
                     names: node.name.clone(),
                     sids: vec![sid.to_string()],
                     score: node.score,
-                    reason: "the server gave this file an invalid sha256; it was not downloaded".into(),
+                    reason: "the server gave this file an invalid sha256; it was not downloaded"
+                        .into(),
                 });
             }
             continue;

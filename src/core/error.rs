@@ -16,7 +16,10 @@ pub enum ApiError {
     Unauthorized(String),
 
     #[error("Access denied: {message}{}", role_hint(.role))]
-    Forbidden { message: String, role: Option<String> },
+    Forbidden {
+        message: String,
+        role: Option<String>,
+    },
 
     #[error("Not found: {0}")]
     NotFound(String),
@@ -81,7 +84,11 @@ impl ApiError {
             };
         };
         let message = envelope.api_error_message.unwrap_or_default();
-        let message = if message.trim().is_empty() { format!("HTTP {status}") } else { message };
+        let message = if message.trim().is_empty() {
+            format!("HTTP {status}")
+        } else {
+            message
+        };
         match status {
             400 => ApiError::BadRequest(message),
             401 => ApiError::Unauthorized(message),
@@ -102,7 +109,11 @@ impl ApiError {
             return ApiError::Gateway(status);
         }
         let text: String = body.chars().filter(|c| !c.is_control()).take(80).collect();
-        let snippet = if text.trim().is_empty() { format!("empty {}", route.describe()) } else { text };
+        let snippet = if text.trim().is_empty() {
+            format!("empty {}", route.describe())
+        } else {
+            text
+        };
         ApiError::NotJson { status, snippet }
     }
 
@@ -110,7 +121,10 @@ impl ApiError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            ApiError::ConcurrentQuota(_) | ApiError::Gateway(_) | ApiError::Interrupted | ApiError::Network { .. }
+            ApiError::ConcurrentQuota(_)
+                | ApiError::Gateway(_)
+                | ApiError::Interrupted
+                | ApiError::Network { .. }
         )
     }
 
@@ -118,7 +132,10 @@ impl ApiError {
     pub fn stops_run(&self) -> bool {
         matches!(
             self,
-            ApiError::DailyQuota(_) | ApiError::Unauthorized(_) | ApiError::Aborted | ApiError::BadServerUrl(_)
+            ApiError::DailyQuota(_)
+                | ApiError::Unauthorized(_)
+                | ApiError::Aborted
+                | ApiError::BadServerUrl(_)
         )
     }
 }
@@ -132,9 +149,17 @@ pub fn is_daily_quota(message: &str) -> bool {
 /// Pulls the role out of "Access Denied (/api/v4/...) [Missing required role: file_download]"-
 /// style messages, however the reason is phrased, by looking for a known role name.
 fn missing_role(message: &str) -> Option<String> {
-    const ROLES: [&str; 4] = ["file_download", "submission_view", "bundle_download", "file_detail"];
+    const ROLES: [&str; 4] = [
+        "file_download",
+        "submission_view",
+        "bundle_download",
+        "file_detail",
+    ];
     let reason = message.rsplit_once('[').map(|(_, r)| r).unwrap_or(message);
-    ROLES.iter().find(|r| reason.contains(*r)).map(|r| r.to_string())
+    ROLES
+        .iter()
+        .find(|r| reason.contains(*r))
+        .map(|r| r.to_string())
 }
 
 #[cfg(test)]
@@ -142,7 +167,8 @@ mod tests {
     use super::*;
 
     fn env(status: u16, msg: &str) -> String {
-        serde_json::json!({"api_response": "", "api_error_message": msg, "api_status_code": status}).to_string()
+        serde_json::json!({"api_response": "", "api_error_message": msg, "api_status_code": status})
+            .to_string()
     }
 
     #[test]
@@ -150,14 +176,20 @@ mod tests {
         let c = ApiError::from_status(
             Route::Tree,
             503,
-            &env(503, "You've exceeded your maximum concurrent API calls quota of 10"),
+            &env(
+                503,
+                "You've exceeded your maximum concurrent API calls quota of 10",
+            ),
         );
         assert!(matches!(c, ApiError::ConcurrentQuota(_)));
         assert!(c.is_retryable() && !c.stops_run());
         let d = ApiError::from_status(
             Route::Tree,
             503,
-            &env(503, "You've exceeded your daily maximum API calls quota of 1000"),
+            &env(
+                503,
+                "You've exceeded your daily maximum API calls quota of 1000",
+            ),
         );
         assert!(matches!(d, ApiError::DailyQuota(_)));
         assert!(!d.is_retryable() && d.stops_run());
@@ -166,10 +198,18 @@ mod tests {
 
     #[test]
     fn html_gateway_pages_are_retryable_and_other_html_is_named() {
-        let e = ApiError::from_status(Route::Search, 502, "<html><body>502 Bad Gateway</body></html>");
+        let e = ApiError::from_status(
+            Route::Search,
+            502,
+            "<html><body>502 Bad Gateway</body></html>",
+        );
         assert_eq!(e, ApiError::Gateway(502));
         assert!(e.is_retryable());
-        let e = ApiError::from_status(Route::Search, 400, "<html>Bad Request\nRequest Line is too large</html>");
+        let e = ApiError::from_status(
+            Route::Search,
+            400,
+            "<html>Bad Request\nRequest Line is too large</html>",
+        );
         assert!(matches!(e, ApiError::NotJson { status: 400, .. }));
         assert!(e.to_string().contains("Request Line is too large"));
     }
@@ -179,9 +219,15 @@ mod tests {
         let e = ApiError::from_status(
             Route::Download,
             403,
-            &env(403, "Access Denied (/api/v4/file/download/x/) [Missing required role: file_download]"),
+            &env(
+                403,
+                "Access Denied (/api/v4/file/download/x/) [Missing required role: file_download]",
+            ),
         );
-        assert!(e.to_string().contains("lacks the 'file_download' role"), "{e}");
+        assert!(
+            e.to_string().contains("lacks the 'file_download' role"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -190,12 +236,21 @@ mod tests {
         assert!(e.to_string().contains("Invalid user or APIKey"));
         assert!(e.stops_run());
         let e = ApiError::from_status(Route::Search, 400, &env(400, "SearchException: bad query"));
-        assert_eq!(e.to_string(), "The server rejected the request: SearchException: bad query");
+        assert_eq!(
+            e.to_string(),
+            "The server rejected the request: SearchException: bad query"
+        );
     }
 
     #[test]
     fn network_error_explains_cors_only_when_cross_origin() {
-        assert!(ApiError::Network { cross_origin: true }.to_string().contains("CORS"));
-        assert!(!ApiError::Network { cross_origin: false }.to_string().contains("CORS"));
+        assert!(ApiError::Network { cross_origin: true }
+            .to_string()
+            .contains("CORS"));
+        assert!(!ApiError::Network {
+            cross_origin: false
+        }
+        .to_string()
+        .contains("CORS"));
     }
 }

@@ -25,7 +25,13 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { gateway_attempts: 5, quota_attempts: 30, network_attempts: 2, base_ms: 200, cap_ms: 8_000 }
+        RetryPolicy {
+            gateway_attempts: 5,
+            quota_attempts: 30,
+            network_attempts: 2,
+            base_ms: 200,
+            cap_ms: 8_000,
+        }
     }
 }
 
@@ -43,7 +49,10 @@ impl RetryPolicy {
         if failures == 0 || failures >= allowed {
             return None;
         }
-        let exp = self.base_ms.saturating_mul(1u64 << (failures - 1).min(20)).min(self.cap_ms);
+        let exp = self
+            .base_ms
+            .saturating_mul(1u64 << (failures - 1).min(20))
+            .min(self.cap_ms);
         let jitter = jitter.clamp(0.0, 1.0);
         // "Equal jitter": never less than half the step, so backoff still grows.
         Some(exp / 2 + (exp as f64 / 2.0 * jitter) as u64)
@@ -52,7 +61,9 @@ impl RetryPolicy {
 
 /// How many calls to run at once: what the user asked, at least 1, never above their quota.
 pub fn parallelism(requested: usize, user_quota: Option<usize>) -> usize {
-    let quota = user_quota.filter(|q| *q > 0).unwrap_or(DEFAULT_SERVER_QUOTA);
+    let quota = user_quota
+        .filter(|q| *q > 0)
+        .unwrap_or(DEFAULT_SERVER_QUOTA);
     requested.clamp(1, quota)
 }
 

@@ -5,8 +5,8 @@ use super::{ErrorLine, Session};
 use crate::core::api::{Server, WhoAmI};
 use crate::core::retry::DEFAULT_PARALLELISM;
 use crate::web::http::{Cancel, Transport};
-use crate::web::session::{self, Credentials};
 use crate::web::page_origin;
+use crate::web::session::{self, Credentials};
 
 /// Server URL, user and key; Connect checks them with whoami before anything else runs.
 #[component]
@@ -102,7 +102,11 @@ pub fn ConnectPanel() -> impl IntoView {
 #[component]
 fn Identity(me: WhoAmI) -> impl IntoView {
     let can_download = me.has_role("file_download");
-    let roles = if me.roles.is_empty() { "none".to_string() } else { me.roles.join(", ") };
+    let roles = if me.roles.is_empty() {
+        "none".to_string()
+    } else {
+        me.roles.join(", ")
+    };
     view! {
         <div class="identity" role="status">
             <p>

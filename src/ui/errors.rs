@@ -4,5 +4,9 @@ use leptos::prelude::*;
 /// become markup.
 #[component]
 pub fn ErrorLine(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
-    move || message.get().map(|m| view! { <p class="error" role="alert">{m}</p> })
+    move || {
+        message
+            .get()
+            .map(|m| view! { <p class="error" role="alert">{m}</p> })
+    }
 }

@@ -22,7 +22,10 @@ pub struct Session {
 
 impl Session {
     pub fn new() -> Session {
-        Session { transport: RwSignal::new_local(None), whoami: RwSignal::new(None) }
+        Session {
+            transport: RwSignal::new_local(None),
+            whoami: RwSignal::new(None),
+        }
     }
 
     pub fn is_connected(&self) -> bool {
@@ -68,7 +71,7 @@ pub fn App() -> impl IntoView {
             </span>
         </header>
         <nav role="tablist" class="tabs">
-            {tab_button(Tab::Connect, "Connect")}
+            {tab_button(Tab::Connect, "Server")}
             {tab_button(Tab::Iocs, "Network IoCs")}
             {tab_button(Tab::Collect, "Collect files")}
         </nav>

@@ -25,7 +25,11 @@ pub struct Cancel {
 
 impl Cancel {
     pub fn new() -> Cancel {
-        Cancel { controller: Rc::new(AbortController::new().expect("AbortController exists in every supported browser")) }
+        Cancel {
+            controller: Rc::new(
+                AbortController::new().expect("AbortController exists in every supported browser"),
+            ),
+        }
     }
 
     /// Plain `abort()`: gloo-net panics on an abort reason that is not an Error.
@@ -79,12 +83,23 @@ impl Transport {
     }
 
     /// A JSON endpoint, decoded into `T`.
-    pub async fn json<T: DeserializeOwned>(&self, call: Call, cancel: &Cancel) -> Result<T, ApiError> {
-        self.with_retries(&call, cancel, |status, body| api::parse_json(call.route, status, body)).await
+    pub async fn json<T: DeserializeOwned>(
+        &self,
+        call: Call,
+        cancel: &Cancel,
+    ) -> Result<T, ApiError> {
+        self.with_retries(&call, cancel, |status, body| {
+            api::parse_json(call.route, status, body)
+        })
+        .await
     }
 
     /// The NDJSON ontology endpoint.
-    pub async fn ontology(&self, call: Call, cancel: &Cancel) -> Result<Vec<OntologyRecord>, ApiError> {
+    pub async fn ontology(
+        &self,
+        call: Call,
+        cancel: &Cancel,
+    ) -> Result<Vec<OntologyRecord>, ApiError> {
         self.with_retries(&call, cancel, |status, body| {
             if (200..300).contains(&status) {
                 api::parse_ontology(body)
@@ -157,8 +172,16 @@ impl Transport {
     }
 
     /// Sleeps before the next try, or hands the error back when it is not worth retrying.
-    async fn pause_or_fail(&self, error: ApiError, failures: u32, cancel: &Cancel) -> Result<(), ApiError> {
-        let Some(delay) = self.policy.delay_ms(&error, failures, js_sys::Math::random()) else {
+    async fn pause_or_fail(
+        &self,
+        error: ApiError,
+        failures: u32,
+        cancel: &Cancel,
+    ) -> Result<(), ApiError> {
+        let Some(delay) = self
+            .policy
+            .delay_ms(&error, failures, js_sys::Math::random())
+        else {
             return Err(error);
         };
         // Sleep in slices so Cancel is felt within a quarter second.
@@ -184,7 +207,9 @@ impl Transport {
             .header("Accept", "application/json")
             .abort_signal(Some(&cancel.controller.signal()));
         let request = match &call.body {
-            Some(body) => builder.header("Content-Type", "application/json").body(body.as_str()),
+            Some(body) => builder
+                .header("Content-Type", "application/json")
+                .body(body.as_str()),
             None => builder.build(),
         }
         .map_err(|e| self.fetch_error(e))?;
@@ -197,7 +222,9 @@ impl Transport {
         match error {
             gloo_net::Error::JsError(js) if js.name == "AbortError" => ApiError::Aborted,
             gloo_net::Error::SerdeError(e) => ApiError::Decode(e.to_string()),
-            _ => ApiError::Network { cross_origin: self.cross_origin },
+            _ => ApiError::Network {
+                cross_origin: self.cross_origin,
+            },
         }
     }
 }
@@ -226,11 +253,14 @@ async fn read_body(
                 ApiError::Interrupted
             }
         })?;
-        let done = js_sys::Reflect::get(&step, &"done".into()).map(|v| v.is_truthy()).unwrap_or(true);
+        let done = js_sys::Reflect::get(&step, &"done".into())
+            .map(|v| v.is_truthy())
+            .unwrap_or(true);
         if done {
             return Ok(Ok(()));
         }
-        let value = js_sys::Reflect::get(&step, &"value".into()).map_err(|_| ApiError::Decode("empty chunk".into()))?;
+        let value = js_sys::Reflect::get(&step, &"value".into())
+            .map_err(|_| ApiError::Decode("empty chunk".into()))?;
         if let Err(reason) = on_chunk(value.unchecked_into()) {
             let _ = reader.cancel();
             return Ok(Err(reason));

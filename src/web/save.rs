@@ -21,11 +21,18 @@ const FOLD: usize = 64 << 20;
 /// Saves a finished Blob through a temporary `<a download>`.
 pub fn save_blob(blob: &Blob, file_name: &str) -> Result<(), String> {
     let url = Url::create_object_url_with_blob(blob).map_err(js_text)?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let anchor: HtmlAnchorElement = document.create_element("a").map_err(js_text)?.unchecked_into();
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let anchor: HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(js_text)?
+        .unchecked_into();
     anchor.set_href(&url);
     anchor.set_download(file_name);
-    anchor.set_attribute("style", "display:none").map_err(js_text)?;
+    anchor
+        .set_attribute("style", "display:none")
+        .map_err(js_text)?;
     let body = document.body().ok_or("no body")?;
     body.append_child(&anchor).map_err(js_text)?;
     anchor.click();
@@ -70,31 +77,54 @@ pub fn can_pick_file() -> bool {
 pub async fn pick_file(suggested_name: &str) -> Result<Option<ZipSink>, String> {
     let window = web_sys::window().ok_or("no window")?;
     let picker = Reflect::get(&window, &"showSaveFilePicker".into()).map_err(js_text)?;
-    let picker: js_sys::Function = picker.dyn_into().map_err(|_| "saving to a chosen file is not supported here")?;
+    let picker: js_sys::Function = picker
+        .dyn_into()
+        .map_err(|_| "saving to a chosen file is not supported here")?;
     let options = js_sys::Object::new();
     Reflect::set(&options, &"suggestedName".into(), &suggested_name.into()).map_err(js_text)?;
-    let handle = match JsFuture::from(Promise::from(picker.call1(&window, &options).map_err(js_text)?)).await {
+    let handle = match JsFuture::from(Promise::from(
+        picker.call1(&window, &options).map_err(js_text)?,
+    ))
+    .await
+    {
         Ok(handle) => handle,
         Err(e) if error_name(&e) == "AbortError" => return Ok(None),
         Err(e) => return Err(js_text(e)),
     };
     let writable = call0(&handle, "createWritable")?;
-    let stream = JsFuture::from(Promise::from(writable)).await.map_err(js_text)?;
-    Ok(Some(ZipSink::new(Target::Disk { stream, pending: Vec::new() })))
+    let stream = JsFuture::from(Promise::from(writable))
+        .await
+        .map_err(js_text)?;
+    Ok(Some(ZipSink::new(Target::Disk {
+        stream,
+        pending: Vec::new(),
+    })))
 }
 
 fn error_name(value: &JsValue) -> String {
-    Reflect::get(value, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_default()
+    Reflect::get(value, &"name".into())
+        .ok()
+        .and_then(|n| n.as_string())
+        .unwrap_or_default()
 }
 
 fn call0(target: &JsValue, method: &str) -> Result<JsValue, String> {
-    let f: js_sys::Function = Reflect::get(target, &method.into()).map_err(js_text)?.unchecked_into();
+    let f: js_sys::Function = Reflect::get(target, &method.into())
+        .map_err(js_text)?
+        .unchecked_into();
     f.call0(target).map_err(js_text)
 }
 
 enum Target {
-    Memory { parts: Array, parts_bytes: usize, blobs: Array },
-    Disk { stream: JsValue, pending: Vec<Promise> },
+    Memory {
+        parts: Array,
+        parts_bytes: usize,
+        blobs: Array,
+    },
+    Disk {
+        stream: JsValue,
+        pending: Vec<Promise>,
+    },
 }
 
 struct Inner {
@@ -112,11 +142,20 @@ pub struct ZipSink(Rc<RefCell<Inner>>);
 impl ZipSink {
     /// Collects into Blob parts (every browser).
     pub fn in_memory() -> ZipSink {
-        ZipSink::new(Target::Memory { parts: Array::new(), parts_bytes: 0, blobs: Array::new() })
+        ZipSink::new(Target::Memory {
+            parts: Array::new(),
+            parts_bytes: 0,
+            blobs: Array::new(),
+        })
     }
 
     fn new(target: Target) -> ZipSink {
-        ZipSink(Rc::new(RefCell::new(Inner { buf: Vec::with_capacity(CHUNK), target, written: 0, failed: None })))
+        ZipSink(Rc::new(RefCell::new(Inner {
+            buf: Vec::with_capacity(CHUNK),
+            target,
+            written: 0,
+            failed: None,
+        })))
     }
 
     pub fn is_disk(&self) -> bool {
@@ -134,7 +173,9 @@ impl ZipSink {
             Target::Memory { .. } => Vec::new(),
         };
         for promise in pending {
-            JsFuture::from(promise).await.map_err(|e| format!("writing the zip to disk failed: {}", js_text(e)))?;
+            JsFuture::from(promise)
+                .await
+                .map_err(|e| format!("writing the zip to disk failed: {}", js_text(e)))?;
         }
         match self.0.borrow().failed.clone() {
             Some(reason) => Err(reason),
@@ -195,7 +236,11 @@ impl Inner {
         let len = self.buf.len();
         self.buf.clear();
         match &mut self.target {
-            Target::Memory { parts, parts_bytes, blobs } => {
+            Target::Memory {
+                parts,
+                parts_bytes,
+                blobs,
+            } => {
                 parts.push(&chunk);
                 *parts_bytes += len;
                 if *parts_bytes >= FOLD {

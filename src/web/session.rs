@@ -20,12 +20,18 @@ impl Credentials {
             return Err("Enter your Assemblyline user name.".into());
         }
         if key.is_empty() {
-            return Err("Enter an API key (create one in Assemblyline under your account, API keys).".into());
+            return Err(
+                "Enter an API key (create one in Assemblyline under your account, API keys)."
+                    .into(),
+            );
         }
         if !key.contains(':') {
             return Err("An API key has the form keyname:secret — paste the whole key as Assemblyline showed it.".into());
         }
-        Ok(Credentials { user: user.to_string(), key: key.to_string() })
+        Ok(Credentials {
+            user: user.to_string(),
+            key: key.to_string(),
+        })
     }
 
     pub(crate) fn key(&self) -> &str {
@@ -35,7 +41,10 @@ impl Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials").field("user", &self.user).field("key", &"<hidden>").finish()
+        f.debug_struct("Credentials")
+            .field("user", &self.user)
+            .field("key", &"<hidden>")
+            .finish()
     }
 }
 
@@ -52,7 +61,8 @@ fn session_storage() -> Option<Storage> {
 
 pub fn remember(server: &str, credentials: &Credentials) {
     if let Some(storage) = session_storage() {
-        let value = serde_json::json!({"server": server, "user": credentials.user, "key": credentials.key});
+        let value =
+            serde_json::json!({"server": server, "user": credentials.user, "key": credentials.key});
         let _ = storage.set_item(STORE_KEY, &value.to_string());
     }
 }
@@ -61,7 +71,10 @@ pub fn recall() -> Option<Remembered> {
     let text = session_storage()?.get_item(STORE_KEY).ok()??;
     let value: serde_json::Value = serde_json::from_str(&text).ok()?;
     let credentials = Credentials::new(value["user"].as_str()?, value["key"].as_str()?).ok()?;
-    Some(Remembered { server: value["server"].as_str().unwrap_or_default().to_string(), credentials })
+    Some(Remembered {
+        server: value["server"].as_str().unwrap_or_default().to_string(),
+        credentials,
+    })
 }
 
 /// Forget key: removes the tab copy; the caller drops the in-memory one.

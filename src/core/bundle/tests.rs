@@ -7,7 +7,14 @@ fn sha(n: u8) -> String {
 }
 
 fn time() -> ZipTime {
-    ZipTime { year: 2026, month: 7, day: 14, hour: 9, minute: 30, second: 12 }
+    ZipTime {
+        year: 2026,
+        month: 7,
+        day: 14,
+        hour: 9,
+        minute: 30,
+        second: 12,
+    }
 }
 
 fn manifest() -> Manifest {
@@ -21,12 +28,18 @@ fn manifest() -> Manifest {
         files: vec![ManifestFile {
             sha256: sha(1),
             name: "=HYPERLINK(\"http://x\")".into(),
-            names: vec!["=HYPERLINK(\"http://x\")".into(), "a, \"b\"\nc.exe".into(), "résumé_日本.pdf".into()],
+            names: vec![
+                "=HYPERLINK(\"http://x\")".into(),
+                "a, \"b\"\nc.exe".into(),
+                "résumé_日本.pdf".into(),
+            ],
             file_type: "executable/windows/pe32".into(),
             size: 10,
             score: -20,
             sids: vec!["S1".into(), "S2".into()],
-            sid_scores: [("S1".to_string(), 7000), ("S2".to_string(), 9000)].into_iter().collect(),
+            sid_scores: [("S1".to_string(), 7000), ("S2".to_string(), 9000)]
+                .into_iter()
+                .collect(),
             partial: true,
             cart_size: 300,
             verified: true,
@@ -75,7 +88,16 @@ fn bundle_reads_back_with_carts_and_manifests() {
     let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
     let c1 = format!("{}.cart", sha(1));
     let c2 = format!("{}.cart", sha(2));
-    assert_eq!(names, [c1.as_str(), c2.as_str(), "manifest.json", "manifest.csv", "README.txt"]);
+    assert_eq!(
+        names,
+        [
+            c1.as_str(),
+            c2.as_str(),
+            "manifest.json",
+            "manifest.csv",
+            "README.txt"
+        ]
+    );
     assert_eq!(entries[0].1, b"CARTab");
     assert!(entries[1].1.is_empty());
     let back: Manifest = serde_json::from_slice(&entries[2].1).unwrap();
@@ -85,19 +107,37 @@ fn bundle_reads_back_with_carts_and_manifests() {
 
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
     let stamp = archive.by_index(0).unwrap().last_modified().unwrap();
-    assert_eq!((stamp.year(), stamp.month(), stamp.day(), stamp.hour(), stamp.minute()), (2026, 7, 14, 9, 30));
+    assert_eq!(
+        (
+            stamp.year(),
+            stamp.month(),
+            stamp.day(),
+            stamp.hour(),
+            stamp.minute()
+        ),
+        (2026, 7, 14, 9, 30)
+    );
 }
 
 #[test]
 fn only_sha256_names_become_entries() {
     let mut b = BundleWriter::new(Vec::new(), time());
-    for bad in ["../../etc/passwd", "evil.exe", "", &sha(0xab).to_uppercase(), &format!("{}/x", sha(1))] {
+    for bad in [
+        "../../etc/passwd",
+        "evil.exe",
+        "",
+        &sha(0xab).to_uppercase(),
+        &format!("{}/x", sha(1)),
+    ] {
         let err = b.add_cart(bad, 1, [b"x"]).unwrap_err();
         assert!(matches!(err, BundleError::NotSha256(_)), "{bad}: {err}");
     }
     assert_eq!(b.bytes_written(), 0, "a refused entry writes nothing");
     b.add_cart(&sha(3), 1, [b"x"]).unwrap();
-    assert_eq!(b.add_cart(&sha(3), 1, [b"x"]), Err(BundleError::Duplicate(sha(3))));
+    assert_eq!(
+        b.add_cart(&sha(3), 1, [b"x"]),
+        Err(BundleError::Duplicate(sha(3)))
+    );
     let entries = read_zip(b.finish(&Manifest::default()).unwrap());
     assert_eq!(entries.len(), 4);
 }
@@ -111,7 +151,8 @@ fn many_entries_need_zip64_and_still_read_back() {
         let sha256 = format!("{i:064x}");
         b.add_cart(&sha256, 4, [i.to_le_bytes()]).unwrap();
     }
-    let mut archive = zip::ZipArchive::new(Cursor::new(b.finish(&Manifest::default()).unwrap())).unwrap();
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(b.finish(&Manifest::default()).unwrap())).unwrap();
     assert_eq!(archive.len(), count as usize + 3);
     let mut f = archive.by_name(&format!("{:064x}.cart", 65_999)).unwrap();
     let mut data = Vec::new();
@@ -143,13 +184,21 @@ fn the_sink_gets_bytes_in_order_as_they_are_produced() {
     let chunk = vec![0xabu8; 64 * 1024];
     let mut b = BundleWriter::new(Recorder::default(), time());
     for n in 0..3 {
-        b.add_cart(&sha(n), 16 * chunk.len() as u64, std::iter::repeat_n(&chunk, 16)).unwrap();
+        b.add_cart(
+            &sha(n),
+            16 * chunk.len() as u64,
+            std::iter::repeat_n(&chunk, 16),
+        )
+        .unwrap();
         // The whole entry is already out: nothing waits for the end of the archive.
         assert!(b.bytes_written() >= (n as u64 + 1) * 16 * chunk.len() as u64);
     }
     let sink = b.finish(&manifest()).unwrap();
     assert!(sink.writes.len() > 48, "{} writes", sink.writes.len());
-    assert!(sink.writes.iter().all(|&w| w <= chunk.len()), "no write larger than one chunk");
+    assert!(
+        sink.writes.iter().all(|&w| w <= chunk.len()),
+        "no write larger than one chunk"
+    );
     let entries = read_zip(sink.bytes);
     assert_eq!(entries[2].1.len(), 16 * chunk.len());
 }
@@ -185,12 +234,24 @@ fn a_failing_sink_stops_the_bundle_for_good() {
 #[test]
 fn announced_size_is_checked_and_zip64_entries_read_back() {
     let mut b = BundleWriter::new(Vec::new(), time());
-    let err = b.add_cart(&sha(1), u64::from(u32::MAX), [b"abc"]).unwrap_err();
-    assert_eq!(err, BundleError::SizeMismatch { sha256: sha(1), announced: u32::MAX as u64, written: 3 });
+    let err = b
+        .add_cart(&sha(1), u64::from(u32::MAX), [b"abc"])
+        .unwrap_err();
+    assert_eq!(
+        err,
+        BundleError::SizeMismatch {
+            sha256: sha(1),
+            announced: u32::MAX as u64,
+            written: 3
+        }
+    );
     // The entry was announced as large (zip64) yet the archive is sound.
     b.add_cart(&sha(2), 2, [b"ok"]).unwrap();
     let entries = read_zip(b.finish(&Manifest::default()).unwrap());
-    assert_eq!((entries[0].1.as_slice(), entries[1].1.as_slice()), (&b"abc"[..], &b"ok"[..]));
+    assert_eq!(
+        (entries[0].1.as_slice(), entries[1].1.as_slice()),
+        (&b"abc"[..], &b"ok"[..])
+    );
 }
 
 fn unguard(cell: &str) -> &str {
@@ -215,11 +276,26 @@ fn csv_round_trips_names_and_guards_formulas() {
     assert_eq!(&f[9], "S1:7000 S2:9000");
     assert_eq!((&f[8], &f[10]), ("true", "true"));
 
-    assert_eq!((&rows[1][0], &rows[1][3]), ("failed", "invoice\u{202e}fdp.exe"));
-    assert_eq!(&rows[1][11], "Not found: The file was not found in the system.");
-    assert_eq!((&rows[2][0], &rows[2][9], &rows[2][11]), ("submission failed", "S3", "'-HTTP 504"));
+    assert_eq!(
+        (&rows[1][0], &rows[1][3]),
+        ("failed", "invoice\u{202e}fdp.exe")
+    );
+    assert_eq!(
+        &rows[1][11],
+        "Not found: The file was not found in the system."
+    );
+    assert_eq!(
+        (&rows[2][0], &rows[2][9], &rows[2][11]),
+        ("submission failed", "S3", "'-HTTP 504")
+    );
 
-    for (input, cell) in [("+1", "'+1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("a=b", "a=b"), ("", "")] {
+    for (input, cell) in [
+        ("+1", "'+1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ] {
         assert_eq!(text_cell(input), cell);
     }
 }
@@ -228,7 +304,19 @@ fn csv_round_trips_names_and_guards_formulas() {
 fn manifest_json_has_exactly_the_documented_fields() {
     let v: serde_json::Value = serde_json::from_str(&manifest().to_json()).unwrap();
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["failures", "files", "finished", "query", "server", "started", "threshold", "user"]);
+    assert_eq!(
+        keys,
+        [
+            "failures",
+            "files",
+            "finished",
+            "query",
+            "server",
+            "started",
+            "threshold",
+            "user"
+        ]
+    );
     let text = manifest().to_json().to_lowercase();
     assert!(!text.contains("apikey") && !text.contains("password"));
     assert_eq!(v["failures"][1]["kind"], "submission");

@@ -10,7 +10,9 @@ fn sha(data: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len() / 2).map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap()).collect()
+    (0..text.len() / 2)
+        .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
 }
 
 /// Deterministic incompressible bytes (xorshift64).
@@ -26,7 +28,9 @@ fn noise(len: usize, mut seed: u64) -> Vec<u8> {
 }
 
 fn name_header(name: &str) -> JsonMap {
-    [("name".to_string(), Value::from(name))].into_iter().collect()
+    [("name".to_string(), Value::from(name))]
+        .into_iter()
+        .collect()
 }
 
 fn u64_at(bytes: &[u8], at: usize) -> u64 {
@@ -41,8 +45,15 @@ fn put_u64(bytes: &mut [u8], at: usize, value: u64) {
 /// before flushing the compressor, so the position points into the data.
 fn pack_raw(data: &[u8], header: Option<JsonMap>, key: Option<Vec<u8>>) -> Vec<u8> {
     let mut out = Vec::new();
-    cart_container::pack_stream(data, &mut out, header, None, cart_container::digesters::default_digesters(), key)
-        .unwrap();
+    cart_container::pack_stream(
+        data,
+        &mut out,
+        header,
+        None,
+        cart_container::digesters::default_digesters(),
+        key,
+    )
+    .unwrap();
     out
 }
 
@@ -86,7 +97,10 @@ const EICAR: &[u8] = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TES
 #[test]
 fn files_written_by_python_cart_verify() {
     let r = verify(&unhex(PY_EMPTY), &sha(b"")).unwrap();
-    assert_eq!((r.length, r.cart_size, r.name.as_deref()), (0, 275, Some("empty.txt")));
+    assert_eq!(
+        (r.length, r.cart_size, r.name.as_deref()),
+        (0, 275, Some("empty.txt"))
+    );
     assert_eq!(r.footer["md5"], "d41d8cd98f00b204e9800998ecf8427e");
 
     let r = verify(&unhex(PY_EICAR), &sha(EICAR)).unwrap();
@@ -132,12 +146,19 @@ fn valid_files_verify_whatever_the_chunking() {
 fn cart_container_footer_position_bug_is_caught() {
     let cart = pack_raw(b"hello", Some(name_header("h.txt")), None);
     let err = verify(&cart, &sha(b"hello")).unwrap_err();
-    assert!(matches!(err, CartError::FooterPosition { pos: 54, .. }), "{err}");
+    assert!(
+        matches!(err, CartError::FooterPosition { pos: 54, .. }),
+        "{err}"
+    );
 }
 
 #[test]
 fn every_truncation_is_an_error() {
-    for cart in [unhex(PY_EICAR), unhex(PY_EMPTY), pack(&noise(60_000, 3), Some(name_header("n")))] {
+    for cart in [
+        unhex(PY_EICAR),
+        unhex(PY_EMPTY),
+        pack(&noise(60_000, 3), Some(name_header("n"))),
+    ] {
         let expected = verify(&cart, "").map_or_else(
             |e| match e {
                 CartError::WrongContent { actual, .. } => actual,
@@ -146,7 +167,9 @@ fn every_truncation_is_an_error() {
             |r| r.sha256,
         );
         let step = if cart.len() > 1000 { 997 } else { 1 };
-        let cuts = (0..cart.len()).step_by(step).chain(cart.len().saturating_sub(250)..cart.len());
+        let cuts = (0..cart.len())
+            .step_by(step)
+            .chain(cart.len().saturating_sub(250)..cart.len());
         for cut in cuts {
             let err = verify(&cart[..cut], &expected).unwrap_err();
             let text = err.to_string();
@@ -161,8 +184,14 @@ fn every_truncation_is_an_error() {
 #[test]
 fn wrong_magic_fails_at_once_and_names_what_came() {
     let mut v = CartVerifier::new(&sha(b""));
-    let err = v.update(br#"{"api_response": "", "api_error_message": "nope"}"#).unwrap_err();
-    assert!(err.to_string().starts_with("not a cART file: it starts with \"{\\\"ap\" instead of \"CART\""), "{err}");
+    let err = v
+        .update(br#"{"api_response": "", "api_error_message": "nope"}"#)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("not a cART file: it starts with \"{\\\"ap\" instead of \"CART\""),
+        "{err}"
+    );
     assert!(err.to_string().contains("JSON error"), "{err}");
     // Sticky: the verifier keeps reporting the first failure.
     assert_eq!(v.update(b"more").unwrap_err(), err);
@@ -190,11 +219,20 @@ fn header_fields_are_checked_after_38_bytes() {
     let mut bad = good.clone();
     put_u64(&mut bad, 30, u64::MAX);
     let mut v = CartVerifier::new("");
-    assert_eq!(v.update(&bad[..38]), Err(CartError::TooLarge { part: "header", len: u64::MAX }));
+    assert_eq!(
+        v.update(&bad[..38]),
+        Err(CartError::TooLarge {
+            part: "header",
+            len: u64::MAX
+        })
+    );
 
     let mut bad = good;
     bad[38] ^= 0x55; // the opening brace
-    assert!(matches!(verify(&bad, &sha(EICAR)), Err(CartError::BadJson { part: "header", .. })));
+    assert!(matches!(
+        verify(&bad, &sha(EICAR)),
+        Err(CartError::BadJson { part: "header", .. })
+    ));
 }
 
 #[test]
@@ -209,10 +247,22 @@ fn private_key_is_reported() {
 #[test]
 fn wrong_expected_sha256_names_both() {
     let err = verify(&unhex(PY_EICAR), &"ab".repeat(32)).unwrap_err();
-    assert_eq!(err, CartError::WrongContent { actual: sha(EICAR), expected: "ab".repeat(32) });
-    assert!(err.to_string().contains(&format!("content sha256 is {}, expected abab", sha(EICAR))));
+    assert_eq!(
+        err,
+        CartError::WrongContent {
+            actual: sha(EICAR),
+            expected: "ab".repeat(32)
+        }
+    );
+    assert!(err
+        .to_string()
+        .contains(&format!("content sha256 is {}, expected abab", sha(EICAR))));
     // Upper case or padded expectations are still the same sha256.
-    assert!(verify(&unhex(PY_EICAR), &format!(" {} ", sha(EICAR).to_uppercase())).is_ok());
+    assert!(verify(
+        &unhex(PY_EICAR),
+        &format!(" {} ", sha(EICAR).to_uppercase())
+    )
+    .is_ok());
 }
 
 #[test]
@@ -222,14 +272,26 @@ fn footer_claims_must_match_the_content() {
         f.insert("sha256".into(), Value::from("0".repeat(64)));
     });
     let err = verify(&cart, &sha(EICAR)).unwrap_err();
-    assert!(matches!(err, CartError::FooterDigest { field: "sha256", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            CartError::FooterDigest {
+                field: "sha256",
+                ..
+            }
+        ),
+        "{err}"
+    );
 
     let mut cart = unhex(PY_EICAR);
     edit_footer(&mut cart, |f| {
         f.insert("length".into(), Value::from("99"));
     });
     let err = verify(&cart, &sha(EICAR)).unwrap_err();
-    assert_eq!(err.to_string(), "the footer's length is 99 but the content gives 68: the file is damaged");
+    assert_eq!(
+        err.to_string(),
+        "the footer's length is 99 but the content gives 68: the file is damaged"
+    );
 }
 
 #[test]
@@ -249,19 +311,55 @@ fn flipped_content_bytes_are_caught() {
 fn footer_offsets_are_checked_without_overflow() {
     let good = unhex(PY_EICAR);
     let n = good.len();
-    for (pos, len) in [(n as u64, 182), (u64::MAX, 182), (0xb4, u64::MAX), (u64::MAX, u64::MAX), (0xb4, 183)] {
+    for (pos, len) in [
+        (n as u64, 182),
+        (u64::MAX, 182),
+        (0xb4, u64::MAX),
+        (u64::MAX, u64::MAX),
+        (0xb4, 183),
+    ] {
         let mut bad = good.clone();
         put_u64(&mut bad, n - 16, pos);
         put_u64(&mut bad, n - 8, len);
         let err = verify(&bad, &sha(EICAR)).unwrap_err();
-        assert!(err.to_string().contains("footer points past the end"), "{pos} {len}: {err}");
+        assert!(
+            err.to_string().contains("footer points past the end"),
+            "{pos} {len}: {err}"
+        );
     }
     let mut bad = good.clone();
     put_u64(&mut bad, n - 16, 0xb3);
-    assert_eq!(verify(&bad, &sha(EICAR)), Err(CartError::FooterPosition { pos: 0xb3, data_end: 0xb4 }));
+    assert_eq!(
+        verify(&bad, &sha(EICAR)),
+        Err(CartError::FooterPosition {
+            pos: 0xb3,
+            data_end: 0xb4
+        })
+    );
     let mut bad = good;
     bad[n - 20] = 1;
-    assert_eq!(verify(&bad, &sha(EICAR)), Err(CartError::Reserved("footer")));
+    assert_eq!(
+        verify(&bad, &sha(EICAR)),
+        Err(CartError::Reserved("footer"))
+    );
+}
+
+#[test]
+fn content_longer_than_recorded_stops_early() {
+    let data = vec![0u8; 5_000_000];
+    let cart = pack(&data, None);
+    assert!(cart.len() < 50_000, "zeros compress well: {}", cart.len());
+    let mut v = CartVerifier::new(&sha(&data)).with_expected_length(1_000);
+    let err = cart.chunks(100).find_map(|c| v.update(c).err()).unwrap();
+    assert_eq!(err, CartError::TooLong { expected: 1_000 });
+    assert!(err.to_string().contains("longer than the 1000 bytes"));
+    let ok = CartVerifier::new(&sha(&data)).with_expected_length(5_000_000);
+    assert!(verify_with(ok, &cart).is_ok());
+}
+
+fn verify_with(mut v: CartVerifier, cart: &[u8]) -> Result<CartReport, CartError> {
+    v.update(cart)?;
+    v.finish()
 }
 
 #[test]
@@ -269,7 +367,10 @@ fn trailing_garbage_is_refused() {
     let good = unhex(PY_EICAR);
     let mut bad = good.clone();
     bad.extend_from_slice(b"\n");
-    assert!(matches!(verify(&bad, &sha(EICAR)), Err(CartError::BadFooter { .. })));
+    assert!(matches!(
+        verify(&bad, &sha(EICAR)),
+        Err(CartError::BadFooter { .. })
+    ));
 
     // A second copy of a valid footer still leaves bytes nobody accounts for.
     let mut bad = good.clone();
@@ -288,7 +389,13 @@ fn trailing_garbage_is_refused() {
 /// and never panics, and Ok only ever vouches for the right content.
 #[test]
 fn mutations_never_panic_and_never_pass_wrong_content() {
-    let sources = [(unhex(PY_EICAR), sha(EICAR)), (pack(&noise(3_000, 5), Some(name_header("f"))), sha(&noise(3_000, 5)))];
+    let sources = [
+        (unhex(PY_EICAR), sha(EICAR)),
+        (
+            pack(&noise(3_000, 5), Some(name_header("f"))),
+            sha(&noise(3_000, 5)),
+        ),
+    ];
     let mut rng = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = move || {
         rng ^= rng << 13;
@@ -311,7 +418,8 @@ fn mutations_never_panic_and_never_pass_wrong_content() {
             }
             4 => {
                 let field = [30, n - 16, n - 8][(next() % 3) as usize];
-                let value = [0, 1, u64::MAX, u64::MAX - 27, n as u64, next()][(next() % 6) as usize];
+                let value =
+                    [0, 1, u64::MAX, u64::MAX - 27, n as u64, next()][(next() % 6) as usize];
                 put_u64(&mut bytes, field, value);
             }
             _ => bytes[at] = next() as u8,

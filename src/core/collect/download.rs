@@ -12,7 +12,8 @@ pub(super) enum Download {
     Failed(String),
 }
 
-pub(super) const NOT_SCANNED: &str = "not scanned: the download started before this submission's tree was fetched";
+pub(super) const NOT_SCANNED: &str =
+    "not scanned: the download started before this submission's tree was fetched";
 
 impl Collection {
     /// Snapshots the candidates, best first, into the download queue. Trees never fetched are
@@ -29,7 +30,10 @@ impl Collection {
         }
         self.tree_queue.clear();
         let order: Vec<String> = self.candidates().iter().map(|c| c.sha256.clone()).collect();
-        let states = order.iter().map(|s| (s.clone(), Download::Queued { retried: false })).collect();
+        let states = order
+            .iter()
+            .map(|s| (s.clone(), Download::Queued { retried: false }))
+            .collect();
         self.download_queue = order.iter().cloned().collect();
         self.downloads = Some((order, states));
     }
@@ -37,9 +41,15 @@ impl Collection {
     pub fn next_download(&mut self) -> Option<DownloadJob> {
         let (_, states) = self.downloads.as_mut()?;
         while let Some(sha256) = self.download_queue.pop_front() {
-            let Some(state) = states.get_mut(&sha256) else { continue };
-            let Download::Queued { retried } = *state else { continue };
-            let Some(c) = self.files.get(&sha256) else { continue };
+            let Some(state) = states.get_mut(&sha256) else {
+                continue;
+            };
+            let Download::Queued { retried } = *state else {
+                continue;
+            };
+            let Some(c) = self.files.get(&sha256) else {
+                continue;
+            };
             *state = Download::InFlight { retried };
             return Some(DownloadJob {
                 sha256,
@@ -63,7 +73,9 @@ impl Collection {
     /// may be a network hiccup); a second such failure, or any other, is final until the user
     /// asks for `retry_failed`.
     pub fn download_failed(&mut self, sha256: &str, reason: String, retry_once: bool) {
-        let Some(state) = self.in_flight(sha256) else { return };
+        let Some(state) = self.in_flight(sha256) else {
+            return;
+        };
         let retried = matches!(state, Download::InFlight { retried: true });
         if retry_once && !retried {
             *state = Download::Queued { retried: true };
@@ -77,14 +89,25 @@ impl Collection {
     pub fn is_finished(&self) -> bool {
         let t = self.totals();
         let p = self.progress();
-        self.downloads.is_some() && t.trees_in_flight == 0 && t.trees_queued == 0 && p.queued == 0 && p.in_flight == 0
+        self.downloads.is_some()
+            && t.trees_in_flight == 0
+            && t.trees_queued == 0
+            && p.queued == 0
+            && p.in_flight == 0
     }
 
     pub fn progress(&self) -> Progress {
-        let Some((order, states)) = &self.downloads else { return Progress::default() };
-        let mut p = Progress { total: order.len(), ..Progress::default() };
+        let Some((order, states)) = &self.downloads else {
+            return Progress::default();
+        };
+        let mut p = Progress {
+            total: order.len(),
+            ..Progress::default()
+        };
         for sha256 in order {
-            p.expected_bytes = p.expected_bytes.saturating_add(self.files.get(sha256).map_or(0, |c| c.size));
+            p.expected_bytes = p
+                .expected_bytes
+                .saturating_add(self.files.get(sha256).map_or(0, |c| c.size));
             match states.get(sha256) {
                 Some(Download::Queued { .. }) => p.queued += 1,
                 Some(Download::InFlight { .. }) => p.in_flight += 1,
@@ -121,7 +144,9 @@ impl Collection {
             let reason = match states.and_then(|s| s.get(&c.sha256)) {
                 Some(Download::Verified { .. }) => continue,
                 Some(Download::Failed(reason)) => reason.clone(),
-                Some(_) => "not downloaded: the collection was stopped before this file".to_string(),
+                Some(_) => {
+                    "not downloaded: the collection was stopped before this file".to_string()
+                }
                 None => "not downloaded".to_string(),
             };
             out.push(ManifestFailure {
@@ -150,7 +175,11 @@ impl Collection {
                     size: c.size,
                     score: c.score,
                     sids: c.submissions.iter().map(|s| s.sid.clone()).collect(),
-                    sid_scores: c.submissions.iter().map(|s| (s.sid.clone(), s.score)).collect(),
+                    sid_scores: c
+                        .submissions
+                        .iter()
+                        .map(|s| (s.sid.clone(), s.score))
+                        .collect(),
                     partial: c.partial,
                     cart_size: *cart_size,
                     verified: true,
@@ -172,6 +201,8 @@ impl Collection {
 
     fn in_flight(&mut self, sha256: &str) -> Option<&mut Download> {
         let (_, states) = self.downloads.as_mut()?;
-        states.get_mut(sha256).filter(|s| matches!(s, Download::InFlight { .. }))
+        states
+            .get_mut(sha256)
+            .filter(|s| matches!(s, Download::InFlight { .. }))
     }
 }

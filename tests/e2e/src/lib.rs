@@ -1,1 +1,262 @@
-//! End-to-end tests: see tests/.
+//! End-to-end harness: the built page (`dist/`) served by the mock Assemblyline server on one
+//! origin, a private chromedriver + headless Chromium, and the steps a user takes, found the
+//! way a user finds them (labels and button texts, not internal ids).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use mock_al::{Config, MockServer};
+use serde_json::{json, Value};
+
+pub use mock_al;
+
+/// Where the built page is: `AL_DIST`, or `dist/` at the repository root.
+pub fn dist_dir() -> PathBuf {
+    let dir = std::env::var_os("AL_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist"));
+    assert!(
+        dir.join("index.html").is_file(),
+        "the page is not built: {} has no index.html — run `bash scripts/build.sh` (scripts/test.sh does)",
+        dir.display()
+    );
+    dir
+}
+
+pub fn user(name: &str) -> mock_al::DemoUser {
+    mock_al::demo_users()
+        .into_iter()
+        .find(|u| u.user == name)
+        .expect("demo user")
+}
+
+/// A running chromedriver, killed with the test.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = free_port();
+        let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let child = Command::new(&binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {binary} ({e}): run scripts/setup.sh to install chromium-driver"
+                )
+            });
+        Driver { child, port }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One test's world: mock server with the page, a browser, a download folder.
+pub struct Session {
+    pub browser: Client,
+    pub server: MockServer,
+    pub downloads: PathBuf,
+    profile: PathBuf,
+    _driver: Driver,
+}
+
+impl Session {
+    pub async fn start(config: Config) -> Session {
+        let config = Config {
+            dist: Some(dist_dir()),
+            ..config
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = mock_al::start(listener, config)
+            .await
+            .expect("mock server starts");
+        let driver = Driver::start();
+        let scratch =
+            std::env::temp_dir().join(format!("al-e2e-{}-{}", std::process::id(), driver.port));
+        let downloads = scratch.join("downloads");
+        let profile = scratch.join("profile");
+        std::fs::create_dir_all(&downloads).unwrap();
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--window-size=1400,1000",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+                "prefs": {
+                    "download.default_directory": downloads.display().to_string(),
+                    "download.prompt_for_download": false,
+                    "profile.default_content_setting_values.automatic_downloads": 1
+                }
+            }
+        });
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        let webdriver = format!("http://127.0.0.1:{}", driver.port);
+        let browser = connect_with_retry(&webdriver, capabilities).await;
+        Session {
+            browser,
+            server,
+            downloads,
+            profile,
+            _driver: driver,
+        }
+    }
+
+    /// Opens the page as the analyst would, at the server's root.
+    pub async fn open(&self) {
+        self.browser.goto(&self.server.url()).await.unwrap();
+        self.wait_for(Locator::XPath("//button[normalize-space()='Connect']"))
+            .await;
+    }
+
+    pub async fn fill(&self, label: &str, text: &str) {
+        let field = self.field(label).await;
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// The form control a `<label>` with this text names.
+    pub async fn field(&self, label: &str) -> fantoccini::elements::Element {
+        let xpath = format!("//*[@id=//label[normalize-space()='{label}']/@for]");
+        self.wait_for(Locator::XPath(&xpath)).await
+    }
+
+    pub async fn click_button(&self, text: &str) {
+        let xpath = format!("//button[normalize-space()='{text}' and not(@disabled)]");
+        self.wait_for(Locator::XPath(&xpath))
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+
+    pub async fn connect(&self, user: &str, key: &str) {
+        self.fill("Username", user).await;
+        self.fill("API key", key).await;
+        self.click_button("Connect").await;
+    }
+
+    pub async fn wait_for(&self, locator: Locator<'_>) -> fantoccini::elements::Element {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(found) = self.browser.find(locator).await {
+                return found;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {locator:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the element's text contains `needle`; returns the whole text.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut last = String::new();
+        loop {
+            if let Ok(found) = self.browser.find(Locator::Css(css)).await {
+                last = found.text().await.unwrap_or_default();
+                if last.contains(needle) {
+                    return last;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {needle:?} in {css}; last text: {last:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    /// Waits for a finished download whose name ends with `suffix`.
+    pub async fn wait_download(&self, suffix: &str) -> PathBuf {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let entries: Vec<PathBuf> = std::fs::read_dir(&self.downloads)
+                .unwrap()
+                .flatten()
+                .map(|e| e.path())
+                .collect();
+            let busy = entries
+                .iter()
+                .any(|p| p.extension().is_some_and(|e| e == "crdownload"));
+            if !busy {
+                if let Some(done) = entries
+                    .iter()
+                    .find(|p| p.to_string_lossy().ends_with(suffix))
+                {
+                    return done.clone();
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no *{suffix} download appeared in {}",
+                self.downloads.display()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    pub async fn page_text(&self) -> String {
+        self.browser
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    pub async fn finish(self) {
+        let _ = self.browser.close().await;
+        self.server.stop().await;
+        let _ = std::fs::remove_dir_all(self.profile.parent().unwrap());
+    }
+}
+
+async fn connect_with_retry(
+    webdriver: &str,
+    capabilities: serde_json::Map<String, Value>,
+) -> Client {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(capabilities.clone())
+            .connect(webdriver)
+            .await
+        {
+            Ok(client) => return client,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("cannot open a Chromium session through chromedriver: {e}"),
+        }
+    }
+}

@@ -51,7 +51,13 @@ impl Reply {
     pub fn api(status: u16, data: Value, err: &str) -> Reply {
         let env = json!({"api_response": data, "api_error_message": err,
                          "api_server_version": VERSION, "api_status_code": status});
-        Reply { status, body: to_json(&env).into_bytes(), content_type: "application/json", headers: vec![], json: true }
+        Reply {
+            status,
+            body: to_json(&env).into_bytes(),
+            content_type: "application/json",
+            headers: vec![],
+            json: true,
+        }
     }
 
     pub fn ok(data: Value) -> Reply {
@@ -63,7 +69,13 @@ impl Reply {
     }
 
     pub fn raw(status: u16, body: Vec<u8>, content_type: &'static str) -> Reply {
-        Reply { status, body, content_type, headers: vec![], json: false }
+        Reply {
+            status,
+            body,
+            content_type,
+            headers: vec![],
+            json: false,
+        }
     }
 
     pub fn header(mut self, k: &str, v: impl Into<String>) -> Reply {
@@ -73,11 +85,15 @@ impl Reply {
 
     pub fn into_response(self) -> Response<Body> {
         let mut r = Response::new(Body::from(self.body));
-        *r.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        *r.status_mut() =
+            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let h = r.headers_mut();
         h.insert("content-type", HeaderValue::from_static(self.content_type));
         for (k, v) in self.headers {
-            if let (Ok(name), Ok(val)) = (axum::http::HeaderName::try_from(k), HeaderValue::try_from(v)) {
+            if let (Ok(name), Ok(val)) = (
+                axum::http::HeaderName::try_from(k),
+                HeaderValue::try_from(v),
+            ) {
                 h.append(name, val);
             }
         }
@@ -93,8 +109,14 @@ pub fn login_hints() -> Value {
 /// The 401 handler also clears the session and expires the XSRF cookie.
 pub fn unauthorized(msg: &str) -> Reply {
     Reply::api(401, login_hints(), msg)
-        .header("set-cookie", "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/")
-        .header("set-cookie", "XSRF-TOKEN=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/")
+        .header(
+            "set-cookie",
+            "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/",
+        )
+        .header(
+            "set-cookie",
+            "XSRF-TOKEN=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/",
+        )
 }
 
 /// The 403 handler: "Access Denied (<path>) [<reason>]" with a small config block.

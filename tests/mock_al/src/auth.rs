@@ -10,32 +10,105 @@ use crate::util::sha256_hex;
 pub const SESSION_DURATION: u64 = 3600;
 
 const ALL_ROLES: [&str; 37] = [
-    "administration", "alert_manage", "alert_view", "apikey_access", "archive_comment", "archive_download",
-    "archive_manage", "archive_trigger", "archive_view", "assistant_use", "badlist_manage", "badlist_view",
-    "bundle_download", "external_query", "file_detail", "file_download", "file_purge", "heuristic_view",
-    "obo_access", "replay_system", "replay_trigger", "retrohunt_run", "retrohunt_view", "safelist_manage",
-    "safelist_view", "self_manage", "signature_download", "signature_import", "signature_manage",
-    "signature_view", "submission_create", "submission_customize", "submission_delete", "submission_manage",
-    "submission_view", "workflow_manage", "workflow_view",
+    "administration",
+    "alert_manage",
+    "alert_view",
+    "apikey_access",
+    "archive_comment",
+    "archive_download",
+    "archive_manage",
+    "archive_trigger",
+    "archive_view",
+    "assistant_use",
+    "badlist_manage",
+    "badlist_view",
+    "bundle_download",
+    "external_query",
+    "file_detail",
+    "file_download",
+    "file_purge",
+    "heuristic_view",
+    "obo_access",
+    "replay_system",
+    "replay_trigger",
+    "retrohunt_run",
+    "retrohunt_view",
+    "safelist_manage",
+    "safelist_view",
+    "self_manage",
+    "signature_download",
+    "signature_import",
+    "signature_manage",
+    "signature_view",
+    "submission_create",
+    "submission_customize",
+    "submission_delete",
+    "submission_manage",
+    "submission_view",
+    "workflow_manage",
+    "workflow_view",
 ];
-const ADMIN_ONLY: [&str; 6] =
-    ["administration", "file_purge", "replay_system", "signature_import", "signature_manage", "assistant_use"];
+const ADMIN_ONLY: [&str; 6] = [
+    "administration",
+    "file_purge",
+    "replay_system",
+    "signature_import",
+    "signature_manage",
+    "assistant_use",
+];
 const VIEWER: [&str; 11] = [
-    "alert_view", "apikey_access", "badlist_view", "file_detail", "obo_access", "heuristic_view", "safelist_view",
-    "self_manage", "signature_view", "submission_view", "workflow_view",
+    "alert_view",
+    "apikey_access",
+    "badlist_view",
+    "file_detail",
+    "obo_access",
+    "heuristic_view",
+    "safelist_view",
+    "self_manage",
+    "signature_view",
+    "submission_view",
+    "workflow_view",
 ];
 const ACL_R: [&str; 15] = [
-    "alert_view", "archive_view", "archive_download", "badlist_view", "bundle_download", "external_query",
-    "file_detail", "file_download", "heuristic_view", "safelist_view", "signature_download", "signature_view",
-    "submission_view", "workflow_view", "retrohunt_view",
+    "alert_view",
+    "archive_view",
+    "archive_download",
+    "badlist_view",
+    "bundle_download",
+    "external_query",
+    "file_detail",
+    "file_download",
+    "heuristic_view",
+    "safelist_view",
+    "signature_download",
+    "signature_view",
+    "submission_view",
+    "workflow_view",
+    "retrohunt_view",
 ];
 const ACL_W: [&str; 11] = [
-    "alert_manage", "archive_trigger", "archive_manage", "badlist_manage", "replay_trigger", "safelist_manage",
-    "submission_create", "submission_delete", "submission_manage", "submission_customize", "retrohunt_run",
+    "alert_manage",
+    "archive_trigger",
+    "archive_manage",
+    "badlist_manage",
+    "replay_trigger",
+    "safelist_manage",
+    "submission_create",
+    "submission_delete",
+    "submission_manage",
+    "submission_customize",
+    "retrohunt_run",
 ];
 const ACL_E: [&str; 9] = [
-    "administration", "apikey_access", "file_purge", "obo_access", "replay_system", "self_manage",
-    "signature_import", "signature_manage", "workflow_manage",
+    "administration",
+    "apikey_access",
+    "file_purge",
+    "obo_access",
+    "replay_system",
+    "self_manage",
+    "signature_import",
+    "signature_manage",
+    "workflow_manage",
 ];
 
 #[derive(Clone, Debug)]
@@ -53,9 +126,30 @@ pub struct DemoUser {
 
 pub fn demo_users() -> Vec<DemoUser> {
     vec![
-        DemoUser { user: "admin", apikey: "demo:9f4c2b7e1a6d3058c1e2", password: "admin-password", user_type: "admin", name: "Mock Administrator", acl: "RWE" },
-        DemoUser { user: "analyst", apikey: "demo:3b8e6f1c9d2a4705b6a9", password: "analyst-password", user_type: "user", name: "Read-only Analyst", acl: "R" },
-        DemoUser { user: "viewer", apikey: "demo:6a1d9e3c5b7f20484d3c", password: "viewer-password", user_type: "viewer", name: "Viewer Account", acl: "R" },
+        DemoUser {
+            user: "admin",
+            apikey: "demo:9f4c2b7e1a6d3058c1e2",
+            password: "admin-password",
+            user_type: "admin",
+            name: "Mock Administrator",
+            acl: "RWE",
+        },
+        DemoUser {
+            user: "analyst",
+            apikey: "demo:3b8e6f1c9d2a4705b6a9",
+            password: "analyst-password",
+            user_type: "user",
+            name: "Read-only Analyst",
+            acl: "R",
+        },
+        DemoUser {
+            user: "viewer",
+            apikey: "demo:6a1d9e3c5b7f20484d3c",
+            password: "viewer-password",
+            user_type: "viewer",
+            name: "Viewer Account",
+            acl: "R",
+        },
     ]
 }
 
@@ -67,7 +161,10 @@ fn type_roles(t: &str) -> BTreeSet<&'static str> {
     match t {
         "admin" => ALL_ROLES.into_iter().collect(),
         "viewer" => VIEWER.into_iter().collect(),
-        _ => ALL_ROLES.into_iter().filter(|r| !ADMIN_ONLY.contains(r)).collect(),
+        _ => ALL_ROLES
+            .into_iter()
+            .filter(|r| !ADMIN_ONLY.contains(r))
+            .collect(),
     }
 }
 
@@ -123,7 +220,14 @@ impl Sessions {
         sha256_hex(format!("{seed}:{n}:{:?}", Instant::now()).as_bytes())
     }
 
-    pub fn create(&self, seed: u64, user: &str, roles_limit: Option<Vec<String>>, ip: &str, ua: Option<&str>) -> (String, String) {
+    pub fn create(
+        &self,
+        seed: u64,
+        user: &str,
+        roles_limit: Option<Vec<String>>,
+        ip: &str,
+        ua: Option<&str>,
+    ) -> (String, String) {
         let (id, xsrf) = (self.token(seed), self.token(seed)[..32].to_string());
         let s = Session {
             user: user.into(),
@@ -142,18 +246,31 @@ impl Sessions {
     }
 
     /// `get_logged_in_user` + `extra_session_checks` for cookie sessions.
-    pub fn check(&self, id: Option<&str>, ip: &str, ua: Option<&str>, xsrf: Option<&str>, check_xsrf: bool) -> Result<Session, Denied> {
-        let id = id.filter(|i| !i.is_empty()).ok_or_else(|| Denied::Unauthorized("Session not found".into()))?;
+    pub fn check(
+        &self,
+        id: Option<&str>,
+        ip: &str,
+        ua: Option<&str>,
+        xsrf: Option<&str>,
+        check_xsrf: bool,
+    ) -> Result<Session, Denied> {
+        let id = id
+            .filter(|i| !i.is_empty())
+            .ok_or_else(|| Denied::Unauthorized("Session not found".into()))?;
         let mut map = self.map.lock().expect("sessions");
         let s = match map.get_mut(id) {
             Some(s) if s.last_used.elapsed() <= Duration::from_secs(SESSION_DURATION) => s,
             _ => return Err(Denied::Unauthorized("Session expired".into())),
         };
         if s.ip != ip {
-            return Err(Denied::Unauthorized("Invalid source IP for this session".into()));
+            return Err(Denied::Unauthorized(
+                "Invalid source IP for this session".into(),
+            ));
         }
         if s.user_agent.as_deref() != ua {
-            return Err(Denied::Unauthorized("Invalid user agent for this session".into()));
+            return Err(Denied::Unauthorized(
+                "Invalid user agent for this session".into(),
+            ));
         }
         if s.roles_limit.is_none() && check_xsrf && xsrf != Some(s.xsrf.as_str()) {
             return Err(Denied::Forbidden("Invalid XSRF token".into()));
@@ -164,7 +281,11 @@ impl Sessions {
 }
 
 /// `validate_apikey`: every failure reads "Invalid user or APIKey".
-pub fn check_apikey(uname: &str, apikey: &str, revoked: &BTreeSet<String>) -> Result<(DemoUser, Vec<String>), String> {
+pub fn check_apikey(
+    uname: &str,
+    apikey: &str,
+    revoked: &BTreeSet<String>,
+) -> Result<(DemoUser, Vec<String>), String> {
     let invalid = || "Invalid user or APIKey".to_string();
     let u = find_user(uname).ok_or_else(invalid)?;
     if apikey != u.apikey || revoked.contains(uname) || !apikey.contains(':') {

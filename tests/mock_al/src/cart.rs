@@ -6,9 +6,12 @@ use std::sync::{Arc, Mutex};
 use cart_container::{digesters::default_digesters, pack_stream, JsonMap};
 use serde_json::{json, Value};
 
+/// (sha256, name, sid)
+type Key = (String, String, String);
+
 #[derive(Default)]
 pub struct CartCache {
-    map: Mutex<HashMap<(String, String, String), Arc<Vec<u8>>>>,
+    map: Mutex<HashMap<Key, Arc<Vec<u8>>>>,
 }
 
 /// `encode_file`: the header is the submission metadata (unflattened), the classification when
@@ -23,8 +26,28 @@ pub fn encode(bytes: &[u8], name: &str, classification: &str, metadata: Option<&
     header.insert("classification".into(), json!(classification));
     header.insert("name".into(), json!(name));
     let mut out = Vec::with_capacity(bytes.len() / 2 + 256);
-    pack_stream(bytes, &mut out, Some(header), None, default_digesters(), None).expect("cART encoding to memory");
+    pack_stream(
+        bytes,
+        &mut out,
+        Some(header),
+        None,
+        default_digesters(),
+        None,
+    )
+    .expect("cART encoding to memory");
+    fix_footer_position(&mut out);
     out
+}
+
+/// `cart_container` 1.0 records the optional footer's position before its compressor is
+/// flushed, so the mandatory footer points into the data. The Python `cart` that
+/// Assemblyline uses writes the true offset (and its own CLI rejects the wrong one), so
+/// the mock patches it: total - 28 - footer length.
+fn fix_footer_position(out: &mut [u8]) {
+    let n = out.len();
+    let footer_len = u64::from_le_bytes(out[n - 8..].try_into().expect("8 bytes"));
+    let position = n as u64 - 28 - footer_len;
+    out[n - 16..n - 8].copy_from_slice(&position.to_le_bytes());
 }
 
 fn insert_dotted(map: &mut JsonMap, key: &str, v: Value) {
@@ -55,6 +78,11 @@ impl CartCache {
         }
         // Encode outside the lock: a 2 MB sample must not stall every other download.
         let bytes = Arc::new(make());
-        self.map.lock().expect("cart cache").entry(key).or_insert(bytes).clone()
+        self.map
+            .lock()
+            .expect("cart cache")
+            .entry(key)
+            .or_insert(bytes)
+            .clone()
     }
 }

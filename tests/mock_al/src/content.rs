@@ -53,16 +53,32 @@ impl FileKind {
                 "PE32 executable (DLL) (GUI) Intel 80386, for MS Windows",
                 "application/x-dosexec",
             ),
-            Zip => ("archive/zip", "Zip archive data, at least v2.0 to extract", "application/zip"),
-            SevenZip => ("archive/7-zip", "7-zip archive data, version 0.4", "application/x-7z-compressed"),
+            Zip => (
+                "archive/zip",
+                "Zip archive data, at least v2.0 to extract",
+                "application/zip",
+            ),
+            SevenZip => (
+                "archive/7-zip",
+                "7-zip archive data, version 0.4",
+                "application/x-7z-compressed",
+            ),
             Docm => (
                 "document/office/word",
                 "Microsoft Word 2007+",
                 "application/vnd.ms-word.document.macroEnabled.12",
             ),
             Html => ("code/html", "HTML document, ASCII text", "text/html"),
-            Js => ("code/javascript", "ASCII text, with very long lines", "text/plain"),
-            Vba => ("code/vbs", "ASCII text, with CRLF line terminators", "text/plain"),
+            Js => (
+                "code/javascript",
+                "ASCII text, with very long lines",
+                "text/plain",
+            ),
+            Vba => (
+                "code/vbs",
+                "ASCII text, with CRLF line terminators",
+                "text/plain",
+            ),
             Ps1 => ("code/ps1", "ASCII text", "text/plain"),
             Text => ("text/plain", "ASCII text", "text/plain"),
             Msi => (
@@ -91,7 +107,10 @@ impl FileKind {
     }
 
     fn is_text(self) -> bool {
-        matches!(self, FileKind::Html | FileKind::Js | FileKind::Vba | FileKind::Ps1 | FileKind::Text)
+        matches!(
+            self,
+            FileKind::Html | FileKind::Js | FileKind::Vba | FileKind::Ps1 | FileKind::Text
+        )
     }
 }
 
@@ -101,9 +120,16 @@ pub fn make_bytes(seed: u64, label: &str, kind: FileKind, size: usize) -> Vec<u8
     let mut out = kind.header().to_vec();
     out.extend_from_slice(format!("\n#mock-al:{label}\n").as_bytes());
     if kind.is_text() {
-        const WORDS: [&str; 8] = ["var", "http", "invoke", "shell", "data", "return", "payload", "token"];
+        const WORDS: [&str; 8] = [
+            "var", "http", "invoke", "shell", "data", "return", "payload", "token",
+        ];
         while out.len() < size {
-            let line = format!("{} = \"{:016x}\"; // {}\n", rng.pick(&WORDS), rng.next_u64(), rng.pick(&WORDS));
+            let line = format!(
+                "{} = \"{:016x}\"; // {}\n",
+                rng.pick(&WORDS),
+                rng.next_u64(),
+                rng.pick(&WORDS)
+            );
             out.extend_from_slice(line.as_bytes());
         }
     } else {

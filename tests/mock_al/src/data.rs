@@ -84,7 +84,11 @@ pub struct ResultRec {
 impl ResultRec {
     /// AL's result score is the aggregate of its sections' heuristic scores.
     pub fn score(&self) -> i64 {
-        self.sections.iter().filter_map(|s| s.heuristic.as_ref()).map(|h| h.score).sum()
+        self.sections
+            .iter()
+            .filter_map(|s| s.heuristic.as_ref())
+            .map(|h| h.score)
+            .sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -92,7 +96,9 @@ impl ResultRec {
     }
 
     pub fn has_tags(&self) -> bool {
-        self.sections.iter().any(|s| !s.tags.is_empty() || !s.safelisted.is_empty())
+        self.sections
+            .iter()
+            .any(|s| !s.tags.is_empty() || !s.safelisted.is_empty())
     }
 
     pub fn key(&self) -> String {
@@ -111,7 +117,8 @@ impl ResultRec {
 
     /// The service writes an ontology supplementary file only when it raised tags.
     pub fn ontology_sha256(&self) -> Option<String> {
-        self.has_tags().then(|| util::sha256_hex(format!("ontology:{}", self.key()).as_bytes()))
+        self.has_tags()
+            .then(|| util::sha256_hex(format!("ontology:{}", self.key()).as_bytes()))
     }
 }
 
@@ -190,8 +197,8 @@ impl Submission {
 }
 
 pub struct Dataset {
-    pub files: BTreeMap<String, FileRec>,
-    pub submissions: Vec<Submission>,
+    pub(crate) files: BTreeMap<String, FileRec>,
+    pub(crate) submissions: Vec<Submission>,
     by_sid: HashMap<String, usize>,
     sample_sids: BTreeMap<String, String>,
     sample_files: BTreeMap<String, String>,
@@ -204,18 +211,27 @@ impl Dataset {
         sample_files: BTreeMap<String, String>,
         hand_made: usize,
     ) -> Self {
-        let by_sid = submissions.iter().enumerate().map(|(i, s)| (s.sid.clone(), i)).collect();
-        let sample_sids =
-            submissions.iter().take(hand_made).map(|s| (s.label.clone(), s.sid.clone())).collect();
-        Dataset { files, submissions, by_sid, sample_sids, sample_files }
+        let by_sid = submissions
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.sid.clone(), i))
+            .collect();
+        let sample_sids = submissions
+            .iter()
+            .take(hand_made)
+            .map(|s| (s.label.clone(), s.sid.clone()))
+            .collect();
+        Dataset {
+            files,
+            submissions,
+            by_sid,
+            sample_sids,
+            sample_files,
+        }
     }
 
-    pub fn submission(&self, sid: &str) -> Option<&Submission> {
+    pub(crate) fn submission(&self, sid: &str) -> Option<&Submission> {
         self.by_sid.get(sid).map(|&i| &self.submissions[i])
-    }
-
-    pub fn index_of(&self, sid: &str) -> Option<usize> {
-        self.by_sid.get(sid).copied()
     }
 
     /// Every sid, in creation order (hand-made first).
@@ -237,12 +253,36 @@ impl Dataset {
         self.sample_files.get(name).map(String::as_str)
     }
 
+    /// Every file with a record, including those whose blob is missing.
+    pub fn file_sha256s(&self) -> Vec<String> {
+        self.files.keys().cloned().collect()
+    }
+
+    pub fn has_file_record(&self, sha256: &str) -> bool {
+        self.files.contains_key(sha256)
+    }
+
+    /// What exercise 2 would try to download: files scoring >= `threshold` (summed per
+    /// submission) in any submission whose max_score >= `threshold`, missing blobs included.
+    pub fn files_at_or_above(&self, threshold: i64) -> BTreeSet<String> {
+        self.submissions
+            .iter()
+            .filter(|s| s.max_score() >= threshold)
+            .flat_map(|s| {
+                s.file_scores()
+                    .into_iter()
+                    .filter(|(_, v)| *v >= threshold)
+                    .map(|(k, _)| k)
+            })
+            .collect()
+    }
+
     /// Original bytes of a file; `None` when unknown or when its blob is missing.
     pub fn file_bytes(&self, sha256: &str) -> Option<&[u8]> {
         self.files.get(sha256)?.bytes.as_deref().map(Vec::as_slice)
     }
 
-    pub fn file(&self, sha256: &str) -> Option<&FileRec> {
+    pub(crate) fn file(&self, sha256: &str) -> Option<&FileRec> {
         self.files.get(sha256)
     }
 }
@@ -254,7 +294,13 @@ pub struct Store {
 }
 
 impl Store {
-    pub fn add_file(&mut self, label: &str, kind: FileKind, size: usize, c12n: &'static str) -> String {
+    pub fn add_file(
+        &mut self,
+        label: &str,
+        kind: FileKind,
+        size: usize,
+        c12n: &'static str,
+    ) -> String {
         let bytes = crate::content::make_bytes(self.seed, label, kind, size);
         let rec = crate::content::file_record(bytes, kind, c12n);
         let sha = rec.sha256.clone();

@@ -22,7 +22,11 @@ fn string_set(v: &Value, key: &str) -> Result<BTreeSet<String>, String> {
     v.as_array()
         .ok_or_else(|| format!("{key} must be a list of strings"))?
         .iter()
-        .map(|x| x.as_str().map(str::to_string).ok_or_else(|| format!("{key} must be a list of strings")))
+        .map(|x| {
+            x.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("{key} must be a list of strings"))
+        })
         .collect()
 }
 
@@ -41,13 +45,19 @@ impl Runtime {
         let obj = patch.as_object().ok_or("config must be a JSON object")?;
         let mut next = self.clone();
         for (k, v) in obj {
-            let num = || v.as_u64().ok_or_else(|| format!("{k} must be a non-negative integer"));
+            let num = || {
+                v.as_u64()
+                    .ok_or_else(|| format!("{k} must be a non-negative integer"))
+            };
             match k.as_str() {
                 "latency_ms" => next.latency_ms = num()?,
                 "quota" => next.quota = num()? as usize,
                 "daily_quota" => next.daily_quota = num()?,
                 "fault_rate" => {
-                    next.fault_rate = v.as_f64().filter(|f| (0.0..=1.0).contains(f)).ok_or("fault_rate must be in 0..1")?
+                    next.fault_rate = v
+                        .as_f64()
+                        .filter(|f| (0.0..=1.0).contains(f))
+                        .ok_or("fault_rate must be in 0..1")?
                 }
                 "revoked_users" => next.revoked_users = string_set(v, k)?,
                 "truncate_downloads" => next.truncate_downloads = string_set(v, k)?,
@@ -78,11 +88,17 @@ pub fn truncate(bytes: &[u8]) -> Vec<u8> {
 /// Flips one byte in the middle of the encrypted data, leaving header and footers intact.
 pub fn corrupt(bytes: &[u8]) -> Vec<u8> {
     let mut out = bytes.to_vec();
-    let header_len = out.get(30..38).map_or(0, |b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as usize);
-    let data_start = 38 + header_len;
-    let footer_pos = out.len().checked_sub(16).and_then(|p| out.get(p..p + 8)).map_or(out.len(), |b| {
+    let header_len = out.get(30..38).map_or(0, |b| {
         u64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as usize
     });
+    let data_start = 38 + header_len;
+    let footer_pos = out
+        .len()
+        .checked_sub(16)
+        .and_then(|p| out.get(p..p + 8))
+        .map_or(out.len(), |b| {
+            u64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as usize
+        });
     let mid = data_start + footer_pos.saturating_sub(data_start) / 2;
     if let Some(b) = out.get_mut(mid) {
         *b ^= 0xFF;

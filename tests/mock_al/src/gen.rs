@@ -16,20 +16,43 @@ struct PoolFile {
     iocs: Vec<(&'static str, Value)>,
 }
 
-const WORDS: [&str; 10] = ["update", "cdn", "api", "mail", "files", "login", "static", "sync", "track", "portal"];
+const WORDS: [&str; 10] = [
+    "update", "cdn", "api", "mail", "files", "login", "static", "sync", "track", "portal",
+];
 const SCORERS: [Svc; 7] = [PE, CAPE, YARA, FRANKEN, JSJAWS, OLETOOLS, SAFELIST];
 
 fn ioc(k: u64) -> (&'static str, Value) {
     let w = WORDS[(k % WORDS.len() as u64) as usize];
     match k % 8 {
-        0 => ("network.static.domain", json!(format!("{w}-{k}.example.net"))),
-        1 => ("network.static.ip", json!(format!("198.51.100.{}", k % 250 + 1))),
-        2 => ("network.dynamic.ip", json!(format!("203.0.113.{}", k % 250 + 1))),
-        3 => ("network.static.uri", json!(format!("http://{w}-{k}.example.com/{w}/{k}.php"))),
-        4 => ("network.dynamic.domain", json!(format!("{w}{k}.example.org"))),
+        0 => (
+            "network.static.domain",
+            json!(format!("{w}-{k}.example.net")),
+        ),
+        1 => (
+            "network.static.ip",
+            json!(format!("198.51.100.{}", k % 250 + 1)),
+        ),
+        2 => (
+            "network.dynamic.ip",
+            json!(format!("203.0.113.{}", k % 250 + 1)),
+        ),
+        3 => (
+            "network.static.uri",
+            json!(format!("http://{w}-{k}.example.com/{w}/{k}.php")),
+        ),
+        4 => (
+            "network.dynamic.domain",
+            json!(format!("{w}{k}.example.org")),
+        ),
         5 => ("network.dynamic.ip", json!(format!("2001:db8::{k:x}:1"))),
-        6 => ("network.email.address", json!(format!("{w}.{k}@example.com"))),
-        _ => ("network.port", json!([80, 443, 8080, 4444][(k % 4) as usize])),
+        6 => (
+            "network.email.address",
+            json!(format!("{w}.{k}@example.com")),
+        ),
+        _ => (
+            "network.port",
+            json!([80, 443, 8080, 4444][(k % 4) as usize]),
+        ),
     }
 }
 
@@ -60,7 +83,12 @@ fn pool_file(store: &mut Store, seed: u64, i: usize) -> PoolFile {
     let sha = store.add_file(&format!("gen:{seed}:{i}"), kind, size, c12n);
     let tier = [0u8, 0, 0, 0, 1, 1, 1, 2, 2, 2][rng.below(10) as usize];
     let iocs = (0..rng.range(1, 4)).map(|_| ioc(rng.below(120))).collect();
-    PoolFile { sha, name, tier, iocs }
+    PoolFile {
+        sha,
+        name,
+        tier,
+        iocs,
+    }
 }
 
 fn heur_score(rng: &mut Rng, tier: u8, svc: &Svc) -> i64 {
@@ -79,17 +107,30 @@ fn scored_sections(rng: &mut Rng, f: &PoolFile, svc: &Svc) -> Vec<Section> {
         .map(|n| {
             let score = heur_score(rng, f.tier, svc);
             let id = format!("{}.{}", svc.name.to_uppercase(), rng.range(1, 12));
-            let tags: Vec<(&str, Value)> =
-                (0..rng.range(0, 2)).map(|_| f.iocs[rng.below(f.iocs.len() as u64) as usize].clone()).collect();
-            sec(&format!("{} finding {n}", svc.name), heur(&id, &format!("{} heuristic", svc.name), score), &tags)
+            let tags: Vec<(&str, Value)> = (0..rng.range(0, 2))
+                .map(|_| f.iocs[rng.below(f.iocs.len() as u64) as usize].clone())
+                .collect();
+            sec(
+                &format!("{} finding {n}", svc.name),
+                heur(&id, &format!("{} heuristic", svc.name), score),
+                &tags,
+            )
         })
         .collect()
 }
 
 fn add_file_results(b: &mut SubBuilder, rng: &mut Rng, f: &PoolFile, children: &[&PoolFile]) {
     if !children.is_empty() {
-        let ex: Vec<(&str, &str)> = children.iter().map(|c| (c.name.as_str(), c.sha.as_str())).collect();
-        b.ext(&f.sha, EXTRACT, vec![sec("Extracted files", None, &[])], &ex);
+        let ex: Vec<(&str, &str)> = children
+            .iter()
+            .map(|c| (c.name.as_str(), c.sha.as_str()))
+            .collect();
+        b.ext(
+            &f.sha,
+            EXTRACT,
+            vec![sec("Extracted files", None, &[])],
+            &ex,
+        );
     }
     if rng.chance(0.5) {
         b.empty(&f.sha, CHARACTERIZE);
@@ -122,7 +163,7 @@ pub fn generate(store: &mut Store, count: usize, seed: u64) -> Vec<Submission> {
     for j in 0..count {
         let mut rng = rng_for(seed, &format!("sub:{j}"));
         // Squaring favours low indices, so popular files recur across submissions.
-        let mut pick = |rng: &mut Rng| (rng.unit() * rng.unit() * pool_len as f64) as usize % pool_len;
+        let pick = |rng: &mut Rng| (rng.unit() * rng.unit() * pool_len as f64) as usize % pool_len;
         let root = pick(&mut rng);
         let mut used = vec![root];
         let mut children = Vec::new();
@@ -138,12 +179,19 @@ pub fn generate(store: &mut Store, count: usize, seed: u64) -> Vec<Submission> {
             .filter(|g| !used.contains(g));
         let submitted = T0 - (j as i64 + 1) * 8_220 - rng.range(0, 3_600);
         let f = &pool[root];
-        let mut b = SubBuilder::new(make_sid(seed, &format!("gen:{j}")), &format!("gen-{j}"), &f.name, &f.sha, submitted);
+        let mut b = SubBuilder::new(
+            make_sid(seed, &format!("gen:{j}")),
+            &format!("gen-{j}"),
+            &f.name,
+            &f.sha,
+            submitted,
+        );
         b.sub.submitter = rng.pick(&["admin", "analyst", "feeder"]).to_string();
         b.sub.completed = !rng.chance(0.02);
         b.sub.duration_secs = rng.range(20, 900);
         if rng.chance(0.3) {
-            b.meta("source", rng.pick(&["mail-gateway", "proxy", "edr", "manual"]));
+            let source = *rng.pick(&["mail-gateway", "proxy", "edr", "manual"]);
+            b.meta("source", source);
         }
         let kids: Vec<&PoolFile> = children.iter().map(|&c| &pool[c]).collect();
         add_file_results(&mut b, &mut rng, f, &kids);

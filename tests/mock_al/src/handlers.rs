@@ -20,11 +20,18 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn arg(&self, k: &str) -> Option<&str> {
-        self.query.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, v)| v.as_str())
     }
 
     fn args(&self, k: &str) -> Vec<String> {
-        self.query.iter().filter(|(a, _)| a == k).map(|(_, v)| v.clone()).collect()
+        self.query
+            .iter()
+            .filter(|(a, _)| a == k)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     fn has_role(&self, role: &str) -> bool {
@@ -99,21 +106,39 @@ const INDEXES: [(&str, &str); 10] = [
 ];
 
 pub fn search(c: &Ctx, index: &str) -> Reply {
-    let role = INDEXES.iter().find(|(i, _)| *i == index).map_or("administration", |x| x.1);
+    let role = INDEXES
+        .iter()
+        .find(|(i, _)| *i == index)
+        .map_or("administration", |x| x.1);
     if !c.has_role(role) {
-        return forbidden(c.path, &format!("API {} requires the role '{role}' for request on index '{index}'", c.path));
+        return forbidden(
+            c.path,
+            &format!(
+                "API {} requires the role '{role}' for request on index '{index}'",
+                c.path
+            ),
+        );
     }
     if role == "administration" {
         return Reply::error(400, &format!("Not a valid index to search in: {index}"));
     }
     let mut p = Params::default();
-    let mut archive = false;
+    let archive;
     if c.post {
         let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(c.body) else {
-            return Reply::error(400, "No data block provided or data block not in JSON format.'");
+            return Reply::error(
+                400,
+                "No data block provided or data block not in JSON format.'",
+            );
         };
         let get = |k: &str| body.get(k).and_then(scalar);
-        (p.query, p.offset, p.rows, p.sort, p.fl) = (get("query"), get("offset"), get("rows"), get("sort"), get("fl"));
+        (p.query, p.offset, p.rows, p.sort, p.fl) = (
+            get("query"),
+            get("offset"),
+            get("rows"),
+            get("sort"),
+            get("fl"),
+        );
         (p.deep_paging_id, p.track_total_hits) = (get("deep_paging_id"), get("track_total_hits"));
         p.filters = match body.get("filters") {
             Some(Value::Array(a)) => a.iter().filter_map(scalar).collect(),
@@ -121,16 +146,25 @@ pub fn search(c: &Ctx, index: &str) -> Reply {
             None => vec![],
         };
         archive = ["use_archive", "archive_only"].iter().any(|k| {
-            body.get(*k).and_then(scalar).is_some_and(|v| v.is_empty() || v.eq_ignore_ascii_case("true"))
+            body.get(*k)
+                .and_then(scalar)
+                .is_some_and(|v| v.is_empty() || v.eq_ignore_ascii_case("true"))
         });
     } else {
         let get = |k: &str| c.arg(k).map(str::to_string);
-        (p.query, p.offset, p.rows, p.sort, p.fl) = (get("query"), get("offset"), get("rows"), get("sort"), get("fl"));
+        (p.query, p.offset, p.rows, p.sort, p.fl) = (
+            get("query"),
+            get("offset"),
+            get("rows"),
+            get("sort"),
+            get("fl"),
+        );
         (p.deep_paging_id, p.track_total_hits) = (get("deep_paging_id"), get("track_total_hits"));
         p.filters = c.args("filters");
-        archive = ["use_archive", "archive_only"]
-            .iter()
-            .any(|k| c.arg(k).is_some_and(|v| v.is_empty() || v.eq_ignore_ascii_case("true")));
+        archive = ["use_archive", "archive_only"].iter().any(|k| {
+            c.arg(k)
+                .is_some_and(|v| v.is_empty() || v.eq_ignore_ascii_case("true"))
+        });
     }
     if archive && !c.has_role("archive_view") {
         return Reply::api(403, json!({}), "User is not allowed to view the archive");
@@ -139,7 +173,10 @@ pub fn search(c: &Ctx, index: &str) -> Reply {
         return Reply::error(400, "There was no search query.");
     }
     if index != "submission" {
-        return Reply::error(400, &format!("SearchException: the {index} index is not modelled by mock-al"));
+        return Reply::error(
+            400,
+            &format!("SearchException: the {index} index is not modelled by mock-al"),
+        );
     }
     match search::search(&c.app.records, &p, now_epoch()) {
         Ok(v) => Reply::ok(v),
@@ -177,7 +214,10 @@ pub fn summary(c: &Ctx, sid: &str) -> Reply {
 }
 
 fn attachment(name: &str) -> String {
-    format!("attachment; filename=file.bin; filename*=UTF-8''{}", percent_encode(name))
+    format!(
+        "attachment; filename=file.bin; filename*=UTF-8''{}",
+        percent_encode(name)
+    )
 }
 
 pub fn ontology(c: &Ctx, sid: &str) -> Reply {
@@ -185,13 +225,17 @@ pub fn ontology(c: &Ctx, sid: &str) -> Reply {
         return Reply::error(404, &format!("There is no submission with sid: {sid}"));
     };
     let body = summary::ontology(&c.app.ds, s, &c.args("sha256"), &c.args("service"));
-    Reply::raw(200, body.into_bytes(), "application/octet-stream")
-        .header("content-disposition", attachment(&format!("submission_{sid}.ontology")))
+    Reply::raw(200, body.into_bytes(), "application/octet-stream").header(
+        "content-disposition",
+        attachment(&format!("submission_{sid}.ontology")),
+    )
 }
 
 pub fn download(c: &Ctx, sha256: &str) -> Reply {
     let not_found = || Reply::api(404, json!({}), "The file was not found in the system.");
-    let Some(file) = c.app.ds.file(sha256) else { return not_found() };
+    let Some(file) = c.app.ds.file(sha256) else {
+        return not_found();
+    };
     let name = c.arg("name").filter(|n| !n.is_empty()).unwrap_or(sha256);
     let name = name.rsplit('/').next().unwrap_or(name).to_string();
     let sid = c.arg("sid").filter(|s| !s.is_empty());
@@ -199,21 +243,39 @@ pub fn download(c: &Ctx, sha256: &str) -> Reply {
     let encoding = c.arg("encoding").unwrap_or("cart");
     match encoding {
         "cart" | "raw" => {}
-        "zip" => return Reply::api(403, json!({}), "PROTECTED file download has been disabled by administrators."),
+        "zip" => {
+            return Reply::api(
+                403,
+                json!({}),
+                "PROTECTED file download has been disabled by administrators.",
+            )
+        }
         other => {
-            let msg = format!("{} is not in the valid encoding types: ['cart', 'raw', 'zip']", other.to_uppercase());
+            let msg = format!(
+                "{} is not in the valid encoding types: ['cart', 'raw', 'zip']",
+                other.to_uppercase()
+            );
             return Reply::api(403, json!({}), &msg);
         }
     }
-    let Some(bytes) = c.app.ds.file_bytes(sha256) else { return not_found() };
+    let Some(bytes) = c.app.ds.file_bytes(sha256) else {
+        return not_found();
+    };
     if encoding == "raw" {
-        return Reply::raw(200, bytes.to_vec(), "application/octet-stream").header("content-disposition", attachment(&name));
+        return Reply::raw(200, bytes.to_vec(), "application/octet-stream")
+            .header("content-disposition", attachment(&name));
     }
-    let c12n = c12n_max(sub.map_or(file.classification, |s| s.classification), file.classification);
+    let c12n = c12n_max(
+        sub.map_or(file.classification, |s| s.classification),
+        file.classification,
+    );
     let meta = sub.map(|s| json!(s.metadata));
-    let encoded = c.app.carts.get_or_encode(sha256, &name, sid.unwrap_or(""), || {
-        cart::encode(bytes, &name, c12n, meta.as_ref())
-    });
+    let encoded = c
+        .app
+        .carts
+        .get_or_encode(sha256, &name, sid.unwrap_or(""), || {
+            cart::encode(bytes, &name, c12n, meta.as_ref())
+        });
     let rt = c.app.runtime();
     let body = if rt.truncate_downloads.contains(sha256) {
         faults::truncate(&encoded)
@@ -222,20 +284,35 @@ pub fn download(c: &Ctx, sha256: &str) -> Reply {
     } else {
         encoded.to_vec()
     };
-    Reply::raw(200, body, "application/octet-stream").header("content-disposition", attachment(&format!("{name}.cart")))
+    Reply::raw(200, body, "application/octet-stream")
+        .header("content-disposition", attachment(&format!("{name}.cart")))
 }
 
 /// `POST /auth/login/` with JSON or form data; apikey sessions carry a `roles_limit`.
-pub fn login(app: &App, body: &[u8], query: &[(String, String)], ip: &str, ua: Option<&str>) -> Reply {
+pub fn login(
+    app: &App,
+    body: &[u8],
+    query: &[(String, String)],
+    ip: &str,
+    ua: Option<&str>,
+) -> Reply {
     let data: Vec<(String, String)> = match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(m)) => m.iter().filter_map(|(k, v)| scalar(v).map(|s| (k.clone(), s))).collect(),
+        Ok(Value::Object(m)) => m
+            .iter()
+            .filter_map(|(k, v)| scalar(v).map(|s| (k.clone(), s)))
+            .collect(),
         _ => {
             let mut v = query.to_vec();
             v.extend(parse_query(&String::from_utf8_lossy(body)));
             v
         }
     };
-    let get = |k: &str| data.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+    let get = |k: &str| {
+        data.iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    };
     let (Some(user), apikey, password) = (get("user"), get("apikey"), get("password")) else {
         return Reply::error(401, "Not enough information to proceed with authentication");
     };
@@ -253,7 +330,9 @@ pub fn login(app: &App, body: &[u8], query: &[(String, String)], ip: &str, ua: O
     } else {
         return Reply::error(401, "Not enough information to proceed with authentication");
     };
-    let (session, xsrf) = app.sessions.create(app.seed, uname, roles_limit.clone(), ip, ua);
+    let (session, xsrf) = app
+        .sessions
+        .create(app.seed, uname, roles_limit.clone(), ip, ua);
     Reply::ok(json!({"username": uname, "roles_limit": roles_limit, "session_duration": SESSION_DURATION}))
         .header("set-cookie", format!("session={session}; HttpOnly; Path=/; SameSite=Lax"))
         .header("set-cookie", format!("XSRF-TOKEN={xsrf}; Path=/"))
@@ -264,6 +343,12 @@ pub fn logout(app: &App, session: Option<&str>) -> Reply {
         app.sessions.remove(id);
     }
     Reply::ok(json!({"success": true}))
-        .header("set-cookie", "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/")
-        .header("set-cookie", "XSRF-TOKEN=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/")
+        .header(
+            "set-cookie",
+            "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/",
+        )
+        .header(
+            "set-cookie",
+            "XSRF-TOKEN=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/",
+        )
 }

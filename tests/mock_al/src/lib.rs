@@ -17,8 +17,8 @@ mod render;
 mod routes;
 mod samples;
 mod search;
-mod stats;
 mod statics;
+mod stats;
 mod summary;
 mod util;
 
@@ -35,11 +35,23 @@ use tokio::task::JoinHandle;
 pub use app::VERSION;
 pub use auth::{demo_users, DemoUser};
 pub use data::Dataset;
-pub use samples::{IDN_DOMAIN, IPV6, RTL_NAME, RTL_URI, SAFELISTED_DOMAIN, SHARED_DOMAIN, UNICODE_NAME, XSS_URI};
+pub use samples::{
+    IDN_DOMAIN, IPV6, RTL_NAME, RTL_URI, SAFELISTED_DOMAIN, SHARED_DOMAIN, UNICODE_NAME, XSS_URI,
+};
 
 /// Labels of the hand-made submissions, for `Dataset::sample_sid`.
 pub const SAMPLE_LABELS: [&str; 11] = [
-    "invoice", "dropper", "unicode", "xss", "partial", "missing-blob", "negative", "all-empty", "deep", "resubmit", "almost",
+    "invoice",
+    "dropper",
+    "unicode",
+    "xss",
+    "partial",
+    "missing-blob",
+    "negative",
+    "all-empty",
+    "deep",
+    "resubmit",
+    "almost",
 ];
 
 #[derive(Clone, Debug)]
@@ -61,17 +73,32 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { dist: None, latency_ms: 0, fault_rate: 0.0, quota: 10, daily_quota: 0, submissions: 40, seed: 7 }
+        Config {
+            dist: None,
+            latency_ms: 0,
+            fault_rate: 0.0,
+            quota: 10,
+            daily_quota: 0,
+            submissions: 40,
+            seed: 7,
+        }
     }
 }
 
 /// Builds the store every endpoint is derived from. Deterministic for a given config.
 pub fn dataset(config: &Config) -> Dataset {
-    let mut store = data::Store { files: BTreeMap::new(), seed: 0 };
+    let mut store = data::Store {
+        files: BTreeMap::new(),
+        seed: 0,
+    };
     let samples = samples::build(&mut store);
     let hand_made = samples.submissions.len();
     store.seed = config.seed;
-    let generated = gen::generate(&mut store, config.submissions.saturating_sub(hand_made), config.seed);
+    let generated = gen::generate(
+        &mut store,
+        config.submissions.saturating_sub(hand_made),
+        config.seed,
+    );
     let mut subs = samples.submissions;
     subs.extend(generated);
     Dataset::new(store.files, subs, samples.files, hand_made)
@@ -80,7 +107,8 @@ pub fn dataset(config: &Config) -> Dataset {
 impl Dataset {
     /// `GET /submission/<sid>/`
     pub fn submission_json(&self, sid: &str) -> Option<serde_json::Value> {
-        self.submission(sid).map(|s| render::record_with_sizes(self, s))
+        self.submission(sid)
+            .map(|s| render::record_with_sizes(self, s))
     }
 
     /// `GET /submission/full/<sid>/`
@@ -100,7 +128,8 @@ impl Dataset {
 
     /// `GET /ontology/submission/<sid>/` without filters.
     pub fn ontology_ndjson(&self, sid: &str) -> Option<String> {
-        self.submission(sid).map(|s| summary::ontology(self, s, &[], &[]))
+        self.submission(sid)
+            .map(|s| summary::ontology(self, s, &[], &[]))
     }
 
     /// Per-file scores of a submission (sum of its results), as the tree reports them.
@@ -154,7 +183,11 @@ impl Drop for MockServer {
 pub async fn start(listener: TcpListener, config: Config) -> std::io::Result<MockServer> {
     let addr = listener.local_addr()?;
     let ds = Arc::new(dataset(&config));
-    let records = ds.submissions.iter().map(|s| render::record_with_sizes(&ds, s)).collect();
+    let records = ds
+        .submissions
+        .iter()
+        .map(|s| render::record_with_sizes(&ds, s))
+        .collect();
     let runtime = faults::Runtime {
         latency_ms: config.latency_ms,
         fault_rate: config.fault_rate,
@@ -174,7 +207,9 @@ pub async fn start(listener: TcpListener, config: Config) -> std::io::Result<Moc
         carts: cart::CartCache::default(),
         fault_n: AtomicU64::new(0),
     });
-    let router = axum::Router::new().fallback(routes::dispatch).with_state(state);
+    let router = axum::Router::new()
+        .fallback(routes::dispatch)
+        .with_state(state);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
@@ -184,5 +219,10 @@ pub async fn start(listener: TcpListener, config: Config) -> std::io::Result<Moc
             })
             .await;
     });
-    Ok(MockServer { addr, dataset: ds, shutdown: Some(tx), task: Some(task) })
+    Ok(MockServer {
+        addr,
+        dataset: ds,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
 }

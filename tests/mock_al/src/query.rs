@@ -18,8 +18,16 @@ pub enum Node {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val {
     Exists,
-    Text { text: String, quoted: bool },
-    Range { lo: Option<String>, lo_inc: bool, hi: Option<String>, hi_inc: bool },
+    Text {
+        text: String,
+        quoted: bool,
+    },
+    Range {
+        lo: Option<String>,
+        lo_inc: bool,
+        hi: Option<String>,
+        hi_inc: bool,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -35,11 +43,23 @@ pub enum Kind {
 pub fn field_kind(field: &str) -> Option<Kind> {
     use Kind::*;
     Some(match field {
-        "id" | "sid" | "classification" | "state" | "params.submitter" | "params.groups" | "params.type"
-        | "params.classification" | "files.name" | "files.sha256" | "results" | "errors" | "verdict.malicious"
+        "id"
+        | "sid"
+        | "classification"
+        | "state"
+        | "params.submitter"
+        | "params.groups"
+        | "params.type"
+        | "params.classification"
+        | "files.name"
+        | "files.sha256"
+        | "results"
+        | "errors"
+        | "verdict.malicious"
         | "verdict.non_malicious" => Keyword,
         "params.description" => Text,
-        "max_score" | "file_count" | "error_count" | "files.size" | "params.priority" | "params.ttl" => Int,
+        "max_score" | "file_count" | "error_count" | "files.size" | "params.priority"
+        | "params.ttl" => Int,
         "times.submitted" | "times.completed" | "expiry_ts" | "archive_ts" => Date,
         "archived" | "to_be_deleted" | "from_archive" | "params.deep_scan" => Bool,
         f if f.starts_with("metadata.") && f.len() > 9 => Keyword,
@@ -48,11 +68,20 @@ pub fn field_kind(field: &str) -> Option<Kind> {
 }
 
 /// Fields searched by a bare word (AL's `__text__` copy targets).
-const TEXT_FIELDS: [&str; 5] = ["sid", "files.name", "files.sha256", "params.description", "params.submitter"];
+const TEXT_FIELDS: [&str; 5] = [
+    "sid",
+    "files.name",
+    "files.sha256",
+    "params.description",
+    "params.submitter",
+];
 
 pub fn parse(q: &str, now: i64) -> Result<Node, String> {
     let fail = || format!("Failed to parse query [{q}]");
-    let mut p = Parser { c: q.chars().collect(), i: 0 };
+    let mut p = Parser {
+        c: q.chars().collect(),
+        i: 0,
+    };
     let node = p.or_expr().map_err(|_| fail())?;
     p.ws();
     if p.i != p.c.len() {
@@ -86,7 +115,10 @@ impl Parser {
             let n = w.chars().count();
             let end = self.i + n;
             if end <= self.c.len() && self.c[self.i..end].iter().collect::<String>() == *w {
-                let boundary = self.c.get(end).is_none_or(|ch| ch.is_whitespace() || *ch == '(');
+                let boundary = self
+                    .c
+                    .get(end)
+                    .is_none_or(|ch| ch.is_whitespace() || *ch == '(');
                 if boundary || !w.chars().all(char::is_alphabetic) {
                     self.i = end;
                     return true;
@@ -107,7 +139,11 @@ impl Parser {
             self.keyword(&["OR", "||"]);
             items.push(self.and_expr()?);
         }
-        Ok(if items.len() == 1 { items.pop().ok_or(())? } else { Node::Or(items) })
+        Ok(if items.len() == 1 {
+            items.pop().ok_or(())?
+        } else {
+            Node::Or(items)
+        })
     }
 
     fn and_expr(&mut self) -> PResult<Node> {
@@ -115,7 +151,11 @@ impl Parser {
         while self.keyword(&["AND", "&&"]) {
             items.push(self.unary()?);
         }
-        Ok(if items.len() == 1 { items.pop().ok_or(())? } else { Node::And(items) })
+        Ok(if items.len() == 1 {
+            items.pop().ok_or(())?
+        } else {
+            Node::And(items)
+        })
     }
 
     fn unary(&mut self) -> PResult<Node> {
@@ -151,7 +191,7 @@ impl Parser {
             self.i += 1;
             if field == "*" {
                 return match self.value()? {
-                    Val::Text { text, quoted: false } if text == "*" => Ok(Node::All),
+                    Val::Exists => Ok(Node::All),
                     _ => Err(()),
                 };
             }
@@ -168,10 +208,11 @@ impl Parser {
         self.i = start;
         match self.value()? {
             Val::Exists => Ok(Node::All),
-            Val::Text { text, quoted } if !quoted && matches!(text.as_str(), "AND" | "OR" | "NOT") => {
-                let _ = text;
-                Err(())
-            }
+            // A dangling operator, as in "a AND" or "OR b".
+            Val::Text {
+                text,
+                quoted: false,
+            } if matches!(text.as_str(), "AND" | "OR" | "NOT") => Err(()),
             v => Ok(Node::Term(None, v)),
         }
     }
@@ -198,7 +239,10 @@ impl Parser {
                         }
                     }
                 }
-                Ok(Val::Text { text: s, quoted: true })
+                Ok(Val::Text {
+                    text: s,
+                    quoted: true,
+                })
             }
             Some(open @ ('[' | '{')) => {
                 self.i += 1;
@@ -216,7 +260,12 @@ impl Parser {
                 }
                 self.i += 1;
                 let bound = |s: String| (s != "*").then_some(s);
-                Ok(Val::Range { lo: bound(lo), lo_inc: open == '[', hi: bound(hi), hi_inc: close == ']' })
+                Ok(Val::Range {
+                    lo: bound(lo),
+                    lo_inc: open == '[',
+                    hi: bound(hi),
+                    hi_inc: close == ']',
+                })
             }
             Some('>' | '<') => {
                 let lt = self.peek() == Some('<');
@@ -227,14 +276,31 @@ impl Parser {
                 }
                 let v = self.bare(false)?;
                 Ok(if lt {
-                    Val::Range { lo: None, lo_inc: false, hi: Some(v), hi_inc: inc }
+                    Val::Range {
+                        lo: None,
+                        lo_inc: false,
+                        hi: Some(v),
+                        hi_inc: inc,
+                    }
                 } else {
-                    Val::Range { lo: Some(v), lo_inc: inc, hi: None, hi_inc: false }
+                    Val::Range {
+                        lo: Some(v),
+                        lo_inc: inc,
+                        hi: None,
+                        hi_inc: false,
+                    }
                 })
             }
             _ => {
                 let t = self.bare(false)?;
-                Ok(if t == "*" { Val::Exists } else { Val::Text { text: t, quoted: false } })
+                Ok(if t == "*" {
+                    Val::Exists
+                } else {
+                    Val::Text {
+                        text: t,
+                        quoted: false,
+                    }
+                })
             }
         }
     }
@@ -338,11 +404,8 @@ fn date_bound(v: &str, now: i64) -> Option<String> {
 fn lookup<'a>(v: &'a Value, path: &[&str], out: &mut Vec<&'a Value>) {
     match v {
         Value::Array(a) => a.iter().for_each(|x| lookup(x, path, out)),
-        _ if path.is_empty() => {
-            if !v.is_null() {
-                out.push(v);
-            }
-        }
+        Value::Null => {}
+        _ if path.is_empty() => out.push(v),
         Value::Object(m) => {
             if let Some(x) = m.get(path[0]) {
                 lookup(x, &path[1..], out);
@@ -392,7 +455,11 @@ fn scalar_string(v: &Value) -> String {
 fn cmp_value(kind: Kind, doc: &Value, bound: &str, now: i64) -> Option<std::cmp::Ordering> {
     match kind {
         Kind::Int => doc.as_f64()?.partial_cmp(&bound.parse::<f64>().ok()?),
-        Kind::Date => Some(scalar_string(doc).as_str().cmp(date_bound(bound, now)?.as_str())),
+        Kind::Date => Some(
+            scalar_string(doc)
+                .as_str()
+                .cmp(date_bound(bound, now)?.as_str()),
+        ),
         _ => Some(scalar_string(doc).as_str().cmp(bound)),
     }
 }
@@ -402,23 +469,41 @@ fn term_matches(kind: Kind, doc: &Value, val: &Val, now: i64) -> bool {
     match val {
         Val::Exists => true,
         Val::Text { text, quoted } => match kind {
-            Kind::Int => doc.as_f64().zip(text.parse::<f64>().ok()).is_some_and(|(a, b)| a == b),
-            Kind::Text => scalar_string(doc).to_lowercase().contains(&text.to_lowercase()),
-            Kind::Date if !quoted && !text.contains('*') => date_bound(text, now).is_some_and(|b| scalar_string(doc).starts_with(&b)),
-            _ if !quoted && (text.contains('*') || text.contains('?')) => glob(text, &scalar_string(doc)),
+            Kind::Int => doc
+                .as_f64()
+                .zip(text.parse::<f64>().ok())
+                .is_some_and(|(a, b)| a == b),
+            Kind::Text => scalar_string(doc)
+                .to_lowercase()
+                .contains(&text.to_lowercase()),
+            Kind::Date if !quoted && !text.contains('*') => {
+                date_bound(text, now).is_some_and(|b| scalar_string(doc).starts_with(&b))
+            }
+            _ if !quoted && (text.contains('*') || text.contains('?')) => {
+                glob(text, &scalar_string(doc))
+            }
             _ => scalar_string(doc) == *text,
         },
-        Val::Range { lo, lo_inc, hi, hi_inc } => {
-            let lo_ok = lo.as_ref().is_none_or(|b| match cmp_value(kind, doc, b, now) {
-                Some(Greater) => true,
-                Some(Equal) => *lo_inc,
-                _ => false,
-            });
-            let hi_ok = hi.as_ref().is_none_or(|b| match cmp_value(kind, doc, b, now) {
-                Some(Less) => true,
-                Some(Equal) => *hi_inc,
-                _ => false,
-            });
+        Val::Range {
+            lo,
+            lo_inc,
+            hi,
+            hi_inc,
+        } => {
+            let lo_ok = lo
+                .as_ref()
+                .is_none_or(|b| match cmp_value(kind, doc, b, now) {
+                    Some(Greater) => true,
+                    Some(Equal) => *lo_inc,
+                    _ => false,
+                });
+            let hi_ok = hi
+                .as_ref()
+                .is_none_or(|b| match cmp_value(kind, doc, b, now) {
+                    Some(Less) => true,
+                    Some(Equal) => *hi_inc,
+                    _ => false,
+                });
             lo_ok && hi_ok
         }
     }
@@ -432,18 +517,25 @@ pub fn matches(node: &Node, doc: &Value, now: i64) -> bool {
         Node::Not(n) => !matches(n, doc, now),
         // Unmapped fields match nothing, as in Elasticsearch.
         Node::Term(Some(f), val) => match field_kind(f) {
-            Some(kind) => values(doc, f).into_iter().any(|d| term_matches(kind, d, val, now)),
+            Some(kind) => values(doc, f)
+                .into_iter()
+                .any(|d| term_matches(kind, d, val, now)),
             None => false,
         },
-        Node::Term(None, val) => TEXT_FIELDS
-            .iter()
-            .any(|f| values(doc, f).into_iter().any(|d| term_matches(Kind::Text, d, &text_only(val), now))),
+        Node::Term(None, val) => TEXT_FIELDS.iter().any(|f| {
+            values(doc, f)
+                .into_iter()
+                .any(|d| term_matches(Kind::Text, d, &text_only(val), now))
+        }),
     }
 }
 
 fn text_only(v: &Val) -> Val {
     match v {
-        Val::Text { text, quoted } => Val::Text { text: text.trim_matches('*').to_string(), quoted: *quoted },
+        Val::Text { text, quoted } => Val::Text {
+            text: text.trim_matches('*').to_string(),
+            quoted: *quoted,
+        },
         other => other.clone(),
     }
 }
@@ -456,11 +548,34 @@ mod tests {
     fn syntax() {
         assert_eq!(parse("*", 0).unwrap(), Node::All);
         assert_eq!(parse("*:*", 0).unwrap(), Node::All);
-        assert!(matches!(parse("max_score:>=7000", 0).unwrap(), Node::Term(Some(_), Val::Range { .. })));
-        assert!(matches!(parse("a:1 AND b:\"x y\"", 0).unwrap(), Node::And(_)));
-        assert!(matches!(parse("a:1 OR (b:2 AND NOT c:3)", 0).unwrap(), Node::Or(_)));
-        assert!(matches!(parse("max_score:[1000 TO *]", 0).unwrap(), Node::Term(_, Val::Range { hi: None, .. })));
-        for bad in ["max_score:>=", "max_score:[1 TO", "(", "a:", ":x", "a:\"open", "http://x.com", "a:b^2", "max_score:>=abc", "AND"] {
+        assert!(matches!(
+            parse("max_score:>=7000", 0).unwrap(),
+            Node::Term(Some(_), Val::Range { .. })
+        ));
+        assert!(matches!(
+            parse("a:1 AND b:\"x y\"", 0).unwrap(),
+            Node::And(_)
+        ));
+        assert!(matches!(
+            parse("a:1 OR (b:2 AND NOT c:3)", 0).unwrap(),
+            Node::Or(_)
+        ));
+        assert!(matches!(
+            parse("max_score:[1000 TO *]", 0).unwrap(),
+            Node::Term(_, Val::Range { hi: None, .. })
+        ));
+        for bad in [
+            "max_score:>=",
+            "max_score:[1 TO",
+            "(",
+            "a:",
+            ":x",
+            "a:\"open",
+            "http://x.com",
+            "a:b^2",
+            "max_score:>=abc",
+            "AND",
+        ] {
             assert!(parse(bad, 0).is_err(), "{bad} should fail");
         }
     }

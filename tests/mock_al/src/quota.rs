@@ -50,7 +50,10 @@ pub struct Slot {
 
 impl Slot {
     pub fn new(quota: Arc<Quota>, user: &str) -> Self {
-        Slot { quota, user: user.to_string() }
+        Slot {
+            quota,
+            user: user.to_string(),
+        }
     }
 }
 

@@ -63,7 +63,10 @@ pub fn record_with_sizes(ds: &Dataset, s: &Submission) -> Value {
     let mut v = record(s);
     if let Some(files) = v["files"].as_array_mut() {
         for f in files {
-            let size = f["sha256"].as_str().and_then(|h| ds.file(h)).map(|r| r.size);
+            let size = f["sha256"]
+                .as_str()
+                .and_then(|h| ds.file(h))
+                .map(|r| r.size);
             f["size"] = json!(size);
         }
     }
@@ -72,7 +75,17 @@ pub fn record_with_sizes(ds: &Dataset, s: &Submission) -> Value {
 
 pub fn file_info(f: &FileRec) -> Value {
     let (ftype, magic, mime) = f.kind.describe();
-    let ascii: String = f.head.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
+    let ascii: String = f
+        .head
+        .iter()
+        .map(|&b| {
+            if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            }
+        })
+        .collect();
     json!({
         "archive_ts": null, "ascii": ascii, "classification": f.classification, "comments": [],
         "entropy": f.entropy, "expiry_ts": null, "from_archive": false, "hex": hex(&f.head),
@@ -92,9 +105,15 @@ fn nested_tags(tags: &[(String, Value)]) -> Value {
         let parts: Vec<&str> = ty.split('.').collect();
         let mut node = &mut root;
         for p in &parts[..parts.len() - 1] {
-            node = node.entry(p.to_string()).or_insert_with(|| json!({})).as_object_mut().expect("object");
+            node = node
+                .entry(p.to_string())
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
+                .expect("object");
         }
-        let list = node.entry(parts[parts.len() - 1].to_string()).or_insert_with(|| json!([]));
+        let list = node
+            .entry(parts[parts.len() - 1].to_string())
+            .or_insert_with(|| json!([]));
         if let Some(a) = list.as_array_mut() {
             if !a.contains(v) {
                 a.push(v.clone());
@@ -105,7 +124,9 @@ fn nested_tags(tags: &[(String, Value)]) -> Value {
 }
 
 /// Flat `type → [values]`, grouped in first-seen order, values deduplicated.
-pub fn flat_tags<'a>(tags: impl Iterator<Item = (&'a str, &'a Value)>) -> Vec<(String, Vec<Value>)> {
+pub fn flat_tags<'a>(
+    tags: impl Iterator<Item = (&'a str, &'a Value)>,
+) -> Vec<(String, Vec<Value>)> {
     let mut out: Vec<(String, Vec<Value>)> = Vec::new();
     for (ty, v) in tags {
         match out.iter_mut().find(|(t, _)| t == ty) {
@@ -129,13 +150,19 @@ fn heuristic_json(s: &Section) -> Value {
 }
 
 fn safelisted_values(s: &Section) -> Vec<(String, Vec<Value>)> {
-    let vals: Vec<(String, Value)> = s.safelisted.iter().map(|(t, v)| (t.clone(), json!(v))).collect();
+    let vals: Vec<(String, Value)> = s
+        .safelisted
+        .iter()
+        .map(|(t, v)| (t.clone(), json!(v)))
+        .collect();
     flat_tags(vals.iter().map(|(t, v)| (t.as_str(), v)))
 }
 
 pub fn section_stored(s: &Section) -> Value {
-    let safelisted: Map<String, Value> =
-        safelisted_values(s).into_iter().map(|(t, v)| (t, Value::Array(v))).collect();
+    let safelisted: Map<String, Value> = safelisted_values(s)
+        .into_iter()
+        .map(|(t, v)| (t, Value::Array(v)))
+        .collect();
     json!({
         "auto_collapse": false, "body": s.body, "body_config": {}, "body_format": s.body_format,
         "classification": s.classification, "depth": 0, "heuristic": heuristic_json(s),
@@ -151,15 +178,17 @@ pub fn section_formatted(s: &Section) -> Value {
             v["body"] = parsed;
         }
     }
-    let entry = |ty: &str, val: Value, safe: bool| {
-        json!({"safelisted": safe, "short_type": ty.rsplit('.').next().unwrap_or(ty), "type": ty, "value": val})
-    };
+    let entry = |ty: &str, val: Value, safe: bool| json!({"safelisted": safe, "short_type": ty.rsplit('.').next().unwrap_or(ty), "type": ty, "value": val});
     let plain = flat_tags(s.tags.iter().map(|(t, v)| (t.as_str(), v)));
     let tags: Vec<Value> = plain
         .into_iter()
         .map(|tv| (tv, false))
         .chain(safelisted_values(s).into_iter().map(|tv| (tv, true)))
-        .flat_map(|((ty, vals), safe)| vals.into_iter().map(move |val| entry(&ty, val, safe)).collect::<Vec<_>>())
+        .flat_map(|((ty, vals), safe)| {
+            vals.into_iter()
+                .map(move |val| entry(&ty, val, safe))
+                .collect::<Vec<_>>()
+        })
         .collect();
     v["tags"] = Value::Array(tags);
     if let Some(m) = v.as_object_mut() {
@@ -199,9 +228,12 @@ fn response_json(ds: &Dataset, r: &ResultRec) -> Value {
 
 /// A result as `/full/` returns it; `.e` keys are synthesised like `create_empty_result_from_key`.
 pub fn result_formatted(ds: &Dataset, r: &ResultRec) -> Value {
+    let file = ds.file(&r.sha256);
     if r.is_empty() {
+        // format_result raises the synthesised result to the file's classification.
+        let c12n = file.map(|f| f.classification).unwrap_or(CLEAR);
         return json!({
-            "archive_ts": null, "classification": CLEAR, "created": r.created, "drop_file": false,
+            "archive_ts": null, "classification": c12n, "created": r.created, "drop_file": false,
             "expiry_ts": null, "from_archive": false, "partial": false,
             "response": {
                 "extracted": [], "milestones": {"service_completed": r.created, "service_started": r.created},
@@ -212,7 +244,6 @@ pub fn result_formatted(ds: &Dataset, r: &ResultRec) -> Value {
             "sha256": r.sha256, "size": null, "type": null
         });
     }
-    let file = ds.file(&r.sha256);
     let mut c12n = file.map(|f| f.classification).unwrap_or(CLEAR);
     for s in &r.sections {
         c12n = c12n_max(c12n, s.classification);
@@ -248,7 +279,13 @@ struct TreeCtx<'a> {
 
 impl<'a> TreeCtx<'a> {
     /// Mirrors `get_or_create_file_tree.process_file`: each file once, a re-seen child truncates its parent.
-    fn process(&mut self, name: &'a str, sha: &'a str, branch: &mut Map<String, Value>, lvl: usize) {
+    fn process(
+        &mut self,
+        name: &'a str,
+        sha: &'a str,
+        branch: &mut Map<String, Value>,
+        lvl: usize,
+    ) {
         if lvl > MAX_EXTRACTION_DEPTH || branch.contains_key(sha) {
             return;
         }
@@ -287,7 +324,10 @@ pub fn tree(ds: &Dataset, s: &Submission) -> Value {
     let mut supplementary = Vec::new();
     for r in s.results.iter().filter(|r| !r.is_empty()) {
         for (n, sha) in &r.extracted {
-            ctx.names.entry(sha.as_str()).or_default().insert(n.as_str());
+            ctx.names
+                .entry(sha.as_str())
+                .or_default()
+                .insert(n.as_str());
         }
         let list = ctx.children.entry(r.sha256.as_str()).or_default();
         list.extend(r.extracted.iter().map(|(n, h)| (n.as_str(), h.as_str())));

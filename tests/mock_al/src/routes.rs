@@ -108,7 +108,11 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-pub async fn dispatch(State(app): State<Arc<App>>, ConnectInfo(addr): ConnectInfo<SocketAddr>, req: Request) -> Response<Body> {
+pub async fn dispatch(
+    State(app): State<Arc<App>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response<Body> {
     let path = req.uri().path().to_string();
     if path.starts_with("/__mock/") {
         return control(&app, req).await.into_response();
@@ -120,7 +124,10 @@ pub async fn dispatch(State(app): State<Arc<App>>, ConnectInfo(addr): ConnectInf
         Some((bytes, ct)) => Reply::raw(200, bytes, ct),
         None => Reply::raw(404, b"Not Found".to_vec(), "text/plain; charset=utf-8"),
     };
-    app.stats.lock().expect("stats").record(STATIC, reply.status, reply.body.len() as u64);
+    app.stats
+        .lock()
+        .expect("stats")
+        .record(STATIC, reply.status, reply.body.len() as u64);
     reply.into_response()
 }
 
@@ -131,8 +138,13 @@ async fn api(app: Arc<App>, addr: SocketAddr, req: Request) -> Response<Body> {
     let Some(r) = route(&path) else {
         // werkzeug redirects a route missing its trailing slash (308), which breaks preflights.
         let reply = if !path.ends_with('/') && route(&format!("{path}/")).is_some() {
-            let q = parts.uri.query().map(|q| format!("?{q}")).unwrap_or_default();
-            Reply::raw(308, vec![], "text/html; charset=utf-8").header("location", format!("{path}/{q}"))
+            let q = parts
+                .uri
+                .query()
+                .map(|q| format!("?{q}"))
+                .unwrap_or_default();
+            Reply::raw(308, vec![], "text/html; charset=utf-8")
+                .header("location", format!("{path}/{q}"))
         } else {
             Reply::error(404, &format!("Api does not exist ({path})"))
         };
@@ -140,11 +152,32 @@ async fn api(app: Arc<App>, addr: SocketAddr, req: Request) -> Response<Body> {
     };
     let pattern = r.pattern();
     if parts.method == Method::OPTIONS {
-        let allow: Vec<&str> = r.methods().iter().map(Method::as_str).chain(["HEAD", "OPTIONS"]).collect();
-        return finish(&app, &pattern, Reply::raw(200, vec![], "text/html; charset=utf-8").header("allow", allow.join(", ")), None);
+        let allow: Vec<&str> = r
+            .methods()
+            .iter()
+            .map(Method::as_str)
+            .chain(["HEAD", "OPTIONS"])
+            .collect();
+        return finish(
+            &app,
+            &pattern,
+            Reply::raw(200, vec![], "text/html; charset=utf-8").header("allow", allow.join(", ")),
+            None,
+        );
     }
-    if !r.methods().contains(&parts.method) {
-        return finish(&app, &pattern, Reply::error(405, "The method is not allowed for the requested URL."), None);
+    // Flask answers HEAD like GET (hyper drops the body).
+    let method = if parts.method == Method::HEAD {
+        Method::GET
+    } else {
+        parts.method.clone()
+    };
+    if !r.methods().contains(&method) {
+        return finish(
+            &app,
+            &pattern,
+            Reply::error(405, "The method is not allowed for the requested URL."),
+            None,
+        );
     }
     let body = to_bytes(body, BODY_LIMIT).await.unwrap_or_default();
     let rt = app.runtime();
@@ -155,22 +188,44 @@ async fn api(app: Arc<App>, addr: SocketAddr, req: Request) -> Response<Body> {
     if rt.fault_rate > 0.0 && faults::fault_draw(app.seed, n) < rt.fault_rate {
         tokio::time::sleep(latency).await;
         app.stats.lock().expect("stats").fault();
-        return finish(&app, &pattern, Reply::raw(502, faults::HTML_502.as_bytes().to_vec(), "text/html"), None);
+        return finish(
+            &app,
+            &pattern,
+            Reply::raw(502, faults::HTML_502.as_bytes().to_vec(), "text/html"),
+            None,
+        );
     }
 
     let headers = &parts.headers;
     let ip = client_ip(headers, addr);
     let ua = header(headers, "user-agent");
     let jar = cookies(header(headers, "cookie"));
-    let session_id = jar.iter().find(|(k, _)| k == "session").map(|(_, v)| v.as_str());
+    let session_id = jar
+        .iter()
+        .find(|(k, _)| k == "session")
+        .map(|(_, v)| v.as_str());
 
     if r == Route::Login {
         tokio::time::sleep(latency).await;
-        return finish(&app, &pattern, handlers::login(&app, &body, &query, &ip, ua), None);
+        return finish(
+            &app,
+            &pattern,
+            handlers::login(&app, &body, &query, &ip, ua),
+            None,
+        );
     }
 
     let (role, xsrf_checked, counts) = r.policy();
-    let ident = match authenticate(&app, headers, &query, session_id, &ip, ua, xsrf_checked, &rt.revoked_users) {
+    let ident = match authenticate(
+        &app,
+        headers,
+        &query,
+        session_id,
+        &ip,
+        ua,
+        xsrf_checked,
+        &rt.revoked_users,
+    ) {
         Ok(i) => i,
         Err(Denied::Unauthorized(m)) => return finish(&app, &pattern, unauthorized(&m), None),
         Err(Denied::Forbidden(m)) => return finish(&app, &pattern, forbidden(&path, &m), None),
@@ -178,7 +233,10 @@ async fn api(app: Arc<App>, addr: SocketAddr, req: Request) -> Response<Body> {
     if let Some(role) = role {
         let alts: Vec<&str> = role.split('|').collect();
         if !alts.iter().any(|a| ident.roles.iter().any(|r| r == a)) {
-            let reason = format!("API {path} requires one of the following roles: {}", alts.join(", "));
+            let reason = format!(
+                "API {path} requires one of the following roles: {}",
+                alts.join(", ")
+            );
             return finish(&app, &pattern, forbidden(&path, &reason), None);
         }
     }
@@ -186,7 +244,10 @@ async fn api(app: Arc<App>, addr: SocketAddr, req: Request) -> Response<Body> {
     let uname = ident.user.user;
     if !app.quota.begin(uname, rt.quota) {
         app.stats.lock().expect("stats").quota_rejected(false);
-        let msg = format!("You've exceeded your maximum concurrent API calls quota of {}", rt.quota);
+        let msg = format!(
+            "You've exceeded your maximum concurrent API calls quota of {}",
+            rt.quota
+        );
         return finish(&app, &pattern, Reply::error(503, &msg), None);
     }
     let slot = Slot::new(app.quota.clone(), uname);
@@ -201,13 +262,23 @@ async fn api(app: Arc<App>, addr: SocketAddr, req: Request) -> Response<Body> {
             st.leave(uname);
             st.quota_rejected(true);
             drop(st);
-            let msg = format!("You've exceeded your daily maximum API calls quota of {}", rt.daily_quota);
+            let msg = format!(
+                "You've exceeded your daily maximum API calls quota of {}",
+                rt.daily_quota
+            );
             return finish(&app, &pattern, Reply::error(503, &msg), remaining);
         }
     }
     tokio::time::sleep(latency).await;
 
-    let ctx = Ctx { app: &app, ident: &ident, path: &path, query: &query, body: &body, post: parts.method == Method::POST };
+    let ctx = Ctx {
+        app: &app,
+        ident: &ident,
+        path: &path,
+        query: &query,
+        body: &body,
+        post: method == Method::POST,
+    };
     let reply = match &r {
         Route::ApiList => handlers::api_list(),
         Route::Whoami => handlers::whoami(&ctx),
@@ -224,8 +295,12 @@ async fn api(app: Arc<App>, addr: SocketAddr, req: Request) -> Response<Body> {
     // The slot is released once the response is built, before its body is sent.
     drop(slot);
     app.stats.lock().expect("stats").leave(uname);
-    let reply = if reply.json && reply.status == 200 && rt.malformed_json_routes.contains(&pattern) {
-        Reply { body: faults::malform(&reply.body), ..reply }
+    let reply = if reply.json && reply.status == 200 && rt.malformed_json_routes.contains(&pattern)
+    {
+        Reply {
+            body: faults::malform(&reply.body),
+            ..reply
+        }
     } else {
         reply
     };
@@ -249,8 +324,12 @@ fn authenticate(
         let roles = auth::effective_roles(&u, Some(&limit));
         return Ok(Identity { user: u, roles });
     }
-    let xsrf = header(headers, "x-xsrf-token")
-        .or_else(|| query.iter().find(|(k, _)| k == "XSRF_TOKEN").map(|(_, v)| v.as_str()));
+    let xsrf = header(headers, "x-xsrf-token").or_else(|| {
+        query
+            .iter()
+            .find(|(k, _)| k == "XSRF_TOKEN")
+            .map(|(_, v)| v.as_str())
+    });
     let s = app.sessions.check(session_id, ip, ua, xsrf, check_xsrf)?;
     match auth::find_user(&s.user).filter(|_| !revoked.contains(&s.user)) {
         Some(u) => {
@@ -265,19 +344,32 @@ fn finish(app: &App, pattern: &str, mut reply: Reply, remaining: Option<u64>) ->
     if let Some(n) = remaining {
         reply = reply.header("x-remaining-quota-api", n.to_string());
     }
-    app.stats.lock().expect("stats").record(pattern, reply.status, reply.body.len() as u64);
+    app.stats
+        .lock()
+        .expect("stats")
+        .record(pattern, reply.status, reply.body.len() as u64);
     reply.into_response()
 }
 
 async fn control(app: &App, req: Request) -> Reply {
     let path = req.uri().path().to_string();
     let post = req.method() == Method::POST;
-    let body = to_bytes(req.into_body(), BODY_LIMIT).await.unwrap_or_default();
-    let json_reply = |v: Value| Reply::raw(200, crate::util::to_json(&v).into_bytes(), "application/json");
+    let body = to_bytes(req.into_body(), BODY_LIMIT)
+        .await
+        .unwrap_or_default();
+    let json_reply = |v: Value| {
+        Reply::raw(
+            200,
+            crate::util::to_json(&v).into_bytes(),
+            "application/json",
+        )
+    };
     match (path.as_str(), post) {
         ("/__mock/stats/", false) => json_reply(app.stats.lock().expect("stats").to_json()),
         ("/__mock/reset_stats/", true) => {
             app.stats.lock().expect("stats").reset();
+            // Restart the fault sequence too, so repeated benchmark runs see the same faults.
+            app.fault_n.store(0, Ordering::Relaxed);
             json_reply(json!({"success": true}))
         }
         ("/__mock/config/", false) => json_reply(app.runtime().to_json()),
@@ -291,7 +383,11 @@ async fn control(app: &App, req: Request) -> Reply {
                     }
                     json_reply(app.runtime().to_json())
                 }
-                Err(e) => Reply::raw(400, crate::util::to_json(&json!({"error": e})).into_bytes(), "application/json"),
+                Err(e) => Reply::raw(
+                    400,
+                    crate::util::to_json(&json!({"error": e})).into_bytes(),
+                    "application/json",
+                ),
             }
         }
         _ => Reply::raw(404, b"unknown mock control endpoint".to_vec(), "text/plain"),

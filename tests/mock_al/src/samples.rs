@@ -58,7 +58,13 @@ pub fn build(store: &mut Store) -> Samples {
     let partial = f(store, "sample-in-progress.exe", Pe, 77_824, GREEN);
     let loader = f(store, "loader.bin", Bin, 131_072, AMBER);
     let stage2 = f(store, "stage2.dll", Dll, 212_480, AMBER);
-    let msi = f(store, "signed_installer.msi", Msi, 310_272, crate::data::CLEAR);
+    let msi = f(
+        store,
+        "signed_installer.msi",
+        Msi,
+        310_272,
+        crate::data::CLEAR,
+    );
     let setup = f(store, "setup.dll", Dll, 40_960, crate::data::CLEAR);
     let helper = f(store, "helper.js", Js, 2_048, crate::data::CLEAR);
     let notes = f(store, "notes.txt", Text, 412, crate::data::CLEAR);
@@ -76,161 +82,539 @@ pub fn build(store: &mut Store) -> Samples {
     let mut subs = Vec::new();
 
     // invoice: 4000 + 3500 = 7500 from two services; worst verdict of the shared domain within one submission.
-    let mut b = SubBuilder::new(sid("invoice"), "invoice", "invoice.zip", &zip, T0 + 2 * HOUR);
-    b.ext(&zip, EXTRACT, vec![sec("Extracted files", None, &[])], &[("invoice.exe", &exe), ("readme.txt", &readme)])
-        .empty(&zip, CHARACTERIZE)
-        .res(&exe, PE, vec![
-            sec("Suspicious imports", heur_attack("PE.5", "Suspicious import table", 4000, ("T1055", "Process Injection", "defense-evasion"), "pe_injection_imports"), &[
-                ("network.static.domain", json!("evil-payments.com")),
-                ("network.static.domain", json!(SHARED_DOMAIN)),
-                ("network.static.ip", json!("198.51.100.23")),
-                ("network.static.uri", json!("http://evil-payments.com/pay/invoice.php")),
-                ("network.static.uri_path", json!("/pay/invoice.php")),
-                ("av.virus_name", json!("TROJAN:WIN32/MOCKLOADER.A")),
-            ]),
+    let mut b = SubBuilder::new(
+        sid("invoice"),
+        "invoice",
+        "invoice.zip",
+        &zip,
+        T0 + 2 * HOUR,
+    );
+    b.ext(
+        &zip,
+        EXTRACT,
+        vec![sec("Extracted files", None, &[])],
+        &[("invoice.exe", &exe), ("readme.txt", &readme)],
+    )
+    .empty(&zip, CHARACTERIZE)
+    .res(
+        &exe,
+        PE,
+        vec![
+            sec(
+                "Suspicious imports",
+                heur_attack(
+                    "PE.5",
+                    "Suspicious import table",
+                    4000,
+                    ("T1055", "Process Injection", "defense-evasion"),
+                    "pe_injection_imports",
+                ),
+                &[
+                    ("network.static.domain", json!("evil-payments.com")),
+                    ("network.static.domain", json!(SHARED_DOMAIN)),
+                    ("network.static.ip", json!("198.51.100.23")),
+                    (
+                        "network.static.uri",
+                        json!("http://evil-payments.com/pay/invoice.php"),
+                    ),
+                    ("network.static.uri_path", json!("/pay/invoice.php")),
+                    ("av.virus_name", json!("TROJAN:WIN32/MOCKLOADER.A")),
+                ],
+            ),
             kv_section("PE header", json!({"machine": "i386", "sections": 5})),
-        ])
-        .res(&exe, CAPE, vec![
-            sec("Network activity", heur_attack("CAPE.22", "C2 communication", 3000, ("T1071", "Application Layer Protocol", "command-and-control"), "network_cnc_http"), &[
-                ("network.dynamic.ip", json!("203.0.113.77")),
-                ("network.dynamic.domain", json!("c2.evil-payments.com")),
-                ("network.dynamic.uri", json!("http://c2.evil-payments.com/gate.php")),
-                ("network.dynamic.uri_path", json!("/gate.php")),
-                ("network.port", json!(443)),
-                ("network.port", json!(8080)),
-                ("network.tls.sni", json!("c2.evil-payments.com")),
-                ("network.user_agent", json!("Mozilla/5.0 (Windows NT 10.0; Win64; x64) MockBot/1.0")),
-                ("network.protocol", json!("HTTPS")),
-                ("attribution.family", json!("MOCKLOADER")),
-            ]),
-            sec("Process behaviour", heur("CAPE.7", "Process injection", 500), &[("file.behavior", json!("Injects into explorer.exe"))]),
-        ])
-        .res(&readme, FRANKEN, vec![sec_safelisted(
+        ],
+    )
+    .res(
+        &exe,
+        CAPE,
+        vec![
+            sec(
+                "Network activity",
+                heur_attack(
+                    "CAPE.22",
+                    "C2 communication",
+                    3000,
+                    ("T1071", "Application Layer Protocol", "command-and-control"),
+                    "network_cnc_http",
+                ),
+                &[
+                    ("network.dynamic.ip", json!("203.0.113.77")),
+                    ("network.dynamic.domain", json!("c2.evil-payments.com")),
+                    (
+                        "network.dynamic.uri",
+                        json!("http://c2.evil-payments.com/gate.php"),
+                    ),
+                    ("network.dynamic.uri_path", json!("/gate.php")),
+                    ("network.port", json!(443)),
+                    ("network.port", json!(8080)),
+                    ("network.tls.sni", json!("c2.evil-payments.com")),
+                    (
+                        "network.user_agent",
+                        json!("Mozilla/5.0 (Windows NT 10.0; Win64; x64) MockBot/1.0"),
+                    ),
+                    ("network.protocol", json!("HTTPS")),
+                    ("attribution.family", json!("MOCKLOADER")),
+                ],
+            ),
+            sec(
+                "Process behaviour",
+                heur("CAPE.7", "Process injection", 500),
+                &[("file.behavior", json!("Injects into explorer.exe"))],
+            ),
+        ],
+    )
+    .res(
+        &readme,
+        FRANKEN,
+        vec![sec_safelisted(
             "Network IOCs",
             heur("FRANKENSTRINGS.1", "Embedded network indicators", 10),
-            &[("network.static.domain", json!(SHARED_DOMAIN)), ("network.email.address", json!("billing@evil-payments.com"))],
-            &[("network.static.domain", SAFELISTED_DOMAIN), ("network.static.uri", "http://update.microsoft.com/")],
-        )]);
+            &[
+                ("network.static.domain", json!(SHARED_DOMAIN)),
+                ("network.email.address", json!("billing@evil-payments.com")),
+            ],
+            &[
+                ("network.static.domain", SAFELISTED_DOMAIN),
+                ("network.static.uri", "http://update.microsoft.com/"),
+            ],
+        )],
+    );
     subs.push(b.done());
 
     // dropper: root 5000 + 1999 = 6999 (below), child exactly 3000 + 4000 = 7000; invoice.exe here scores only 4000.
-    let mut b = SubBuilder::new(sid("dropper"), "dropper", "dropper.docm", &docm, T0 + 5 * HOUR);
-    b.ext(&docm, OLETOOLS, vec![
-        sec("Macro detected", heur("OLETOOLS.2", "VBA macro", 5000), &[("network.static.uri", json!(format!("https://{SHARED_DOMAIN}/assets/app.js")))]),
-        sec("Auto-exec", heur("OLETOOLS.7", "Auto-executing macro", 1999), &[]),
-    ], &[("macro.vba", &vba)])
-        .ext(&docm, EXTRACT, vec![sec("Embedded objects", None, &[])], &[("invoice.exe", &exe)])
-        .res(&vba, FRANKEN, vec![sec("Download cradle", heur("FRANKENSTRINGS.3", "Download cradle", 3000), &[
-            ("network.static.ip", json!("198.51.100.23")),
-            ("network.static.domain", json!("dl.evil-payments.com")),
-        ])])
-        .res(&vba, YARA, vec![sec("YARA match", heur("YARA.1", "Malware family rule", 4000), &[("attribution.implant", json!("MOCKDROPPER"))])])
-        .res(&exe, PE, vec![sec("Suspicious imports", heur("PE.5", "Suspicious import table", 4000), &[("network.static.domain", json!("evil-payments.com"))])])
-        .meta("source", "mail-gateway")
-        .meta("original_source", "smtp://mx1.example.org");
+    let mut b = SubBuilder::new(
+        sid("dropper"),
+        "dropper",
+        "dropper.docm",
+        &docm,
+        T0 + 5 * HOUR,
+    );
+    b.ext(
+        &docm,
+        OLETOOLS,
+        vec![
+            sec(
+                "Macro detected",
+                heur("OLETOOLS.2", "VBA macro", 5000),
+                &[(
+                    "network.static.uri",
+                    json!(format!("https://{SHARED_DOMAIN}/assets/app.js")),
+                )],
+            ),
+            sec(
+                "Auto-exec",
+                heur("OLETOOLS.7", "Auto-executing macro", 1999),
+                &[],
+            ),
+        ],
+        &[("macro.vba", &vba)],
+    )
+    .ext(
+        &docm,
+        EXTRACT,
+        vec![sec("Embedded objects", None, &[])],
+        &[("invoice.exe", &exe)],
+    )
+    .res(
+        &vba,
+        FRANKEN,
+        vec![sec(
+            "Download cradle",
+            heur("FRANKENSTRINGS.3", "Download cradle", 3000),
+            &[
+                ("network.static.ip", json!("198.51.100.23")),
+                ("network.static.domain", json!("dl.evil-payments.com")),
+            ],
+        )],
+    )
+    .res(
+        &vba,
+        YARA,
+        vec![sec(
+            "YARA match",
+            heur("YARA.1", "Malware family rule", 4000),
+            &[("attribution.implant", json!("MOCKDROPPER"))],
+        )],
+    )
+    .res(
+        &exe,
+        PE,
+        vec![sec(
+            "Suspicious imports",
+            heur("PE.5", "Suspicious import table", 4000),
+            &[("network.static.domain", json!("evil-payments.com"))],
+        )],
+    )
+    .meta("source", "mail-gateway")
+    .meta("original_source", "smtp://mx1.example.org");
     subs.push(b.done());
 
     // unicode: IDN domains, IPv6, a Unicode root and child name, an RTL override in a name and a URI.
-    let mut b = SubBuilder::new(sid("unicode"), "unicode", "batch 2026-07 отчёт.zip", &batch, T0 + 9 * HOUR);
+    let mut b = SubBuilder::new(
+        sid("unicode"),
+        "unicode",
+        "batch 2026-07 отчёт.zip",
+        &batch,
+        T0 + 9 * HOUR,
+    );
     b.sub.classification = GREEN;
-    b.ext(&batch, EXTRACT, vec![sec("Extracted files", None, &[])], &[(UNICODE_NAME, &scr), (RTL_NAME, &rtl)])
-        .res(&scr, CAPE, vec![sec("Network activity", heur("CAPE.22", "C2 communication", 6000), &[
-            ("network.dynamic.domain", json!(IDN_DOMAIN)),
-            ("network.dynamic.ip", json!(IPV6)),
-            ("network.dynamic.uri", json!("http://xn--bcher-kva.example/ü/pfad?q=1")),
-            ("network.port", json!(8443)),
-        ])])
-        .res(&scr, YARA, vec![sec("YARA match", heur("YARA.4", "Packed binary", 2200), &[
-            ("network.static.domain", json!(IDN_DOMAIN_2)),
-            ("network.static.ip", json!(IPV6_2)),
-        ])])
-        .res(&rtl, PE, vec![sec("Masquerading name", heur("PE.11", "Right-to-left override in name", 1000), &[("network.static.uri", json!(RTL_URI))])]);
+    b.ext(
+        &batch,
+        EXTRACT,
+        vec![sec("Extracted files", None, &[])],
+        &[(UNICODE_NAME, &scr), (RTL_NAME, &rtl)],
+    )
+    .res(
+        &scr,
+        CAPE,
+        vec![sec(
+            "Network activity",
+            heur("CAPE.22", "C2 communication", 6000),
+            &[
+                ("network.dynamic.domain", json!(IDN_DOMAIN)),
+                ("network.dynamic.ip", json!(IPV6)),
+                (
+                    "network.dynamic.uri",
+                    json!("http://xn--bcher-kva.example/ü/pfad?q=1"),
+                ),
+                ("network.port", json!(8443)),
+            ],
+        )],
+    )
+    .res(
+        &scr,
+        YARA,
+        vec![sec(
+            "YARA match",
+            heur("YARA.4", "Packed binary", 2200),
+            &[
+                ("network.static.domain", json!(IDN_DOMAIN_2)),
+                ("network.static.ip", json!(IPV6_2)),
+            ],
+        )],
+    )
+    .res(
+        &rtl,
+        PE,
+        vec![sec(
+            "Masquerading name",
+            heur("PE.11", "Right-to-left override in name", 1000),
+            &[("network.static.uri", json!(RTL_URI))],
+        )],
+    );
     subs.push(b.done());
 
     // xss: hostile strings in tag values and a very long URI; low score, AMBER.
     let mut b = SubBuilder::new(sid("xss"), "xss", "xss-probe.html", &html, T0 + 14 * HOUR);
     b.sub.classification = AMBER;
     b.sub.submitter = "analyst".into();
-    b.res(&html, URLCREATOR, vec![sec("URLs found", heur("URLCREATOR.1", "Suspicious URL", 500), &[
-        ("network.static.uri", json!(XSS_URI)),
-        ("network.static.domain", json!("xss.example")),
-    ])])
-        .res(&html, JSJAWS, vec![
-            sec("Tracking beacons", heur("JSJAWS.4", "Obfuscated beacon", 700), &[
-                ("network.static.uri", json!(long_uri())),
-                ("network.user_agent", json!("<script>alert(1)</script>")),
-            ]),
-            sec("Script resources", heur("JSJAWS.1", "External script", 0), &[("network.static.domain", json!(SHARED_DOMAIN))]),
-        ]);
+    b.res(
+        &html,
+        URLCREATOR,
+        vec![sec(
+            "URLs found",
+            heur("URLCREATOR.1", "Suspicious URL", 500),
+            &[
+                ("network.static.uri", json!(XSS_URI)),
+                ("network.static.domain", json!("xss.example")),
+            ],
+        )],
+    )
+    .res(
+        &html,
+        JSJAWS,
+        vec![
+            sec(
+                "Tracking beacons",
+                heur("JSJAWS.4", "Obfuscated beacon", 700),
+                &[
+                    ("network.static.uri", json!(long_uri())),
+                    ("network.user_agent", json!("<script>alert(1)</script>")),
+                ],
+            ),
+            sec(
+                "Script resources",
+                heur("JSJAWS.1", "External script", 0),
+                &[("network.static.domain", json!(SHARED_DOMAIN))],
+            ),
+        ],
+    );
     subs.push(b.done());
 
     // partial: still being analysed (state submitted), yet already >= 7000.
-    let mut b = SubBuilder::new(sid("partial"), "partial", "sample-in-progress.exe", &partial, T0 + 20 * HOUR);
+    let mut b = SubBuilder::new(
+        sid("partial"),
+        "partial",
+        "sample-in-progress.exe",
+        &partial,
+        T0 + 20 * HOUR,
+    );
     b.sub.completed = false;
-    b.res(&partial, PE, vec![sec("Suspicious imports", heur("PE.5", "Suspicious import table", 5000), &[("network.static.ip", json!("198.51.100.99"))])])
-        .res(&partial, YARA, vec![sec("YARA match", heur("YARA.1", "Malware family rule", 4100), &[])]);
+    b.res(
+        &partial,
+        PE,
+        vec![sec(
+            "Suspicious imports",
+            heur("PE.5", "Suspicious import table", 5000),
+            &[("network.static.ip", json!("198.51.100.99"))],
+        )],
+    )
+    .res(
+        &partial,
+        YARA,
+        vec![sec(
+            "YARA match",
+            heur("YARA.1", "Malware family rule", 4100),
+            &[],
+        )],
+    );
     subs.push(b.done());
 
     // missing-blob: the top file (9900) has a record but no blob; its child (7700) downloads; one service error.
-    let mut b = SubBuilder::new(sid("missing-blob"), "missing-blob", "loader.bin", &loader, T0 + 26 * HOUR);
+    let mut b = SubBuilder::new(
+        sid("missing-blob"),
+        "missing-blob",
+        "loader.bin",
+        &loader,
+        T0 + 26 * HOUR,
+    );
     b.sub.classification = AMBER;
-    b.ext(&loader, CAPE, vec![sec("Dropped payload", heur("CAPE.30", "Drops executable", 5900), &[
-        ("network.dynamic.ip", json!("203.0.113.8")),
-        ("network.dynamic.domain", json!("stage.evil-payments.com")),
-    ])], &[("stage2.dll", &stage2)])
-        .res(&loader, YARA, vec![sec("YARA match", heur("YARA.2", "Loader rule", 4000), &[])])
-        .res(&stage2, PE, vec![sec_safelisted("Imports", heur("PE.5", "Suspicious import table", 3700), &[("network.static.ip", json!("198.51.100.23"))], &[("network.static.ip", "192.0.2.53")])])
-        .res(&stage2, YARA, vec![sec("YARA match", heur("YARA.2", "Loader rule", 4000), &[])])
-        .error(&stage2, CAPE, "Analysis timed out after 600 seconds");
+    b.ext(
+        &loader,
+        CAPE,
+        vec![sec(
+            "Dropped payload",
+            heur("CAPE.30", "Drops executable", 5900),
+            &[
+                ("network.dynamic.ip", json!("203.0.113.8")),
+                ("network.dynamic.domain", json!("stage.evil-payments.com")),
+            ],
+        )],
+        &[("stage2.dll", &stage2)],
+    )
+    .res(
+        &loader,
+        YARA,
+        vec![sec("YARA match", heur("YARA.2", "Loader rule", 4000), &[])],
+    )
+    .res(
+        &stage2,
+        PE,
+        vec![sec_safelisted(
+            "Imports",
+            heur("PE.5", "Suspicious import table", 3700),
+            &[("network.static.ip", json!("198.51.100.23"))],
+            &[("network.static.ip", "192.0.2.53")],
+        )],
+    )
+    .res(
+        &stage2,
+        YARA,
+        vec![sec("YARA match", heur("YARA.2", "Loader rule", 4000), &[])],
+    )
+    .error(&stage2, CAPE, "Analysis timed out after 600 seconds");
     subs.push(b.done());
 
     // negative: result scores below zero, a file totalling -700 and max_score 250; safe verdicts.
-    let mut b = SubBuilder::new(sid("negative"), "negative", "signed_installer.msi", &msi, T0 + 31 * HOUR);
-    b.ext(&msi, SAFELIST, vec![sec("Known good", heur("SAFELIST.1", "Signed by trusted publisher", -1000), &[
-        ("network.static.domain", json!(SAFELISTED_DOMAIN)),
-        ("network.static.domain", json!(SHARED_DOMAIN)),
-    ])], &[("setup.dll", &setup), ("helper.js", &helper)])
-        .res(&msi, YARA, vec![sec("YARA match", heur("YARA.9", "Installer script", 300), &[])])
-        .res(&setup, SAFELIST, vec![sec("Known good", heur("SAFELIST.2", "Known library", -100), &[])])
-        .res(&helper, JSJAWS, vec![sec("Network", heur("JSJAWS.2", "Network request", 250), &[("network.static.uri", json!("https://telemetry.example.com/v1/ping"))])]);
+    let mut b = SubBuilder::new(
+        sid("negative"),
+        "negative",
+        "signed_installer.msi",
+        &msi,
+        T0 + 31 * HOUR,
+    );
+    b.ext(
+        &msi,
+        SAFELIST,
+        vec![sec(
+            "Known good",
+            heur("SAFELIST.1", "Signed by trusted publisher", -1000),
+            &[
+                ("network.static.domain", json!(SAFELISTED_DOMAIN)),
+                ("network.static.domain", json!(SHARED_DOMAIN)),
+            ],
+        )],
+        &[("setup.dll", &setup), ("helper.js", &helper)],
+    )
+    .res(
+        &msi,
+        YARA,
+        vec![sec(
+            "YARA match",
+            heur("YARA.9", "Installer script", 300),
+            &[],
+        )],
+    )
+    .res(
+        &setup,
+        SAFELIST,
+        vec![sec(
+            "Known good",
+            heur("SAFELIST.2", "Known library", -100),
+            &[],
+        )],
+    )
+    .res(
+        &helper,
+        JSJAWS,
+        vec![sec(
+            "Network",
+            heur("JSJAWS.2", "Network request", 250),
+            &[(
+                "network.static.uri",
+                json!("https://telemetry.example.com/v1/ping"),
+            )],
+        )],
+    );
     subs.push(b.done());
 
     // all-empty: every result is `.e`; score 0, no IoCs, no ontology lines.
-    let mut b = SubBuilder::new(sid("all-empty"), "all-empty", "notes.txt", &notes, T0 + 36 * HOUR);
-    b.empty(&notes, CHARACTERIZE).empty(&notes, FRANKEN).empty(&notes, YARA);
+    let mut b = SubBuilder::new(
+        sid("all-empty"),
+        "all-empty",
+        "notes.txt",
+        &notes,
+        T0 + 36 * HOUR,
+    );
+    b.empty(&notes, CHARACTERIZE)
+        .empty(&notes, FRANKEN)
+        .empty(&notes, YARA);
     subs.push(b.done());
 
     // deep: four levels, a ~2 MB file >= 7000, a file extracted twice (its second parent is truncated).
     let mut b = SubBuilder::new(sid("deep"), "deep", "nested.zip", &nested, T0 + 41 * HOUR);
-    b.ext(&nested, EXTRACT, vec![sec("Extracted files", None, &[])], &[("level1.zip", &l1), ("big_payload.bin", &big)])
-        .ext(&l1, EXTRACT, vec![sec("Extracted files", None, &[])], &[("level2.7z", &l2), ("shared.js", &shared_js)])
-        .ext(&l2, EXTRACT, vec![sec("Extracted files", None, &[])], &[("level3.exe", &l3), ("shared.js", &shared_js)])
-        .ext(&l3, CONFIGEX, vec![sec("Malware config", heur("CONFIGEX.1", "Config extracted", 7300), &[
-            ("network.static.domain", json!("deep.evil-payments.com")),
-            ("network.static.ip", json!("203.0.113.200")),
-            ("attribution.family", json!("MOCKLOADER")),
-        ])], &[("level4.cfg", &l4)])
-        .res(&l4, FRANKEN, vec![sec("Strings", heur("FRANKENSTRINGS.1", "Embedded network indicators", 50), &[("network.static.uri", json!("http://deep.evil-payments.com/cfg"))])])
-        .res(&big, YARA, vec![sec("YARA match", heur("YARA.5", "Large payload", 5000), &[])])
-        .res(&big, CAPE, vec![sec("Network activity", heur("CAPE.22", "C2 communication", 3800), &[("network.dynamic.ip", json!("203.0.113.77"))])])
-        .res(&shared_js, JSJAWS, vec![sec("Obfuscation", heur("JSJAWS.3", "Obfuscated script", 6000), &[("network.static.domain", json!(SHARED_DOMAIN))])]);
+    b.ext(
+        &nested,
+        EXTRACT,
+        vec![sec("Extracted files", None, &[])],
+        &[("level1.zip", &l1), ("big_payload.bin", &big)],
+    )
+    .ext(
+        &l1,
+        EXTRACT,
+        vec![sec("Extracted files", None, &[])],
+        &[("level2.7z", &l2), ("shared.js", &shared_js)],
+    )
+    .ext(
+        &l2,
+        EXTRACT,
+        vec![sec("Extracted files", None, &[])],
+        &[("level3.exe", &l3), ("shared.js", &shared_js)],
+    )
+    .ext(
+        &l3,
+        CONFIGEX,
+        vec![sec(
+            "Malware config",
+            heur("CONFIGEX.1", "Config extracted", 7300),
+            &[
+                ("network.static.domain", json!("deep.evil-payments.com")),
+                ("network.static.ip", json!("203.0.113.200")),
+                ("attribution.family", json!("MOCKLOADER")),
+            ],
+        )],
+        &[("level4.cfg", &l4)],
+    )
+    .res(
+        &l4,
+        FRANKEN,
+        vec![sec(
+            "Strings",
+            heur("FRANKENSTRINGS.1", "Embedded network indicators", 50),
+            &[(
+                "network.static.uri",
+                json!("http://deep.evil-payments.com/cfg"),
+            )],
+        )],
+    )
+    .res(
+        &big,
+        YARA,
+        vec![sec(
+            "YARA match",
+            heur("YARA.5", "Large payload", 5000),
+            &[],
+        )],
+    )
+    .res(
+        &big,
+        CAPE,
+        vec![sec(
+            "Network activity",
+            heur("CAPE.22", "C2 communication", 3800),
+            &[("network.dynamic.ip", json!("203.0.113.77"))],
+        )],
+    )
+    .res(
+        &shared_js,
+        JSJAWS,
+        vec![sec(
+            "Obfuscation",
+            heur("JSJAWS.3", "Obfuscated script", 6000),
+            &[("network.static.domain", json!(SHARED_DOMAIN))],
+        )],
+    );
     subs.push(b.done());
 
     // resubmit: the invoice zip again, newer PE only: invoice.exe scores 4000 here.
-    let mut b = SubBuilder::new(sid("resubmit"), "resubmit", "invoice.zip", &zip, T0 + 47 * HOUR);
+    let mut b = SubBuilder::new(
+        sid("resubmit"),
+        "resubmit",
+        "invoice.zip",
+        &zip,
+        T0 + 47 * HOUR,
+    );
     b.sub.submitter = "analyst".into();
-    b.ext(&zip, EXTRACT, vec![sec("Extracted files", None, &[])], &[("invoice.exe", &exe)])
-        .res(&exe, PE_NEW, vec![sec("Suspicious imports", heur("PE.5", "Suspicious import table", 4000), &[
-            ("network.static.domain", json!("evil-payments.com")),
-            ("network.static.ip", json!("198.51.100.23")),
-        ])]);
+    b.ext(
+        &zip,
+        EXTRACT,
+        vec![sec("Extracted files", None, &[])],
+        &[("invoice.exe", &exe)],
+    )
+    .res(
+        &exe,
+        PE_NEW,
+        vec![sec(
+            "Suspicious imports",
+            heur("PE.5", "Suspicious import table", 4000),
+            &[
+                ("network.static.domain", json!("evil-payments.com")),
+                ("network.static.ip", json!("198.51.100.23")),
+            ],
+        )],
+    );
     subs.push(b.done());
 
     // almost: max_score 6999, just under the threshold.
-    let mut b = SubBuilder::new(sid("almost"), "almost", "almost.js", &almost, T0 + 52 * HOUR);
-    b.res(&almost, JSJAWS, vec![sec("Obfuscation", heur("JSJAWS.3", "Obfuscated script", 6000), &[])])
-        .res(&almost, YARA, vec![sec("YARA match", heur("YARA.7", "Suspicious script", 999), &[("network.static.domain", json!(SHARED_DOMAIN))])]);
+    let mut b = SubBuilder::new(
+        sid("almost"),
+        "almost",
+        "almost.js",
+        &almost,
+        T0 + 52 * HOUR,
+    );
+    b.res(
+        &almost,
+        JSJAWS,
+        vec![sec(
+            "Obfuscation",
+            heur("JSJAWS.3", "Obfuscated script", 6000),
+            &[],
+        )],
+    )
+    .res(
+        &almost,
+        YARA,
+        vec![sec(
+            "YARA match",
+            heur("YARA.7", "Suspicious script", 999),
+            &[("network.static.domain", json!(SHARED_DOMAIN))],
+        )],
+    );
     subs.push(b.done());
 
-    Samples { submissions: subs, files }
+    Samples {
+        submissions: subs,
+        files,
+    }
 }

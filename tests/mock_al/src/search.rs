@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use serde_json::{json, Map, Value};
 
-use crate::query::{self, field_kind, Kind};
+use crate::query::{self, field_kind};
 use crate::util::{b64_decode, b64_encode};
 
 pub const MAX_RESULT_WINDOW: usize = 10_000;
@@ -64,24 +64,39 @@ fn parse_sort(sort: &str) -> Result<Vec<SortKey>, SearchError> {
             [f] => (*f, false),
             [f, "asc"] => (*f, false),
             [f, "desc"] => (*f, true),
-            _ => return Err(bad(format!("SearchException: Unknown sort parameter {part}"))),
+            _ => {
+                return Err(bad(format!(
+                    "SearchException: Unknown sort parameter {part}"
+                )))
+            }
         };
         let field = if field == "_id" { "id" } else { field };
         if field_kind(field).is_none() {
-            return Err(bad(format!("SearchException: No mapping found for [{field}] in order to sort on")));
+            return Err(bad(format!(
+                "SearchException: No mapping found for [{field}] in order to sort on"
+            )));
         }
-        out.push(SortKey { field: field.to_string(), desc });
+        out.push(SortKey {
+            field: field.to_string(),
+            desc,
+        });
     }
     Ok(out)
 }
 
 fn sort_value(doc: &Value, field: &str) -> Value {
-    query::values(doc, field).first().map(|v| (*v).clone()).unwrap_or(Value::Null)
+    query::values(doc, field)
+        .first()
+        .map(|v| (*v).clone())
+        .unwrap_or(Value::Null)
 }
 
 fn cmp_json(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal),
+        (Value::Number(x), Value::Number(y)) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
         (Value::String(x), Value::String(y)) => x.cmp(y),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         _ => Ordering::Equal,
@@ -168,7 +183,11 @@ fn project(doc: &Value, fl: &[String]) -> Value {
 fn parse_usize(v: &Option<String>, default: usize, name: &str) -> Result<usize, SearchError> {
     match v {
         None => Ok(default),
-        Some(s) => s.trim().parse().map_err(|_| bad(format!("SearchException: failed to parse [{name}] value [{s}]"))),
+        Some(s) => s.trim().parse().map_err(|_| {
+            bad(format!(
+                "SearchException: failed to parse [{name}] value [{s}]"
+            ))
+        }),
     }
 }
 
@@ -177,11 +196,17 @@ fn pit_id(now: i64) -> String {
 }
 
 fn check_pit(pit: &str, now: i64) -> Result<(), SearchError> {
-    let text = b64_decode(pit).and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
-    let opened = text.strip_prefix(&format!("{PIT_PREFIX}:")).and_then(|t| t.parse::<i64>().ok());
+    let text = b64_decode(pit)
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_default();
+    let opened = text
+        .strip_prefix(&format!("{PIT_PREFIX}:"))
+        .and_then(|t| t.parse::<i64>().ok());
     match opened {
         Some(t) if now - t <= PIT_KEEP_ALIVE_SECS => Ok(()),
-        _ => Err(bad(format!("SearchException: No search context found for id [{pit}]"))),
+        _ => Err(bad(format!(
+            "SearchException: No search context found for id [{pit}]"
+        ))),
     }
 }
 
@@ -208,7 +233,9 @@ pub fn search(records: &[Value], p: &Params, now: i64) -> Result<Value, SearchEr
     let mut hits: Vec<(Vec<Value>, &Value)> = records
         .iter()
         .enumerate()
-        .filter(|(_, d)| query::matches(&node, d, now) && filters.iter().all(|f| query::matches(f, d, now)))
+        .filter(|(_, d)| {
+            query::matches(&node, d, now) && filters.iter().all(|f| query::matches(f, d, now))
+        })
         .map(|(i, d)| {
             let mut sv: Vec<Value> = keys.iter().map(|k| sort_value(d, &k.field)).collect();
             sv.push(json!(i));
@@ -230,28 +257,51 @@ pub fn search(records: &[Value], p: &Params, now: i64) -> Result<Value, SearchEr
             .ok_or(SearchError::Internal)?;
         check_pit(parts[0], now)?;
         if offset != 0 {
-            return Err(bad("SearchException: [from] parameter must be set to 0 when [search_after] is used"));
+            return Err(bad(
+                "SearchException: [from] parameter must be set to 0 when [search_after] is used",
+            ));
         }
         if after.len() != keys.len() + 1 {
-            return Err(bad("SearchException: search_after has 1 value(s) but sort has 2."));
+            return Err(bad(
+                "SearchException: search_after has 1 value(s) but sort has 2.",
+            ));
         }
-        start = hits.iter().position(|h| compare(&keys, &h.0, &after) == Ordering::Greater).unwrap_or(count);
+        start = hits
+            .iter()
+            .position(|h| compare(&keys, &h.0, &after) == Ordering::Greater)
+            .unwrap_or(count);
     }
     let page: Vec<&(Vec<Value>, &Value)> = hits.iter().skip(start).take(rows).collect();
 
     let fl: Vec<String> = match p.fl.as_deref().filter(|f| !f.is_empty()) {
-        Some(f) => f.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect(),
-        None => STORED.iter().map(|s| s.to_string()).chain(["id".to_string()]).collect(),
+        Some(f) => f
+            .split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect(),
+        None => STORED
+            .iter()
+            .map(|s| s.to_string())
+            .chain(["id".to_string()])
+            .collect(),
     };
     let items: Vec<Value> = page.iter().map(|(_, d)| project(d, &fl)).collect();
 
     let total = if deep.is_some() {
         Value::Null
     } else {
-        match p.track_total_hits.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        match p
+            .track_total_hits
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("true") => json!(count),
             Some("false") => Value::Null,
-            Some(n) => n.parse::<usize>().map(|n| json!(count.min(n))).unwrap_or(json!(count.min(MAX_RESULT_WINDOW))),
+            Some(n) => n
+                .parse::<usize>()
+                .map(|n| json!(count.min(n)))
+                .unwrap_or(json!(count.min(MAX_RESULT_WINDOW))),
             None => json!(count.min(MAX_RESULT_WINDOW)),
         }
     };
@@ -261,7 +311,6 @@ pub fn search(records: &[Value], p: &Params, now: i64) -> Result<Value, SearchEr
         let after = b64_encode(serde_json::to_string(last).unwrap_or_default().as_bytes());
         out["next_deep_paging_id"] = json!(format!("{},{after}", pit_id(now)));
     }
-    let _ = Kind::Keyword;
     Ok(out)
 }
 

@@ -25,7 +25,12 @@ pub const STATIC: &str = "static";
 impl Stats {
     pub fn record(&mut self, route: &str, status: u16, bytes: u64) {
         *self.counts.entry(route.into()).or_default() += 1;
-        *self.statuses.entry(route.into()).or_default().entry(status.to_string()).or_default() += 1;
+        *self
+            .statuses
+            .entry(route.into())
+            .or_default()
+            .entry(status.to_string())
+            .or_default() += 1;
         *self.route_bytes.entry(route.into()).or_default() += bytes;
         match route {
             DOWNLOAD => self.bytes_download += bytes,
@@ -63,7 +68,10 @@ impl Stats {
 
     pub fn reset(&mut self) {
         let active = std::mem::take(&mut self.active);
-        *self = Stats { active, ..Default::default() };
+        *self = Stats {
+            active,
+            ..Default::default()
+        };
     }
 
     pub fn to_json(&self) -> Value {

@@ -41,8 +41,14 @@ pub fn verdict(score: i64) -> &'static str {
 }
 
 fn rank(h: &str) -> usize {
-    ["safe", "info", "suspicious", "malicious"].iter().position(|x| *x == h).unwrap_or(0)
+    ["safe", "info", "suspicious", "malicious"]
+        .iter()
+        .position(|x| *x == h)
+        .unwrap_or(0)
 }
+
+/// (value, h_type, safelisted, classification)
+type TagTuple = (Value, &'static str, bool, &'static str);
 
 struct TagHit {
     ty: String,
@@ -81,9 +87,13 @@ pub fn summary(ds: &Dataset, s: &Submission) -> Value {
 
     for r in s.results.iter().filter(|r| !r.is_empty()) {
         let key = r.key();
-        let file_c12n = ds.file(&r.sha256).map(|f| f.classification).unwrap_or(CLEAR);
+        let file_c12n = ds
+            .file(&r.sha256)
+            .map(|f| f.classification)
+            .unwrap_or(CLEAR);
         let mut sections: Vec<_> = r.sections.iter().collect();
-        sections.sort_by_key(|x| std::cmp::Reverse(x.heuristic.as_ref().map(|h| h.score).unwrap_or(0)));
+        sections
+            .sort_by_key(|x| std::cmp::Reverse(x.heuristic.as_ref().map(|h| h.score).unwrap_or(0)));
         for sec in sections {
             let combined = c12n_max(file_c12n, sec.classification);
             c12n = c12n_max(c12n, combined);
@@ -99,28 +109,55 @@ pub fn summary(ds: &Dataset, s: &Submission) -> Value {
                     });
                 }
                 for list in heuristics.values_mut() {
-                    for hit in list.iter_mut().filter(|x| x.heur_id == h.heur_id && x.sha == r.sha256) {
+                    for hit in list
+                        .iter_mut()
+                        .filter(|x| x.heur_id == h.heur_id && x.sha == r.sha256)
+                    {
                         hit.signatures.extend(h.signatures.iter().cloned());
                     }
                 }
                 push_unique(&mut name_map, &h.name, json!(h.heur_id));
                 let section_key = format!("{}_{}_{}_{h_type}", h.heur_id, sec.title, sec.body);
                 if done_sections.insert(section_key) {
-                    heur_sections.entry(h.heur_id.clone()).or_default().push(section_formatted(sec));
+                    heur_sections
+                        .entry(h.heur_id.clone())
+                        .or_default()
+                        .push(section_formatted(sec));
                 }
                 for (id, pattern, cats) in &h.attack {
                     if done_attack.insert(format!("{id}_{key}")) {
-                        attack.push((id.clone(), pattern.clone(), h_type, r.sha256.clone(), cats.clone()));
+                        attack.push((
+                            id.clone(),
+                            pattern.clone(),
+                            h_type,
+                            r.sha256.clone(),
+                            cats.clone(),
+                        ));
                     }
                 }
             }
             let plain = flat_tags(sec.tags.iter().map(|(t, v)| (t.as_str(), v)));
-            let safe_vals: Vec<(String, Value)> = sec.safelisted.iter().map(|(t, v)| (t.clone(), json!(v))).collect();
+            let safe_vals: Vec<(String, Value)> = sec
+                .safelisted
+                .iter()
+                .map(|(t, v)| (t.clone(), json!(v)))
+                .collect();
             let safe = flat_tags(safe_vals.iter().map(|(t, v)| (t.as_str(), v)));
-            for ((ty, vals), safelisted) in plain.into_iter().map(|x| (x, false)).chain(safe.into_iter().map(|x| (x, true))) {
+            for ((ty, vals), safelisted) in plain
+                .into_iter()
+                .map(|x| (x, false))
+                .chain(safe.into_iter().map(|x| (x, true)))
+            {
                 for value in vals {
                     if done_tags.insert(format!("{ty}_{value}_{key}")) {
-                        tags.push(TagHit { ty: ty.clone(), value, h_type, sha: r.sha256.clone(), safelisted, c12n: combined });
+                        tags.push(TagHit {
+                            ty: ty.clone(),
+                            value,
+                            h_type,
+                            sha: r.sha256.clone(),
+                            safelisted,
+                            c12n: combined,
+                        });
                     }
                 }
             }
@@ -152,7 +189,7 @@ pub fn summary(ds: &Dataset, s: &Submission) -> Value {
         }
     }
     // (summary type, tag type) → value → (h_type, safelisted, classification), in first-seen order.
-    let mut out_tags: BTreeMap<&str, Vec<(String, Vec<(Value, &str, bool, &str)>)>> = BTreeMap::new();
+    let mut out_tags: BTreeMap<&str, Vec<(String, Vec<TagTuple>)>> = BTreeMap::new();
     for t in &tags {
         let stype = if BEHAVIOR.contains(&t.ty.as_str()) {
             "behavior"
@@ -166,7 +203,11 @@ pub fn summary(ds: &Dataset, s: &Submission) -> Value {
         if t.value == json!("") || t.value.is_null() {
             continue;
         }
-        let value_str = t.value.as_str().map(str::to_string).unwrap_or_else(|| t.value.to_string());
+        let value_str = t
+            .value
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| t.value.to_string());
         let tag_key = format!("{}__{value_str}", t.ty);
         push_unique(&mut map, &tag_key, json!(t.sha));
         // The real code checks `sha256 not in map[sha256]`, which is always true: tag keys can repeat.
@@ -183,7 +224,12 @@ pub fn summary(ds: &Dataset, s: &Submission) -> Value {
         match values.iter_mut().find(|(v, ..)| *v == t.value) {
             None => values.push((t.value.clone(), t.h_type, t.safelisted, t.c12n)),
             Some(cur) if rank(cur.1) < rank(t.h_type) => {
-                *cur = (t.value.clone(), t.h_type, t.safelisted, c12n_min(cur.3, t.c12n));
+                *cur = (
+                    t.value.clone(),
+                    t.h_type,
+                    t.safelisted,
+                    c12n_min(cur.3, t.c12n),
+                );
             }
             Some(_) => {}
         }
@@ -191,12 +237,19 @@ pub fn summary(ds: &Dataset, s: &Submission) -> Value {
     let mut tag_json = json!({"attribution": {}, "behavior": {}, "ioc": {}});
     for (stype, types) in out_tags {
         for (ty, values) in types {
-            let list: Vec<Value> = values.into_iter().map(|(v, h, sl, c)| json!([v, h, sl, c])).collect();
+            let list: Vec<Value> = values
+                .into_iter()
+                .map(|(v, h, sl, c)| json!([v, h, sl, c]))
+                .collect();
             tag_json[stype][ty] = Value::Array(list);
         }
     }
     let to_obj = |m: BTreeMap<String, Vec<Value>>| -> Value {
-        Value::Object(m.into_iter().map(|(k, v)| (k, Value::Array(v))).collect::<Map<_, _>>())
+        Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (k, Value::Array(v)))
+                .collect::<Map<_, _>>(),
+        )
     };
     json!({
         "attack_matrix": to_obj(attack_matrix),
@@ -230,7 +283,10 @@ fn ontology_record(ds: &Dataset, s: &Submission, r: &ResultRec) -> Option<Value>
             .collect();
         all.extend(own.iter().cloned());
         if let Some(h) = &sec.heuristic {
-            let raw_id = h.heur_id.split_once('.').map_or(h.heur_id.as_str(), |x| x.1);
+            let raw_id = h
+                .heur_id
+                .split_once('.')
+                .map_or(h.heur_id.as_str(), |x| x.1);
             let id = format!("{}_{raw_id}", r.svc.name.to_uppercase());
             let section_tags = flat_tags(own.iter().map(|(t, v)| (t.as_str(), v)));
             let idx = heurs.iter().position(|(k, _)| *k == id).unwrap_or_else(|| {
@@ -244,7 +300,11 @@ fn ontology_record(ds: &Dataset, s: &Submission, r: &ResultRec) -> Option<Value>
                 entry["tags"] = json!({});
             } else {
                 for (ty, vals) in section_tags {
-                    let list = entry["tags"].as_object_mut().expect("object").entry(ty).or_insert_with(|| json!([]));
+                    let list = entry["tags"]
+                        .as_object_mut()
+                        .expect("object")
+                        .entry(ty)
+                        .or_insert_with(|| json!([]));
                     let arr = list.as_array_mut().expect("array");
                     for v in vals {
                         if !arr.contains(&v) {
@@ -255,7 +315,10 @@ fn ontology_record(ds: &Dataset, s: &Submission, r: &ResultRec) -> Option<Value>
             }
         }
     }
-    let tags: Map<String, Value> = flat_tags(all.into_iter()).into_iter().map(|(t, v)| (t, Value::Array(v))).collect();
+    let tags: Map<String, Value> = flat_tags(all.iter().map(|(t, v)| (t.as_str(), v)))
+        .into_iter()
+        .map(|(t, v)| (t, Value::Array(v)))
+        .collect();
     let root = &s.files[0].1;
     let mut file = json!({"md5": f.md5, "sha1": f.sha1, "sha256": f.sha256, "size": f.size, "type": f.kind.describe().0});
     if let Some((name, _)) = s.files.iter().find(|(_, h)| *h == r.sha256) {
@@ -285,16 +348,28 @@ fn ontology_record(ds: &Dataset, s: &Submission, r: &ResultRec) -> Option<Value>
 }
 
 /// NDJSON; `sha256` filters match key prefixes and `service` filters `.<name>.`, as the UI does.
-pub fn ontology(ds: &Dataset, s: &Submission, sha256s: &[String], services: &[String]) -> String {
+pub fn ontology<'a>(
+    ds: &Dataset,
+    s: &'a Submission,
+    sha256s: &[String],
+    services: &[String],
+) -> String {
     let mut results: Vec<&ResultRec> = s.results.iter().filter(|r| !r.is_empty()).collect();
+    let refine =
+        |results: Vec<&'a ResultRec>, filters: &[String], keep: &dyn Fn(&str, &str) -> bool| {
+            let mut out = Vec::new();
+            for f in filters {
+                out.extend(results.iter().copied().filter(|r| keep(&r.key(), f)));
+            }
+            out
+        };
     if !sha256s.is_empty() {
-        results = sha256s.iter().flat_map(|h| results.iter().copied().filter(|r| r.key().starts_with(h.as_str()))).collect();
+        results = refine(results, sha256s, &|key, h| key.starts_with(h));
     }
     if !services.is_empty() {
-        results = services
-            .iter()
-            .flat_map(|sv| results.iter().copied().filter(|r| r.key().contains(&format!(".{sv}."))))
-            .collect();
+        results = refine(results, services, &|key, sv| {
+            key.contains(&format!(".{sv}."))
+        });
     }
     let mut out = String::new();
     for r in results {

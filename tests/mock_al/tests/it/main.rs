@@ -1,0 +1,9 @@
+//! Integration tests for the mock server, in one binary to keep link times short.
+
+mod basics;
+mod client;
+mod download;
+mod faults;
+mod search;
+mod statics;
+mod submission;
