@@ -7,4 +7,5 @@ pub mod collect;
 pub mod error;
 pub mod export;
 pub mod ioc;
+pub mod ioc_query;
 pub mod retry;

@@ -1,7 +1,9 @@
 //! The browser shell: moves bytes (fetch, save, storage). Decisions belong in `core`.
 
+pub mod clipboard;
 pub mod http;
 pub mod save;
+pub mod search;
 pub mod session;
 
 /// `window.location.origin`; "null" for pages opened from `file://`.

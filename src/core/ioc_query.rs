@@ -1,0 +1,1 @@
+//! (IoC view input: SID lists, deep links — being written)

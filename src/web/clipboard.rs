@@ -1,0 +1,1 @@
+//! (IoC view: copy to clipboard — being written)
