@@ -1,6 +1,7 @@
 //! The browser shell: moves bytes (fetch, save, storage). Decisions belong in `core`.
 
 pub mod clipboard;
+pub mod collection;
 pub mod http;
 pub mod save;
 pub mod search;
@@ -19,4 +20,28 @@ pub fn now_iso() -> String {
         .to_iso_string()
         .as_string()
         .unwrap_or_default()
+}
+
+/// Bytes of WASM linear memory: it only grows, so this is the peak so far. Shown during a
+/// collection so large runs can be watched (and benchmarked).
+pub fn wasm_memory_bytes() -> f64 {
+    use wasm_bindgen::JsCast;
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    memory
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as f64
+}
+
+/// Local wall-clock time, for zip entry stamps and file names.
+pub fn local_time() -> crate::core::bundle::ZipTime {
+    let d = js_sys::Date::new_0();
+    crate::core::bundle::ZipTime {
+        year: d.get_full_year() as u16,
+        month: d.get_month() as u8 + 1,
+        day: d.get_date() as u8,
+        hour: d.get_hours() as u8,
+        minute: d.get_minutes() as u8,
+        second: d.get_seconds() as u8,
+    }
 }

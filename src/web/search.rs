@@ -25,7 +25,12 @@ pub async fn each_submission(
     let mut paging_id = "*".to_string();
     let mut hits = 0usize;
     loop {
-        let call = transport.server.search_submissions(query, SUBMISSION_HIT_FIELDS, PAGE_ROWS, &paging_id);
+        let call = transport.server.search_submissions(
+            query,
+            SUBMISSION_HIT_FIELDS,
+            PAGE_ROWS,
+            &paging_id,
+        );
         let page: SearchPage<SubmissionHit> = transport.json(call, cancel).await?;
         let room = cap.map_or(usize::MAX, |c| c.saturating_sub(hits));
         let take = page.items.len().min(room);
@@ -37,7 +42,12 @@ pub async fn each_submission(
                 return Ok(SearchEnd { hits, capped: true })
             }
             Some(id) => paging_id = id,
-            None => return Ok(SearchEnd { hits, capped: take < page.items.len() }),
+            None => {
+                return Ok(SearchEnd {
+                    hits,
+                    capped: take < page.items.len(),
+                })
+            }
         }
     }
 }

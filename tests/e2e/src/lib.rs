@@ -139,14 +139,27 @@ impl Session {
         field.send_keys(text).await.unwrap();
     }
 
-    /// The form control a `<label>` with this text names.
+    /// The form control a `<label>` with this text names, in the tab on screen (every tab
+    /// stays in the page, hidden, so labels may repeat across tabs).
     pub async fn field(&self, label: &str) -> fantoccini::elements::Element {
-        let xpath = format!("//*[@id=//label[normalize-space()='{label}']/@for]");
+        let xpath = format!(
+            "//*[@id=//label[normalize-space()='{label}' and not(ancestor::section[@hidden])]/@for]"
+        );
         self.wait_for(Locator::XPath(&xpath)).await
     }
 
+    /// Clicks the enabled button with this text in the tab on screen (or the page header).
     pub async fn click_button(&self, text: &str) {
-        let xpath = format!("//button[normalize-space()='{text}' and not(@disabled)]");
+        let xpath = format!(
+            "//button[normalize-space()='{text}' and not(@disabled) and not(ancestor::section[@hidden])]"
+        );
+        let button = self.wait_for(Locator::XPath(&xpath)).await;
+        button.click().await.unwrap();
+    }
+
+    /// Switches to a tab by its visible name ("Server", "Network IoCs", "Collect files").
+    pub async fn open_tab(&self, name: &str) {
+        let xpath = format!("//button[@role='tab' and normalize-space()='{name}']");
         self.wait_for(Locator::XPath(&xpath))
             .await
             .click()

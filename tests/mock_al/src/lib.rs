@@ -5,6 +5,7 @@
 mod app;
 mod auth;
 mod builder;
+mod bulk;
 mod cart;
 mod content;
 mod data;

@@ -1,0 +1,176 @@
+//! Filtered file collection, end to end: the zip the page saves holds exactly the files the
+//! seed script's rule selects, each decoding to the server's bytes; the one whose blob is
+//! missing is listed under failures, not dropped.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+
+use al_e2e::{mock_al::Config, mock_al::Dataset, user, Session};
+use serde_json::Value;
+
+/// Exercise 2's algorithm, over the raw `/submission/full/` answers of the submissions the
+/// search `max_score:>=threshold` returns: sum `result.score` per sha256, keep ≥ threshold.
+fn seed_selection(data: &Dataset, threshold: i64) -> BTreeSet<String> {
+    let mut chosen = BTreeSet::new();
+    for sid in data.sids() {
+        if data.max_score(&sid).unwrap() < threshold {
+            continue;
+        }
+        let full = data.submission_full_json(&sid).unwrap();
+        let mut scores: BTreeMap<String, i64> = BTreeMap::new();
+        for result in full["results"].as_object().unwrap().values() {
+            let sha = result["sha256"].as_str().unwrap().to_string();
+            *scores.entry(sha).or_default() += result["result"]["score"].as_i64().unwrap();
+        }
+        chosen.extend(
+            scores
+                .into_iter()
+                .filter(|(_, s)| *s >= threshold)
+                .map(|(sha, _)| sha),
+        );
+    }
+    chosen
+}
+
+fn read_entry(zip: &mut zip::ZipArchive<std::fs::File>, name: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    zip.by_name(name)
+        .unwrap_or_else(|_| panic!("{name} missing from the zip"))
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+#[tokio::test]
+async fn zip_holds_exactly_the_seed_selection_and_lists_the_missing_blob() {
+    let s = Session::start(Config::default()).await;
+    let data = s.server.dataset();
+    let expected = seed_selection(data, 7000);
+    let missing: BTreeSet<String> = expected
+        .iter()
+        .filter(|sha| data.file_bytes(sha).is_none())
+        .cloned()
+        .collect();
+    assert!(
+        !missing.is_empty(),
+        "the sample data must have a qualifying file whose blob is missing"
+    );
+
+    s.open().await;
+    let analyst = user("analyst");
+    s.connect(analyst.user, analyst.apikey).await;
+    s.wait_text(".identity", "Connected as analyst").await;
+    s.open_tab("Collect files").await;
+    assert_eq!(
+        s.field("Query")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("max_score:>=7000")
+    );
+    s.click_button("Find files").await;
+    s.wait_text(".progress", "Scan complete").await;
+    let preview = s.wait_text("table.files", "files qualify").await;
+    for sha in &expected {
+        assert!(preview.contains(sha.as_str()), "preview lacks {sha}");
+    }
+    s.click_button("Download zip").await;
+    s.wait_text(".progress", "Zip saved").await;
+    let path = s.wait_download(".zip").await;
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    assert!(name.starts_with("al-collector-"), "{name}");
+
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let entries: BTreeSet<String> = zip.file_names().map(|n| n.unwrap().to_string()).collect();
+
+    let carts: BTreeSet<String> = entries
+        .iter()
+        .filter_map(|n| n.strip_suffix(".cart"))
+        .map(str::to_string)
+        .collect();
+    let downloadable: BTreeSet<String> = expected.difference(&missing).cloned().collect();
+    assert_eq!(
+        carts, downloadable,
+        "zip entries vs the seed's selection (less the missing blob)"
+    );
+    for extra in ["manifest.json", "manifest.csv", "README.txt"] {
+        assert!(entries.contains(extra), "{extra} missing");
+    }
+    for sha in &carts {
+        let cart = read_entry(&mut zip, &format!("{sha}.cart"));
+        let mut plain = Vec::new();
+        let (header, _) = cart_container::unpack_stream(&cart[..], &mut plain, None).unwrap();
+        assert!(
+            plain == data.file_bytes(sha).unwrap(),
+            "{sha}.cart does not decode to the server's bytes"
+        );
+        assert!(
+            header.unwrap().contains_key("name"),
+            "the cART header carries the file name"
+        );
+    }
+
+    let manifest: Value = serde_json::from_slice(&read_entry(&mut zip, "manifest.json")).unwrap();
+    let listed: BTreeSet<String> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["sha256"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, carts, "manifest files agree with the zip");
+    assert!(manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["verified"] == true));
+    for sha in &missing {
+        let failure = manifest["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["sha256"] == sha.as_str())
+            .unwrap_or_else(|| panic!("missing blob {sha} not listed under failures"));
+        assert!(
+            failure["reason"].as_str().unwrap().contains("not found"),
+            "{failure}"
+        );
+    }
+    assert_eq!(manifest["query"], "max_score:>=7000");
+    assert_eq!(manifest["threshold"], 7000);
+    assert_eq!(manifest["user"], "analyst");
+    let raw = String::from_utf8(read_entry(&mut zip, "manifest.json")).unwrap()
+        + &String::from_utf8(read_entry(&mut zip, "manifest.csv")).unwrap();
+    assert!(
+        !raw.contains(analyst.apikey.split(':').nth(1).unwrap()),
+        "no credentials in manifests"
+    );
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn a_threshold_that_is_not_a_number_is_explained() {
+    let s = Session::start(Config::default()).await;
+    s.open().await;
+    let analyst = user("analyst");
+    s.connect(analyst.user, analyst.apikey).await;
+    s.wait_text(".identity", "Connected as analyst").await;
+    s.open_tab("Collect files").await;
+    s.fill("Score threshold", "lots").await;
+    s.click_button("Find files").await;
+    s.wait_text("section:not([hidden]) [role='alert']", "whole number")
+        .await;
+    // The query followed the threshold as typed; a preset puts both back.
+    s.click_button("2000").await;
+    assert_eq!(
+        s.field("Query")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("max_score:>=2000")
+    );
+    s.finish().await;
+}
