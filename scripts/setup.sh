@@ -49,3 +49,20 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   say "installing Debian chromium and chromium-driver"
   apt_install chromium chromium-driver
 fi
+
+# nginx: the deployment tests run the shipped deploy/nginx/ configurations in a real one (as a
+# child process on a loopback port). Only the binary is needed: no service is started.
+if ! command -v nginx >/dev/null && ! [ -x /usr/sbin/nginx ]; then
+  say "installing Debian nginx (for the deployment tests)"
+  no_start=""
+  if ! [ -e /usr/sbin/policy-rc.d ]; then
+    # Keep the package from starting a system nginx on port 80 while it installs.
+    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+    as_root chmod +x /usr/sbin/policy-rc.d
+    no_start=1
+  fi
+  status=0
+  apt_install nginx || status=$?
+  if [ -n "$no_start" ]; then as_root rm -f /usr/sbin/policy-rc.d; fi
+  if [ "$status" != 0 ]; then exit "$status"; fi
+fi

@@ -162,6 +162,50 @@ pub fn partial_line(sid: &str) -> String {
     format!("Submission {sid} is still being analysed — IoCs may be incomplete.")
 }
 
+/// Where a run is, for its status line.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunProgress {
+    pub searching: bool,
+    /// Set when the search stopped at the cap with more matches left.
+    pub capped_at: Option<usize>,
+    pub total: usize,
+    pub done: usize,
+    pub failed: usize,
+    pub finished: bool,
+    pub cancelled: bool,
+    /// An error that ended the whole run (daily quota, key refused).
+    pub stopped: Option<String>,
+}
+
+impl RunProgress {
+    pub fn words(&self) -> String {
+        if self.searching {
+            return "Searching submissions…".into();
+        }
+        let loaded = self.done - self.failed;
+        let mut out = if self.finished {
+            format!("Loaded {loaded} of {} submissions", self.total)
+        } else {
+            format!("Loading… {} of {} submissions", self.done, self.total)
+        };
+        if self.failed > 0 {
+            out.push_str(&format!("; {} failed", self.failed));
+        }
+        out.push('.');
+        if let Some(cap) = self.capped_at {
+            out.push_str(&format!(
+                " The search stopped at Max submissions ({cap}); it may match more: raise the cap to load them."
+            ));
+        }
+        if let Some(why) = &self.stopped {
+            out.push_str(&format!(" Stopped: {why}"));
+        } else if self.cancelled {
+            out.push_str(" Cancelled; what was loaded is kept.");
+        }
+        out
+    }
+}
+
 /// What a `#…` deep link holds. Never a key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeepLink {
@@ -323,6 +367,33 @@ mod tests {
             "{line}"
         );
         assert!(partial_line("S3").contains("still being analysed"));
+    }
+
+    #[test]
+    fn progress_is_worded() {
+        let mut p = RunProgress {
+            searching: true,
+            ..RunProgress::default()
+        };
+        assert_eq!(p.words(), "Searching submissions…");
+        p.searching = false;
+        p.total = 6;
+        p.done = 3;
+        p.failed = 1;
+        assert_eq!(p.words(), "Loading… 3 of 6 submissions; 1 failed.");
+        p.done = 6;
+        p.finished = true;
+        p.capped_at = Some(100);
+        let words = p.words();
+        assert!(
+            words.starts_with("Loaded 5 of 6 submissions; 1 failed."),
+            "{words}"
+        );
+        assert!(words.contains("raise the cap"), "{words}");
+        p.cancelled = true;
+        assert!(p.words().ends_with("Cancelled; what was loaded is kept."));
+        p.stopped = Some("The daily API quota…".into());
+        assert!(p.words().ends_with("Stopped: The daily API quota…"));
     }
 
     #[test]

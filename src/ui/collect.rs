@@ -150,6 +150,12 @@ pub fn CollectPanel() -> impl IntoView {
     };
 
     let busy = move || matches!(phase.get(), Phase::Finding | Phase::Downloading);
+    let cancel_run = move |_| {
+        stop.set(Some(
+            "Cancelled. What was found or downloaded so far is kept; Retry failed picks up the rest.".into(),
+        ));
+        cancel.with_value(Cancel::cancel);
+    };
     let has_failures = move || state.with(|c| !c.failures().is_empty());
     view! {
         <form class="query" on:submit=find novalidate>
@@ -167,7 +173,7 @@ pub fn CollectPanel() -> impl IntoView {
             </span>
             <div class="buttons">
                 <button type="submit" disabled=busy>"Find files"</button>
-                <button type="button" disabled=move || !busy() on:click=move |_| cancel.with_value(Cancel::cancel)>"Cancel"</button>
+                <button type="button" disabled=move || !busy() on:click=cancel_run>"Cancel"</button>
             </div>
         </form>
         <ErrorLine message=error />

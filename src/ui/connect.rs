@@ -20,7 +20,7 @@ pub fn ConnectPanel() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
 
     let connect = move |server_text: String, credentials: Credentials, keep: bool| {
-        let server = match Server::parse(&server_text, &page_origin()) {
+        let server = match Server::parse(&server_text, &web_origin()) {
             Ok(server) => server,
             Err(e) => return error.set(Some(e.to_string())),
         };
@@ -92,6 +92,7 @@ pub fn ConnectPanel() -> impl IntoView {
             </div>
         </form>
         <ErrorLine message=error />
+        <FromFileNote />
         <Show when=move || busy.get()>
             <p class="status" role="status">"Connecting…"</p>
         </Show>
@@ -121,5 +122,32 @@ fn Identity(me: WhoAmI) -> impl IntoView {
                 </p>
             </Show>
         </div>
+    }
+}
+
+/// A page opened from `file://` has no web origin, and Assemblyline allows no cross-origin
+/// calls: say so before the first try, with the two ways out.
+#[component]
+fn FromFileNote() -> impl IntoView {
+    (web_origin() == "null").then(|| {
+        view! {
+            <p class="warning connect-origin" role="note">
+                "This page was opened from a file, so it has no web origin, and Assemblyline does not allow cross-origin calls "
+                "(it sends no CORS headers): the browser will refuse to reach it from here. Two fixes: open AL Collector from the "
+                "Assemblyline host itself (e.g. https://<al-host>/collector/, same origin), or from a reverse proxy that serves "
+                "the page and forwards /api/ to Assemblyline (see deploy/README.md)."
+            </p>
+        }
+    })
+}
+
+/// The page's origin, "null" when it has none: Chromium reports "file://" for pages opened
+/// from disk where the standard (and Firefox) say "null".
+fn web_origin() -> String {
+    let origin = page_origin();
+    if origin.starts_with("file:") {
+        "null".into()
+    } else {
+        origin
     }
 }

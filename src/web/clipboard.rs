@@ -50,11 +50,19 @@ fn copy_with_textarea(text: &str) -> Result<(), String> {
         .unchecked_into();
     area.set_value(text);
     area.set_read_only(true);
-    area.set_attribute(
-        "style",
-        "position:fixed;top:0;left:0;width:1px;height:1px;opacity:0;pointer-events:none",
-    )
-    .map_err(js_text)?;
+    // Through the CSSOM: the page's CSP (`style-src 'self'`) drops `style="…"` attributes.
+    let style = Reflect::get(&area, &"style".into()).map_err(js_text)?;
+    for (name, value) in [
+        ("position", "fixed"),
+        ("top", "0"),
+        ("left", "0"),
+        ("width", "1px"),
+        ("height", "1px"),
+        ("opacity", "0"),
+        ("pointerEvents", "none"),
+    ] {
+        Reflect::set(&style, &name.into(), &value.into()).map_err(js_text)?;
+    }
     area.set_attribute("aria-hidden", "true").map_err(js_text)?;
     body.append_child(&area).map_err(js_text)?;
     area.select();

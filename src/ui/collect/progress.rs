@@ -7,6 +7,15 @@ fn megabytes(bytes: f64) -> String {
     format!("{:.1} MB", bytes / 1_000_000.0)
 }
 
+/// Says so when a finished scan found nothing, rather than showing an empty table.
+fn empty_words(submissions: usize, files: usize) -> Option<&'static str> {
+    match (submissions, files) {
+        (0, _) => Some("No submission matches this query."),
+        (_, 0) => Some("No file in the matching submissions reaches the score threshold."),
+        _ => None,
+    }
+}
+
 /// Where the run stands, read straight from the collection state.
 #[component]
 pub fn Progress(
@@ -30,6 +39,7 @@ pub fn Progress(
                {(t.failed_submissions > 0).then(|| format!(" ({} failed)", t.failed_submissions))}
                {(t.partial_submissions > 0).then(|| format!(" ({} still being analysed)", t.partial_submissions))}</p>
             <p>"Files found: " <strong>{t.files}</strong> " (" {megabytes(t.bytes as f64)} ")"</p>
+            {(phase.get() != Phase::Finding).then(|| empty_words(t.submissions_total_known, t.files)).flatten().map(|w| view! { <p class="empty">{w}</p> })}
         })
     };
     let downloads = move || {

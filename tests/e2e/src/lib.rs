@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 
 pub use mock_al;
 
+pub mod mock_control;
+
 /// Where the built page is: `AL_DIST`, or `dist/` at the repository root.
 pub fn dist_dir() -> PathBuf {
     let dir = std::env::var_os("AL_DIST")
@@ -272,4 +274,170 @@ async fn connect_with_retry(
             Err(e) => panic!("cannot open a Chromium session through chromedriver: {e}"),
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deployment and page-security helpers (tests/deploy.rs, tests/security.rs): a page served by
+// someone else (nginx, a file:// URL, a single-file build), scripts run in the page, plain HTTP.
+
+/// The repository root (where `scripts/` and `deploy/` are).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
+}
+
+impl Session {
+    /// Like [`Session::start`], but the mock server gets `config` exactly as given: with
+    /// `dist: None` it is only the Assemblyline API, for a page served by someone else (nginx,
+    /// `file://`); with `dist: Some(dir)` it serves that folder instead of the built page.
+    pub async fn start_with(config: Config) -> Session {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = mock_al::start(listener, config)
+            .await
+            .expect("mock server starts");
+        let driver = Driver::start();
+        let scratch =
+            std::env::temp_dir().join(format!("al-e2e-{}-{}", std::process::id(), driver.port));
+        let downloads = scratch.join("downloads");
+        let profile = scratch.join("profile");
+        std::fs::create_dir_all(&downloads).unwrap();
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--window-size=1400,1000",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+                "prefs": {
+                    "download.default_directory": downloads.display().to_string(),
+                    "download.prompt_for_download": false,
+                    "profile.default_content_setting_values.automatic_downloads": 1
+                }
+            }
+        });
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        let webdriver = format!("http://127.0.0.1:{}", driver.port);
+        let browser = connect_with_retry(&webdriver, capabilities).await;
+        Session {
+            browser,
+            server,
+            downloads,
+            profile,
+            _driver: driver,
+        }
+    }
+
+    /// Opens the page at any URL (another server, a sub-path, `file://…`) and waits until the
+    /// page has started (its Connect button is there).
+    pub async fn open_at(&self, url: &str) {
+        self.browser.goto(url).await.unwrap();
+        self.wait_for(Locator::XPath("//button[normalize-space()='Connect']"))
+            .await;
+    }
+
+    /// Runs `script` (a function body; `return` gives the value) in the page.
+    pub async fn js(&self, script: &str) -> Value {
+        self.browser
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed in the page: {e}\n{script}"))
+    }
+
+    /// Runs `script` asynchronously: it ends by calling `done(value)`.
+    pub async fn js_async(&self, script: &str) -> Value {
+        let body = format!("const done = arguments[arguments.length - 1];\n{script}");
+        self.browser
+            .execute_async(&body, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("async script failed in the page: {e}\n{script}"))
+    }
+}
+
+/// One HTTP answer, as [`http_get`] reads it.
+#[derive(Debug)]
+pub struct HttpAnswer {
+    pub status: u16,
+    /// Header names lower-cased, in order, repeats kept.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpAnswer {
+    /// The first header of this (case-insensitive) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// A plain HTTP/1.0 GET to a loopback `http://host:port/path` URL (no redirects followed).
+/// Runs on tokio's blocking pool, so a server on the test's own runtime keeps answering.
+pub async fn http_get(url: &str) -> HttpAnswer {
+    let url = url.to_string();
+    tokio::task::spawn_blocking(move || http_get_blocking(&url))
+        .await
+        .unwrap()
+}
+
+fn http_get_blocking(url: &str) -> HttpAnswer {
+    use std::io::{Read, Write};
+    let rest = url
+        .strip_prefix("http://")
+        .unwrap_or_else(|| panic!("http_get takes http:// URLs, not {url}"));
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let mut stream = std::net::TcpStream::connect(authority)
+        .unwrap_or_else(|e| panic!("cannot connect to {authority}: {e}"));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {authority}\r\nUser-Agent: al-e2e\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream
+        .read_to_end(&mut raw)
+        .unwrap_or_else(|e| panic!("no complete answer from {url}: {e}"));
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no HTTP header end in the answer from {url}"));
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line from {url}: {head}"));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    HttpAnswer {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    }
+}
+
+/// The Content-Security-Policy of a page's `<meta http-equiv>` tag, read from its HTML.
+pub fn meta_csp(html: &str) -> Option<String> {
+    let tag_start = html.find("<meta http-equiv=\"Content-Security-Policy\"")?;
+    let tag = &html[tag_start..tag_start + html[tag_start..].find('>')?];
+    let value = tag.split("content=\"").nth(1)?;
+    Some(value[..value.find('"')?].to_string())
 }

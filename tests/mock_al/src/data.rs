@@ -202,6 +202,8 @@ pub struct Dataset {
     by_sid: HashMap<String, usize>,
     sample_sids: BTreeMap<String, String>,
     sample_files: BTreeMap<String, String>,
+    /// `Config::bulk`: large generated files for the memory benchmark (see `bulk.rs`).
+    pub(crate) bulk: crate::bulk::Bulk,
 }
 
 impl Dataset {
@@ -227,6 +229,7 @@ impl Dataset {
             by_sid,
             sample_sids,
             sample_files,
+            bulk: Default::default(),
         }
     }
 

@@ -258,11 +258,19 @@ pub fn download(c: &Ctx, sha256: &str) -> Reply {
             return Reply::api(403, json!({}), &msg);
         }
     }
-    let Some(bytes) = c.app.ds.file_bytes(sha256) else {
+    let stored = c.app.ds.file_bytes(sha256);
+    if stored.is_none() && !c.app.ds.is_bulk(sha256) {
         return not_found();
+    }
+    // Bulk files (memory benchmark) are generated on demand; see `bulk.rs`.
+    let bytes = || -> std::borrow::Cow<[u8]> {
+        stored.map_or_else(
+            || c.app.ds.bulk.content(sha256).unwrap_or_default().into(),
+            Into::into,
+        )
     };
     if encoding == "raw" {
-        return Reply::raw(200, bytes.to_vec(), "application/octet-stream")
+        return Reply::raw(200, bytes().into_owned(), "application/octet-stream")
             .header("content-disposition", attachment(&name));
     }
     let c12n = c12n_max(
@@ -270,12 +278,14 @@ pub fn download(c: &Ctx, sha256: &str) -> Reply {
         file.classification,
     );
     let meta = sub.map(|s| json!(s.metadata));
-    let encoded = c
-        .app
-        .carts
-        .get_or_encode(sha256, &name, sid.unwrap_or(""), || {
-            cart::encode(bytes, &name, c12n, meta.as_ref())
-        });
+    let prepared = c.app.ds.bulk.prepared_cart(sha256, &name, sid);
+    let encoded = prepared.unwrap_or_else(|| {
+        c.app
+            .carts
+            .get_or_encode(sha256, &name, sid.unwrap_or(""), || {
+                cart::encode(&bytes(), &name, c12n, meta.as_ref())
+            })
+    });
     let rt = c.app.runtime();
     let body = if rt.truncate_downloads.contains(sha256) {
         faults::truncate(&encoded)

@@ -35,6 +35,7 @@ use tokio::task::JoinHandle;
 
 pub use app::VERSION;
 pub use auth::{demo_users, DemoUser};
+pub use bulk::{BULK_FILE_SCORE, BULK_QUERY};
 pub use data::Dataset;
 pub use samples::{
     IDN_DOMAIN, IPV6, RTL_NAME, RTL_URI, SAFELISTED_DOMAIN, SHARED_DOMAIN, UNICODE_NAME, XSS_URI,
@@ -70,6 +71,9 @@ pub struct Config {
     /// Total submissions; at least the hand-made ones, the rest generated from `seed`.
     pub submissions: usize,
     pub seed: u64,
+    /// Memory benchmark: one more submission (query `BULK_QUERY`) extracting this many
+    /// (files, bytes each) incompressible files, each scoring 8000 (see `bulk.rs`).
+    pub bulk: Option<(usize, usize)>,
 }
 
 impl Default for Config {
@@ -82,6 +86,7 @@ impl Default for Config {
             daily_quota: 0,
             submissions: 40,
             seed: 7,
+            bulk: None,
         }
     }
 }
@@ -102,7 +107,14 @@ pub fn dataset(config: &Config) -> Dataset {
     );
     let mut subs = samples.submissions;
     subs.extend(generated);
-    Dataset::new(store.files, subs, samples.files, hand_made)
+    let bulk = config.bulk.map(|(files, bytes_each)| {
+        let (sub, bulk) = bulk::build(&mut store, files, bytes_each, config.seed);
+        subs.push(sub);
+        bulk
+    });
+    let mut ds = Dataset::new(store.files, subs, samples.files, hand_made);
+    ds.bulk = bulk.unwrap_or_default();
+    ds
 }
 
 impl Dataset {

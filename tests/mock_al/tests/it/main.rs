@@ -1,6 +1,7 @@
 //! Integration tests for the mock server, in one binary to keep link times short.
 
 mod basics;
+mod bulk;
 mod client;
 mod download;
 mod faults;

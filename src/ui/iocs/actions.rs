@@ -1,0 +1,134 @@
+//! Filters, copy and export. Copies follow the Defang toggle; exports carry raw values and
+//! cover what the filters show, except Export JSON (the seed scripts' full shape).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::{with_set, Shared};
+use crate::core::export::{plain_text, to_csv, to_json, to_misp_csv, to_stix};
+use crate::core::ioc::Ioc;
+use crate::core::ioc_query::VERDICT_CHOICES;
+use crate::web::clipboard::copy_text;
+use crate::web::now_iso;
+use crate::web::save::save_text;
+
+#[derive(Clone, Copy)]
+enum Export {
+    Json,
+    Csv,
+    Misp,
+    Stix,
+}
+
+#[component]
+pub fn Actions() -> impl IntoView {
+    let ctx = expect_context::<Shared>();
+    let export = move |kind| move |_| save(ctx, kind);
+    view! {
+        <div class="filters">
+            <label for="ioc-filter">"Filter"</label>
+            <input id="ioc-filter" type="text" placeholder="text in the value or type" bind:value=ctx.text
+                on:change=move |ev| ctx.text.set(event_target_value(&ev)) />
+            <label for="ioc-verdict">"Verdict"</label>
+            <select id="ioc-verdict" bind:value=ctx.verdict>
+                {VERDICT_CHOICES.iter().map(|(value, label)| view! { <option value=*value>{*label}</option> }).collect_view()}
+            </select>
+            <span class="check">
+                <input id="ioc-hide-safelisted" type="checkbox" bind:checked=ctx.hide_safelisted />
+                <label for="ioc-hide-safelisted">"Hide safelisted"</label>
+            </span>
+        </div>
+        <div class="buttons ioc-actions">
+            <span class="check">
+                <input id="ioc-defang" type="checkbox" bind:checked=ctx.defang />
+                <label for="ioc-defang">"Defang"</label>
+            </span>
+            <button type="button" on:click=move |_| copy_values(ctx, None)>"Copy all"</button>
+            <button type="button" on:click=export(Export::Json)>"Export JSON"</button>
+            <button type="button" on:click=export(Export::Csv)>"Export CSV"</button>
+            <button type="button" on:click=export(Export::Misp)>"Export MISP CSV"</button>
+            <button type="button" on:click=export(Export::Stix)>"Export STIX"</button>
+        </div>
+        <p class="hint">
+            "Copies are one value per line, defanged while Defang is on. Exports always carry raw "
+            "values. CSV, MISP CSV and STIX hold what the filters show; Export JSON holds every value "
+            "of every type, safelisted ones too, in the seed script's {type: [values]} shape."
+        </p>
+    }
+}
+
+/// Copies the visible values of one type, or of all types, one per line.
+pub fn copy_values(ctx: Shared, tag_type: Option<String>) {
+    let defanged = ctx.defang.get_untracked();
+    let (text, count) = with_set(&ctx, |set| {
+        let filter = ctx.filter.get_untracked();
+        let iocs: Vec<&Ioc> = match &tag_type {
+            Some(t) => set
+                .groups(&filter)
+                .into_iter()
+                .find(|g| g.tag_type == t)
+                .map(|g| g.iocs)
+                .unwrap_or_default(),
+            None => set.visible(&filter),
+        };
+        (plain_text(&iocs, defanged), iocs.len())
+    });
+    ctx.trouble.set(None);
+    if count == 0 {
+        return ctx.notice.set(Some(
+            "Nothing to copy: the filters hide every value.".into(),
+        ));
+    }
+    let how = if defanged { "defanged" } else { "raw" };
+    spawn_local(async move {
+        match copy_text(&text).await {
+            Ok(()) => ctx
+                .notice
+                .set(Some(format!("Copied {count} values ({how})."))),
+            Err(e) => {
+                ctx.notice.set(None);
+                ctx.trouble.set(Some(e));
+            }
+        }
+    });
+}
+
+fn save(ctx: Shared, kind: Export) {
+    let now = now_iso();
+    let date = now.get(..10).unwrap_or("undated");
+    let (text, name, mime, count) = with_set(&ctx, |set| {
+        let shown = set.visible(&ctx.filter.get_untracked());
+        let n = shown.len();
+        match kind {
+            Export::Json => (
+                to_json(set),
+                format!("al-iocs-{date}.json"),
+                "application/json",
+                set.len(),
+            ),
+            Export::Csv => (to_csv(&shown), format!("al-iocs-{date}.csv"), "text/csv", n),
+            Export::Misp => (
+                to_misp_csv(&shown),
+                format!("al-iocs-{date}-misp.csv"),
+                "text/csv",
+                n,
+            ),
+            Export::Stix => (
+                to_stix(&shown, &now),
+                format!("al-iocs-{date}-stix.json"),
+                "application/json",
+                n,
+            ),
+        }
+    });
+    ctx.trouble.set(None);
+    match save_text(&text, &name, mime) {
+        Ok(()) => ctx
+            .notice
+            .set(Some(format!("Saved {name} ({count} values)."))),
+        Err(e) => {
+            ctx.notice.set(None);
+            ctx.trouble.set(Some(format!("Could not save {name}: {e}")));
+        }
+    }
+}

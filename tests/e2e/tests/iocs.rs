@@ -1,0 +1,275 @@
+//! Network IoCs, end to end: the JSON the page exports equals, type by type and value by
+//! value, what the seed exercise's algorithm yields over the same server answers — for the
+//! summary and for the ontology. Hostile values stay text; bad, unknown and partial
+//! submissions each get their own line; a deep link prefills the form and never holds a key.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use al_e2e::mock_al::{self, Config, Dataset};
+use al_e2e::{user, Session};
+use fantoccini::Locator;
+use serde_json::Value;
+
+type Collected = BTreeMap<String, BTreeSet<String>>;
+
+/// A tag value as text: the seed scripts keep numbers (ports) as numbers; the page writes
+/// every value as a string.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn add_network(
+    out: &mut Collected,
+    tags: &serde_json::Map<String, Value>,
+    value_of: fn(&Value) -> &Value,
+) {
+    for (tag_name, values) in tags {
+        if tag_name.starts_with("network") {
+            let slot = out.entry(tag_name.clone()).or_default();
+            for v in values.as_array().unwrap() {
+                slot.insert(text(value_of(v)));
+            }
+        }
+    }
+}
+
+/// Exercise 1, options 1a/1b: `summary['tags']['ioc']`, names starting with `network`, each
+/// tuple's value.
+fn seed_summary(data: &Dataset, sids: &[&str]) -> Collected {
+    let mut out = Collected::new();
+    for sid in sids {
+        let summary = data.summary_json(sid).unwrap();
+        add_network(&mut out, summary["tags"]["ioc"].as_object().unwrap(), |v| {
+            &v[0]
+        });
+    }
+    out
+}
+
+/// Exercise 1, options 2a/2b: every NDJSON record's `results.tags`, names starting with
+/// `network`.
+fn seed_ontology(data: &Dataset, sids: &[&str]) -> Collected {
+    let mut out = Collected::new();
+    for sid in sids {
+        for line in data
+            .ontology_ndjson(sid)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
+            let record: Value = serde_json::from_str(line).unwrap();
+            add_network(
+                &mut out,
+                record["results"]["tags"].as_object().unwrap(),
+                |v| v,
+            );
+        }
+    }
+    out
+}
+
+/// The exported `{type: [values]}`, each list free of repeats.
+fn exported(path: &Path) -> Collected {
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut out = Collected::new();
+    for (tag_type, values) in json.as_object().expect("a JSON object") {
+        let values = values.as_array().expect("a list per type");
+        let set: BTreeSet<String> = values
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(set.len(), values.len(), "{tag_type} repeats a value");
+        out.insert(tag_type.clone(), set);
+    }
+    out
+}
+
+async fn connect_and_open_iocs(s: &Session) {
+    let analyst = user("analyst");
+    s.connect(analyst.user, analyst.apikey).await;
+    s.wait_text(".identity", "Connected as analyst").await;
+    s.open_tab("Network IoCs").await;
+}
+
+async fn read_copied(s: &Session) -> String {
+    let text = s
+        .browser
+        .execute("return window.copied", vec![])
+        .await
+        .unwrap();
+    text.as_str().expect("something was copied").to_string()
+}
+
+/// Waits until the address satisfies `ok`: a run writes its deep link back when it ends.
+async fn wait_url(s: &Session, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    for _ in 0..300 {
+        let url = s.browser.current_url().await.unwrap().to_string();
+        if ok(&url) {
+            return url;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the address never got {what}");
+}
+
+#[tokio::test]
+async fn exported_json_equals_the_seed_algorithm_for_summary_and_ontology() {
+    let s = Session::start(Config::default()).await;
+    let data = s.server.dataset();
+    let sids: Vec<&str> = ["invoice", "unicode", "xss", "dropper"]
+        .iter()
+        .map(|label| data.sample_sid(label).unwrap())
+        .collect();
+    s.open().await;
+    connect_and_open_iocs(&s).await;
+    let typed = format!(
+        "{}, {}\n{} {}\nbad sid!\nNoSuchSubmission42",
+        sids[0], sids[1], sids[2], sids[3]
+    );
+    s.fill("Submission IDs", &typed).await;
+    s.click_button("Show IoCs").await;
+    let progress = s.wait_text(".run-progress", "Loaded").await;
+    // "bad" is well-formed and unknown; "sid!" and nothing else is malformed.
+    assert!(
+        progress.contains("Loaded 4 of 6 submissions; 2 failed"),
+        "{progress}"
+    );
+    let notes = s
+        .wait_text(".ioc-results .notes", "NoSuchSubmission42")
+        .await;
+    assert!(notes.contains("\"sid!\" is not a submission ID"), "{notes}");
+    assert!(
+        notes.contains("Submission NoSuchSubmission42: not found"),
+        "{notes}"
+    );
+    assert!(notes.contains("Submission bad: not found"), "{notes}");
+
+    // A hostile value is shown as text and runs nothing.
+    let xss = format!(
+        "//td[contains(@class,'value') and .='{}']",
+        mock_al::XSS_URI
+    );
+    s.wait_for(Locator::XPath(&xss)).await;
+    let scripts = s
+        .browser
+        .execute(
+            "return document.querySelectorAll('main script').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(scripts, Value::from(0));
+
+    // Copies: defanged by default, raw once Defang is off; one value per line.
+    s.browser
+        .execute(
+            "navigator.clipboard.writeText = t => { window.copied = t; return Promise.resolve(); }",
+            vec![],
+        )
+        .await
+        .unwrap();
+    s.click_button("Copy all").await;
+    s.wait_text(".ioc-results", "Copied").await;
+    let copied = read_copied(&s).await;
+    assert!(
+        copied.contains("hxxp[://]xss[.]example/search?q=<script>"),
+        "{copied}"
+    );
+    assert!(copied.contains("# network.static.uri\n"), "{copied}");
+    s.field("Defang").await.click().await.unwrap();
+    s.click_button("Copy network.static.uri").await;
+    s.wait_text(".ioc-results", "(raw)").await;
+    let copied = read_copied(&s).await;
+    assert!(copied.lines().any(|l| l == mock_al::XSS_URI), "{copied}");
+    assert!(
+        !copied.lines().any(|l| l.starts_with("# ")),
+        "one type, no headers: {copied}"
+    );
+    assert!(!copied.contains("[.]"), "{copied}");
+
+    s.click_button("Export JSON").await;
+    let file = s.wait_download(".json").await;
+    let expected = seed_summary(data, &sids);
+    assert!(expected.len() >= 4 && expected.contains_key("network.static.uri"));
+    assert_eq!(exported(&file), expected);
+    std::fs::remove_file(&file).unwrap();
+
+    // The same submissions from the ontology.
+    s.field("Source")
+        .await
+        .select_by_value("ontology")
+        .await
+        .unwrap();
+    s.click_button("Show IoCs").await;
+    let url = wait_url(&s, "source=ontology", |u| u.contains("source=ontology")).await;
+    assert!(url.contains(&format!("#sids={},", sids[0])), "{url}");
+    assert!(
+        !url.contains("key") && !url.contains(user("analyst").apikey),
+        "{url}"
+    );
+    s.wait_text(".run-progress", "Loaded 4 of 6").await;
+    s.click_button("Export JSON").await;
+    let file = s.wait_download(".json").await;
+    let from_ontology = exported(&file);
+    assert_eq!(from_ontology, seed_ontology(data, &sids));
+    assert!(
+        from_ontology.contains_key("network.port"),
+        "the ontology adds ports"
+    );
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn deep_link_prefills_and_a_partial_submission_is_flagged() {
+    let s = Session::start(Config::default()).await;
+    let data = s.server.dataset();
+    let partial = data.sample_sid("partial").unwrap();
+    let invoice = data.sample_sid("invoice").unwrap();
+    let link = format!(
+        "{}#sids={partial},{invoice}&source=ontology&key=analyst%3Asecret&x=1",
+        s.server.url()
+    );
+    s.browser.goto(&link).await.unwrap();
+    s.open_tab("Network IoCs").await;
+    s.wait_text("main", "Connect first").await;
+    let prefilled = s
+        .field("Submission IDs")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(prefilled, format!("{partial}\n{invoice}"));
+    let source = s.field("Source").await.prop("value").await.unwrap();
+    assert_eq!(source.as_deref(), Some("ontology"));
+
+    s.open_tab("Server").await;
+    connect_and_open_iocs(&s).await;
+    s.click_button("Show IoCs").await;
+    let notes = s
+        .wait_text(".ioc-results .notes", "still being analysed")
+        .await;
+    assert!(
+        notes.contains(&format!(
+            "Submission {partial} is still being analysed — IoCs may be incomplete"
+        )),
+        "{notes}"
+    );
+    assert!(
+        !notes.contains(invoice),
+        "only the partial one is flagged: {notes}"
+    );
+    s.wait_text(".run-progress", "Loaded 2 of 2 submissions.")
+        .await;
+    // Written back without the parameters it does not know, the key least of all.
+    let url = wait_url(&s, "the run's link", |u| !u.contains("x=1")).await;
+    assert!(
+        url.ends_with(&format!("#sids={partial},{invoice}&source=ontology")),
+        "{url}"
+    );
+    s.finish().await;
+}
