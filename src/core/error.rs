@@ -130,12 +130,15 @@ impl ApiError {
 
     /// Errors that end a whole run: more calls cannot succeed.
     pub fn stops_run(&self) -> bool {
+        // A missing role refuses every later call alike; other 403s (classification) are
+        // about one object.
         matches!(
             self,
             ApiError::DailyQuota(_)
                 | ApiError::Unauthorized(_)
                 | ApiError::Aborted
                 | ApiError::BadServerUrl(_)
+                | ApiError::Forbidden { role: Some(_), .. }
         )
     }
 }

@@ -174,3 +174,74 @@ async fn a_threshold_that_is_not_a_number_is_explained() {
     );
     s.finish().await;
 }
+
+async fn on_collect_tab(s: &Session, who: &str) {
+    s.open().await;
+    let account = user(who);
+    s.connect(account.user, account.apikey).await;
+    s.wait_text(".identity", &format!("Connected as {who}"))
+        .await;
+    s.open_tab("Collect files").await;
+}
+
+#[tokio::test]
+async fn a_user_without_file_download_is_stopped_with_the_reason() {
+    let s = Session::start(Config::default()).await;
+    on_collect_tab(&s, "viewer").await;
+    s.click_button("Find files").await;
+    s.wait_text(".progress", "Scan complete").await;
+    s.click_button("Download zip").await;
+    let stop = s
+        .wait_text("section:not([hidden]) [role='alert']", "file_download")
+        .await;
+    assert!(stop.contains("lacks the 'file_download' role"), "{stop}");
+    // Every file is accounted for: listed as not collected, none silently dropped.
+    let listed = s.wait_text("ul.failures", "file_download").await;
+    let files = s.server.dataset().files_at_or_above(7000).len();
+    assert_eq!(listed.lines().count(), files, "{listed}");
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn cancel_stops_a_slow_scan_and_keeps_what_was_found() {
+    let s = Session::start(Config {
+        latency_ms: 400,
+        ..Config::default()
+    })
+    .await;
+    on_collect_tab(&s, "analyst").await;
+    s.click_button("Find files").await;
+    s.wait_text(".progress", "Scanning").await;
+    s.click_button("Cancel").await;
+    s.wait_text("section:not([hidden]) [role='alert']", "Cancelled")
+        .await;
+    let progress = s.wait_text(".progress", "Scan complete").await;
+    assert!(!progress.contains("Scanning"), "{progress}");
+    // The form is usable again at once.
+    s.click_button("Find files").await;
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn hostile_names_render_as_text() {
+    let s = Session::start(Config::default()).await;
+    on_collect_tab(&s, "analyst").await;
+    s.fill("Query", "*").await;
+    s.click_button("Find files").await;
+    s.wait_text(".progress", "Scan complete").await;
+    let table = s.wait_text("table.files", "files qualify").await;
+    assert!(
+        table.contains(al_e2e::mock_al::UNICODE_NAME) || table.contains(al_e2e::mock_al::RTL_NAME),
+        "{table}"
+    );
+    let scripts = s
+        .browser
+        .execute(
+            "return document.querySelectorAll('main script, main img, main iframe').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(scripts, serde_json::json!(0));
+    s.finish().await;
+}
