@@ -65,7 +65,8 @@ impl Drop for Driver {
     }
 }
 
-fn free_port() -> u16 {
+/// A loopback port nothing listens on yet.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -83,49 +84,13 @@ pub struct Session {
 }
 
 impl Session {
+    /// The mock server serving the built page (`dist_dir()`), and a fresh browser.
     pub async fn start(config: Config) -> Session {
-        let config = Config {
+        Session::start_with(Config {
             dist: Some(dist_dir()),
             ..config
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let server = mock_al::start(listener, config)
-            .await
-            .expect("mock server starts");
-        let driver = Driver::start();
-        let scratch =
-            std::env::temp_dir().join(format!("al-e2e-{}-{}", std::process::id(), driver.port));
-        let downloads = scratch.join("downloads");
-        let profile = scratch.join("profile");
-        std::fs::create_dir_all(&downloads).unwrap();
-        let capabilities = json!({
-            "goog:chromeOptions": {
-                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", "--window-size=1400,1000",
-                    format!("--user-data-dir={}", profile.display()),
-                ],
-                "prefs": {
-                    "download.default_directory": downloads.display().to_string(),
-                    "download.prompt_for_download": false,
-                    "profile.default_content_setting_values.automatic_downloads": 1
-                }
-            }
-        });
-        let Value::Object(capabilities) = capabilities else {
-            unreachable!()
-        };
-        let webdriver = format!("http://127.0.0.1:{}", driver.port);
-        let browser = connect_with_retry(&webdriver, capabilities).await;
-        Session {
-            browser,
-            server,
-            downloads,
-            profile,
-            _driver: driver,
-        }
+        })
+        .await
     }
 
     /// Opens the page as the analyst would, at the server's root.

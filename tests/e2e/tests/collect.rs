@@ -56,11 +56,8 @@ async fn zip_holds_exactly_the_seed_selection_and_lists_the_missing_blob() {
         "the sample data must have a qualifying file whose blob is missing"
     );
 
-    s.open().await;
     let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
-    s.open_tab("Collect files").await;
+    on_collect_tab(&s, "analyst").await;
     assert_eq!(
         s.field("Query")
             .await
@@ -152,11 +149,7 @@ async fn zip_holds_exactly_the_seed_selection_and_lists_the_missing_blob() {
 #[tokio::test]
 async fn a_threshold_that_is_not_a_number_is_explained() {
     let s = Session::start(Config::default()).await;
-    s.open().await;
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
-    s.open_tab("Collect files").await;
+    on_collect_tab(&s, "analyst").await;
     s.fill("Score threshold", "lots").await;
     s.click_button("Find files").await;
     s.wait_text("section:not([hidden]) [role='alert']", "whole number")

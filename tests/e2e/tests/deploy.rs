@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use al_e2e::{dist_dir, http_get, meta_csp, mock_al::Config, repo_root, user, Session};
+use al_e2e::{dist_dir, free_port, http_get, meta_csp, mock_al::Config, repo_root, user, Session};
 use sha2::{Digest, Sha256};
 
 /// A real nginx (Debian's), run as a child process on a loopback port with everything it
@@ -148,14 +148,6 @@ impl Drop for Nginx {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A shipped file from deploy/nginx/ with its documented placeholders filled in; fails if one
