@@ -192,6 +192,12 @@ pub fn CollectPanel() -> impl IntoView {
                 </Show>
             </div>
         </Show>
+        <Show when=move || { phase.get() == Phase::Found && !to_disk.get() && state.with(|c| c.totals().bytes) > LARGE_BYTES }>
+            <p class="warning">
+                "These files add up to more than 1 GB. Browsers keep a downloaded zip in memory and "
+                "may refuse one near 2 GB: save straight to a file on disk where offered, or raise the threshold."
+            </p>
+        </Show>
         <table::FileTable state=state />
     }
 }

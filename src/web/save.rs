@@ -51,6 +51,33 @@ pub fn save_text(text: &str, file_name: &str, mime: &str) -> Result<(), String> 
     save_blob(&blob, file_name)
 }
 
+/// Reads the archive's last 22 bytes back: Chrome keeps Blobs in a memory store capped near
+/// 2 GiB, and a Blob whose parts it dropped only fails when read. Saving one would hand the
+/// user a download that fails, while the page said it was saved.
+async fn check_zip_blob(blob: &Blob) -> Result<(), String> {
+    let size = blob.size();
+    let refused = || {
+        format!(
+            "the browser could not keep the {:.1} GB zip in memory. Tick \"Save straight to a file on disk\" \
+             (Chromium), or collect fewer files per zip (raise the score threshold or narrow the query).",
+            size / 1e9
+        )
+    };
+    let tail = blob
+        .slice_with_f64_and_f64((size - 22.0).max(0.0), size)
+        .map_err(js_text)?;
+    let bytes = JsFuture::from(tail.array_buffer())
+        .await
+        .map_err(|_| refused())?;
+    let bytes = Uint8Array::new(&bytes).to_vec();
+    // End of central directory record, written last by the zip writer (no archive comment).
+    if bytes.starts_with(b"PK\x05\x06") {
+        Ok(())
+    } else {
+        Err(refused())
+    }
+}
+
 fn blob_of(parts: &Array, mime: &str) -> Result<Blob, String> {
     let options = BlobPropertyBag::new();
     options.set_type(mime);
@@ -196,6 +223,7 @@ impl ZipSink {
             return JsFuture::from(closing).await.map(drop).map_err(js_text);
         }
         let blob = self.finish_blob()?;
+        check_zip_blob(&blob).await?;
         save_blob(&blob, file_name)
     }
 
