@@ -33,6 +33,19 @@ fn halt(stop: Stop, cancel: &Cancel, error: &ApiError) {
     cancel.cancel();
 }
 
+/// Stops the run when `error` ends it, and says why one item failed: an item cut off by the
+/// stop (or by Cancel) is named by the stop's reason, so Retry failed knows it is not its own.
+fn settle_failure(stop: Stop, cancel: &Cancel, error: &ApiError, not_done: &str) -> String {
+    if error.stops_run() {
+        halt(stop, cancel, error);
+    }
+    match (error, stop.get_untracked()) {
+        (ApiError::Aborted, Some(why)) => format!("{not_done}: {why}"),
+        (ApiError::Aborted, None) => format!("{not_done}: cancelled"),
+        _ => error.to_string(),
+    }
+}
+
 /// Finds every matching submission and folds in each one's tree.
 pub async fn find(transport: Transport, state: CollectionSignal, stop: Stop, cancel: Cancel) {
     let searching = Rc::new(Cell::new(true));
@@ -82,14 +95,7 @@ async fn tree_worker(
         {
             Ok(tree) => state.update(|c| c.tree_loaded(&sid, &tree)),
             Err(error) => {
-                if error.stops_run() {
-                    halt(stop, cancel, &error);
-                }
-                let reason = match (&error, stop.get_untracked()) {
-                    (ApiError::Aborted, Some(why)) => format!("not scanned: {why}"),
-                    (ApiError::Aborted, None) => "not scanned: cancelled".to_string(),
-                    _ => error.to_string(),
-                };
+                let reason = settle_failure(stop, cancel, &error, "not scanned");
                 state.update(|c| c.tree_failed(&sid, reason));
             }
         }
@@ -197,14 +203,7 @@ async fn download_worker(
                 }
             }
             Err(Failure::Api(error)) => {
-                if error.stops_run() {
-                    halt(stop, cancel, &error);
-                }
-                let reason = match (&error, stop.get_untracked()) {
-                    (ApiError::Aborted, Some(why)) => format!("not downloaded: {why}"),
-                    (ApiError::Aborted, None) => "not downloaded: cancelled".to_string(),
-                    _ => error.to_string(),
-                };
+                let reason = settle_failure(stop, cancel, &error, "not downloaded");
                 state.update(|c| c.download_failed(&job.sha256, reason, false));
             }
             Err(Failure::Cart(reason)) => state.update(|c| {

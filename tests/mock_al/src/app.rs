@@ -83,6 +83,18 @@ impl Reply {
         self
     }
 
+    /// Expires the `session` and `XSRF-TOKEN` cookies, as the server does on 401 and logout.
+    pub fn expire_session(self) -> Reply {
+        self.header(
+            "set-cookie",
+            "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/",
+        )
+        .header(
+            "set-cookie",
+            "XSRF-TOKEN=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/",
+        )
+    }
+
     pub fn into_response(self) -> Response<Body> {
         let mut r = Response::new(Body::from(self.body));
         *r.status_mut() =
@@ -108,15 +120,7 @@ pub fn login_hints() -> Value {
 
 /// The 401 handler also clears the session and expires the XSRF cookie.
 pub fn unauthorized(msg: &str) -> Reply {
-    Reply::api(401, login_hints(), msg)
-        .header(
-            "set-cookie",
-            "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/",
-        )
-        .header(
-            "set-cookie",
-            "XSRF-TOKEN=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/",
-        )
+    Reply::api(401, login_hints(), msg).expire_session()
 }
 
 /// The 403 handler: "Access Denied (<path>) [<reason>]" with a small config block.

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use crate::app::{forbidden, App, Reply, VERSION};
 use crate::auth::{self, Identity, SESSION_DURATION};
-use crate::data::{c12n_max, Submission};
+use crate::data::{c12n_max, Dataset, Submission};
 use crate::search::{self, Params, SearchError};
 use crate::util::{now_epoch, parse_query, percent_encode};
 use crate::{cart, faults, render, summary};
@@ -185,32 +185,28 @@ pub fn search(c: &Ctx, index: &str) -> Reply {
     }
 }
 
-pub fn submission(c: &Ctx, sid: &str) -> Reply {
+/// Renders one view of a submission, or the server's 404 for an unknown sid.
+fn with_submission(c: &Ctx, sid: &str, render: impl Fn(&Dataset, &Submission) -> Value) -> Reply {
     match c.submission(sid) {
-        Ok(s) => Reply::ok(render::record_with_sizes(&c.app.ds, s)),
+        Ok(s) => Reply::ok(render(&c.app.ds, s)),
         Err(r) => r,
     }
+}
+
+pub fn submission(c: &Ctx, sid: &str) -> Reply {
+    with_submission(c, sid, render::record_with_sizes)
 }
 
 pub fn tree(c: &Ctx, sid: &str) -> Reply {
-    match c.submission(sid) {
-        Ok(s) => Reply::ok(render::tree(&c.app.ds, s)),
-        Err(r) => r,
-    }
+    with_submission(c, sid, render::tree)
 }
 
 pub fn full(c: &Ctx, sid: &str) -> Reply {
-    match c.submission(sid) {
-        Ok(s) => Reply::ok(render::full(&c.app.ds, s)),
-        Err(r) => r,
-    }
+    with_submission(c, sid, render::full)
 }
 
 pub fn summary(c: &Ctx, sid: &str) -> Reply {
-    match c.submission(sid) {
-        Ok(s) => Reply::ok(summary::summary(&c.app.ds, s)),
-        Err(r) => r,
-    }
+    with_submission(c, sid, summary::summary)
 }
 
 fn attachment(name: &str) -> String {
@@ -352,13 +348,5 @@ pub fn logout(app: &App, session: Option<&str>) -> Reply {
     if let Some(id) = session {
         app.sessions.remove(id);
     }
-    Reply::ok(json!({"success": true}))
-        .header(
-            "set-cookie",
-            "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/",
-        )
-        .header(
-            "set-cookie",
-            "XSRF-TOKEN=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/",
-        )
+    Reply::ok(json!({"success": true})).expire_session()
 }
