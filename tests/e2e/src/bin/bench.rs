@@ -271,6 +271,19 @@ async fn progress_text(s: &Session) -> String {
     .to_string()
 }
 
+/// The error line on the tab on screen, if the page reported one (e.g. a zip it refused to
+/// claim as saved).
+async fn alert_text(s: &Session) -> String {
+    js(
+        s,
+        "return [...document.querySelectorAll('section:not([hidden]) [role=alert]')].map(e => e.innerText).join(' | ')",
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
 async fn wasm_bytes(s: &Session) -> Option<u64> {
     let v = js(
         s,
@@ -1071,6 +1084,9 @@ async fn memory(opts: &Opts) -> Result<(), String> {
             }
         } else if let Some(z) = finished_zip(&s.downloads) {
             break Some(z);
+        } else if saved.is_none() && alert_text(&s).await.contains("zip could not be written") {
+            // The page found the browser had dropped the zip and said so instead of saving.
+            break None;
         } else if saved.is_none() {
             if progress_text(&s).await.contains("Zip saved") {
                 saved = Some(started.elapsed());
@@ -1098,6 +1114,7 @@ async fn memory(opts: &Opts) -> Result<(), String> {
         peak_wasm = peak_wasm.max(b);
     }
     let last_text = progress_text(&s).await;
+    let page_alert = alert_text(&s).await;
     let stats = Stats::read(addr).await;
     let downloads_page = if zip_path.is_none() {
         chrome_downloads(&s).await
@@ -1157,6 +1174,14 @@ async fn memory(opts: &Opts) -> Result<(), String> {
                 }
             );
             (zip.size, ours == bulk)
+        }
+        None if saved.is_none() => {
+            println!(
+                "  NO ZIP ON DISK: {} after clicking Find files the page reported instead: {}",
+                secs(wall),
+                page_alert
+            );
+            (0, false)
         }
         None => {
             println!(
