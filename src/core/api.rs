@@ -62,8 +62,13 @@ impl Server {
                     .into(),
             ));
         }
-        let mut base = Url::parse(chosen)
-            .map_err(|_| bad("is not a URL: use e.g. https://assemblyline.example.org"))?;
+        let mut base = Url::parse(chosen).map_err(|_| {
+            if chosen.is_ascii() {
+                bad("is not a URL: use e.g. https://assemblyline.example.org")
+            } else {
+                bad("is not a URL this page can read: write a Unicode host name in its xn-- form")
+            }
+        })?;
         if !matches!(base.scheme(), "http" | "https") {
             return Err(bad("must start with https:// or http://"));
         }
@@ -578,6 +583,7 @@ mod tests {
             ("al.example.org", "not a URL"),
             ("ftp://al.example.org", "https://"),
             ("https://user:pw@al.example.org", "user name"),
+            ("https://bücher.example", "xn--"),
         ] {
             let err = Server::parse(input, "http://x").unwrap_err().to_string();
             assert!(err.contains(word), "{input}: {err}");

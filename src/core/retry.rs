@@ -67,6 +67,22 @@ pub fn parallelism(requested: usize, user_quota: Option<usize>) -> usize {
     requested.clamp(1, quota)
 }
 
+/// The "Parallel calls" setting as typed; the error says what is allowed and why.
+pub fn parse_parallelism(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(DEFAULT_PARALLELISM);
+    }
+    match text.parse::<usize>() {
+        Ok(n) if (1..=DEFAULT_SERVER_QUOTA).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "Parallel calls must be a whole number from 1 to {DEFAULT_SERVER_QUOTA}, not {text:?}: \
+             Assemblyline allows {DEFAULT_SERVER_QUOTA} calls at once per user by default, shared \
+             with your open Assemblyline tabs."
+        )),
+    }
+}
+
 /// `X-Remaining-Quota-Api`, sent only when a daily quota is configured.
 pub fn remaining_daily_quota(header: Option<&str>) -> Option<u64> {
     header?.trim().parse().ok()
@@ -111,6 +127,19 @@ mod tests {
         assert_eq!(parallelism(0, Some(3)), 1);
         assert_eq!(parallelism(50, None), 10);
         assert_eq!(parallelism(6, Some(0)), 6);
+    }
+
+    #[test]
+    fn parallel_calls_setting_is_a_number_within_the_quota() {
+        assert_eq!(parse_parallelism(""), Ok(DEFAULT_PARALLELISM));
+        assert_eq!(parse_parallelism(" 8 "), Ok(8));
+        assert_eq!(parse_parallelism("1"), Ok(1));
+        assert_eq!(parse_parallelism("10"), Ok(10));
+        for bad in ["0", "11", "-2", "four", "2.5", "1e3"] {
+            let words = parse_parallelism(bad).unwrap_err();
+            assert!(words.contains("from 1 to 10"), "{bad}: {words}");
+            assert!(words.contains(&format!("{bad:?}")), "{bad}: {words}");
+        }
     }
 
     #[test]

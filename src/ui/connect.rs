@@ -3,7 +3,7 @@ use leptos::task::spawn_local;
 
 use super::{ErrorLine, Session};
 use crate::core::api::{Server, WhoAmI};
-use crate::core::retry::DEFAULT_PARALLELISM;
+use crate::core::retry::{parse_parallelism, DEFAULT_PARALLELISM};
 use crate::web::http::{Cancel, Transport};
 use crate::web::page_origin;
 use crate::web::session::{self, Credentials};
@@ -16,6 +16,7 @@ pub fn ConnectPanel() -> impl IntoView {
     let user = RwSignal::new(String::new());
     let key = RwSignal::new(String::new());
     let remember = RwSignal::new(false);
+    let parallel = RwSignal::new(DEFAULT_PARALLELISM.to_string());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
 
@@ -24,7 +25,11 @@ pub fn ConnectPanel() -> impl IntoView {
             Ok(server) => server,
             Err(e) => return error.set(Some(e.to_string())),
         };
-        let transport = Transport::new(server, credentials.clone(), DEFAULT_PARALLELISM);
+        let parallelism = match parse_parallelism(&parallel.get_untracked()) {
+            Ok(n) => n,
+            Err(e) => return error.set(Some(e)),
+        };
+        let transport = Transport::new(server, credentials.clone(), parallelism);
         busy.set(true);
         error.set(None);
         spawn_local(async move {
@@ -82,6 +87,9 @@ pub fn ConnectPanel() -> impl IntoView {
             <input id="user" type="text" autocomplete="username" bind:value=user />
             <label for="api-key">"API key"</label>
             <input id="api-key" type="password" autocomplete="off" placeholder="keyname:secret" bind:value=key />
+            <label for="parallel">"Parallel calls"</label>
+            <input id="parallel" type="text" inputmode="numeric" bind:value=parallel
+                title="Calls to Assemblyline at once (1 to 10). Its default quota is 10 per user, shared with your open Assemblyline tabs." />
             <label class="check">
                 <input type="checkbox" bind:checked=remember />
                 "Remember for this tab (sessionStorage: readable by scripts on this origin)"

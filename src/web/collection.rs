@@ -3,10 +3,11 @@
 //! cART through the verifier, and only a verified one enters the zip. Progress on screen is a
 //! read of the state, so it cannot drift from what really happened.
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::cell::RefCell;
 
+use futures::channel::mpsc;
 use futures::future::join_all;
+use futures::StreamExt;
 use js_sys::Uint8Array;
 use leptos::prelude::*;
 
@@ -15,7 +16,6 @@ use crate::core::bundle::{BundleWriter, Manifest, ZipTime};
 use crate::core::cart::CartVerifier;
 use crate::core::collect::{Collection, DownloadJob};
 use crate::core::error::ApiError;
-use crate::core::retry::DEFAULT_PARALLELISM;
 use crate::web::http::{Cancel, Transport};
 use crate::web::save::ZipSink;
 use crate::web::search::each_submission;
@@ -46,18 +46,26 @@ fn settle_failure(stop: Stop, cancel: &Cancel, error: &ApiError, not_done: &str)
     }
 }
 
-/// Finds every matching submission and folds in each one's tree.
+/// Finds every matching submission and folds in each one's tree. Every search page wakes the
+/// tree fetchers at once (one token per hit), so trees load while later pages are still coming.
 pub async fn find(transport: Transport, state: CollectionSignal, stop: Stop, cancel: Cancel) {
-    let searching = Rc::new(Cell::new(true));
+    let (wake, tokens) = mpsc::unbounded::<()>();
+    // Trees queued by an earlier pass (Retry failed) are fetched with the new ones.
+    for _ in 0..state.with_untracked(|c| c.totals().trees_queued) {
+        let _ = wake.unbounded_send(());
+    }
     let query = state.with_untracked(|c| c.query().to_string());
     let search = {
-        let (transport, cancel, searching) = (transport.clone(), cancel.clone(), searching.clone());
+        let (transport, cancel) = (transport.clone(), cancel.clone());
+        // Owns `wake`: when the search ends the token stream ends, and so do the fetchers.
         async move {
             let found = each_submission(&transport, &query, None, &cancel, |hits| {
-                state.update(|c| c.add_hits(hits))
+                state.update(|c| c.add_hits(hits));
+                for _ in hits {
+                    let _ = wake.unbounded_send(());
+                }
             })
             .await;
-            searching.set(false);
             if let Err(error) = found {
                 let words = match error {
                     ApiError::Aborted => return,
@@ -69,35 +77,25 @@ pub async fn find(transport: Transport, state: CollectionSignal, stop: Stop, can
             }
         }
     };
-    let workers =
-        (0..DEFAULT_PARALLELISM).map(|_| tree_worker(&transport, state, stop, &cancel, &searching));
-    futures::join!(search, join_all(workers));
+    let trees = tokens.for_each_concurrent(transport.parallelism(), |()| {
+        load_tree(&transport, state, stop, &cancel)
+    });
+    futures::join!(search, trees);
 }
 
-async fn tree_worker(
-    transport: &Transport,
-    state: CollectionSignal,
-    stop: Stop,
-    cancel: &Cancel,
-    searching: &Cell<bool>,
-) {
-    loop {
-        let Some(sid) = state.try_update(|c| c.next_tree()).flatten() else {
-            if !searching.get() || cancel.is_cancelled() {
-                return;
-            }
-            gloo_timers::future::TimeoutFuture::new(25).await;
-            continue;
-        };
-        match transport
-            .json::<SubmissionTree>(transport.server.tree(&sid), cancel)
-            .await
-        {
-            Ok(tree) => state.update(|c| c.tree_loaded(&sid, &tree)),
-            Err(error) => {
-                let reason = settle_failure(stop, cancel, &error, "not scanned");
-                state.update(|c| c.tree_failed(&sid, reason));
-            }
+/// Fetches the next queued tree, if any: a token for a submission seen twice finds none.
+async fn load_tree(transport: &Transport, state: CollectionSignal, stop: Stop, cancel: &Cancel) {
+    let Some(sid) = state.try_update(|c| c.next_tree()).flatten() else {
+        return;
+    };
+    match transport
+        .json::<SubmissionTree>(transport.server.tree(&sid), cancel)
+        .await
+    {
+        Ok(tree) => state.update(|c| c.tree_loaded(&sid, &tree)),
+        Err(error) => {
+            let reason = settle_failure(stop, cancel, &error, "not scanned");
+            state.update(|c| c.tree_failed(&sid, reason));
         }
     }
 }
@@ -134,7 +132,7 @@ pub async fn download(
     state.update(|c| c.start_download());
     let bundle = RefCell::new(BundleWriter::new(sink.clone(), info.modified));
     let added = RefCell::new(Vec::<String>::new());
-    let workers = (0..DEFAULT_PARALLELISM)
+    let workers = (0..transport.parallelism())
         .map(|_| download_worker(&transport, state, stop, &cancel, &bundle, &sink, &added));
     join_all(workers).await;
 

@@ -62,20 +62,28 @@ pub struct Transport {
     pub server: Server,
     credentials: Rc<Credentials>,
     limit: Rc<Semaphore>,
+    parallelism: usize,
     policy: RetryPolicy,
     cross_origin: bool,
 }
 
 impl Transport {
     pub fn new(server: Server, credentials: Credentials, parallelism: usize) -> Transport {
+        let parallelism = retry::parallelism(parallelism, None);
         let cross_origin = server.is_cross_origin(&crate::web::page_origin());
         Transport {
             server,
             credentials: Rc::new(credentials),
-            limit: Rc::new(Semaphore::new(retry::parallelism(parallelism, None))),
+            limit: Rc::new(Semaphore::new(parallelism)),
+            parallelism,
             policy: RetryPolicy::default(),
             cross_origin,
         }
+    }
+
+    /// How many calls run at once; workers beyond it would only wait on the limit.
+    pub fn parallelism(&self) -> usize {
+        self.parallelism
     }
 
     pub fn user(&self) -> &str {

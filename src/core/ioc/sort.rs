@@ -4,7 +4,9 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::net::IpAddr;
+use std::sync::OnceLock;
 
+use publicsuffix::{List, Psl};
 use url::{Host, Url};
 
 use super::Ioc;
@@ -86,8 +88,16 @@ impl ValueKey {
                     group: ip.to_string(),
                     ..ValueKey::default()
                 },
-                // mailto:, data: and friends have no host to group by.
-                None => unparsed,
+                // The page's url crate is built without Unicode IDNA tables (47 KB of the
+                // page): a host in Unicode is read from the text itself.
+                None => match unicode_host(text) {
+                    Some(host) => ValueKey {
+                        group: domain_key(host).0,
+                        ..ValueKey::default()
+                    },
+                    // mailto:, data: and friends have no host to group by.
+                    None => unparsed,
+                },
             };
         }
         if tag_type == "network.email.address" {
@@ -118,6 +128,17 @@ impl ValueKey {
     }
 }
 
+/// The host of `scheme://[user@]host[:port]/…` when it is not plain ASCII.
+fn unicode_host(uri: &str) -> Option<&str> {
+    let authority = uri.split_once("://")?.1.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => host_port,
+    };
+    (!host.is_ascii() && !host.is_empty()).then_some(host)
+}
+
 /// (registrable domain, reversed labels) of a host name.
 fn domain_key(host: &str) -> (String, String) {
     let mut name = host.trim_end_matches('.').to_lowercase();
@@ -134,9 +155,23 @@ fn domain_key(host: &str) -> (String, String) {
     // suffix alone ("co.uk") or a bare label ("localhost") has no registrable part either.
     let group = match name.parse::<IpAddr>() {
         Ok(_) => name.clone(),
-        Err(_) => psl::domain_str(&name).unwrap_or(&name).to_string(),
+        Err(_) => registrable(&name).unwrap_or(&name).to_string(),
     };
     (group, within)
+}
+
+/// The registrable part of a lowercase host name ("example.co.uk" of "www.example.co.uk").
+/// The list is read at run time (about 45 KB of the page, gzipped) rather than compiled into
+/// code as the psl crate does, which cost 260 KB; it is parsed once, on first use.
+fn registrable(name: &str) -> Option<&str> {
+    static LIST: OnceLock<List> = OnceLock::new();
+    let list = LIST.get_or_init(|| {
+        include_str!("public_suffix_list.dat")
+            .parse()
+            .expect("the bundled public suffix list parses (checked by a test)")
+    });
+    let domain = list.domain(name.as_bytes())?;
+    std::str::from_utf8(domain.as_bytes()).ok()
 }
 
 /// The UI's order: verdict first (worst first, safelisted last), then the value key, then the

@@ -12,7 +12,6 @@ use crate::core::api::{OntologyRecord, SubmissionHit, Summary};
 use crate::core::error::ApiError;
 use crate::core::ioc::IocSet;
 use crate::core::ioc_query::{failure_line, partial_line, Plan, RunProgress as Progress, Source};
-use crate::core::retry::DEFAULT_PARALLELISM;
 use crate::web::http::{Cancel, Transport};
 use crate::web::search::each_submission;
 
@@ -102,7 +101,7 @@ impl Run {
                         (sid, got)
                     }
                 })
-                .buffer_unordered(DEFAULT_PARALLELISM);
+                .buffer_unordered(t.parallelism());
             while let Some((sid, got)) = results.next().await {
                 p.done += 1;
                 match got {

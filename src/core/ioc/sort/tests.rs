@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::core::ioc::tests::{summary, values};
+use super::registrable;
 use crate::core::ioc::{Filter, IocSet};
 
 /// A set holding `vals` under one type, all info.
@@ -93,6 +94,28 @@ fn domains_group_by_registrable_domain_then_labels_right_to_left() {
         "mail.zeta.com",
     ];
     assert_eq!(got, want);
+}
+
+#[test]
+fn registrable_domains_follow_the_public_suffix_list() {
+    for (host, want) in [
+        ("www.example.co.uk", Some("example.co.uk")),
+        ("example.co.uk", Some("example.co.uk")),
+        ("co.uk", None),
+        // Private suffixes count, as in the psl crate: two sites, not one.
+        ("evil.github.io", Some("evil.github.io")),
+        ("a.b.evil.github.io", Some("evil.github.io")),
+        // Wildcard and exception rules (*.ck, !www.ck).
+        ("a.b.example.ck", Some("b.example.ck")),
+        ("www.ck", Some("www.ck")),
+        // Unknown top-level domains fall back to the implicit "*" rule.
+        ("host.corp.internal", Some("corp.internal")),
+        ("shop.bücher.example", Some("bücher.example")),
+        ("пример.рф", Some("пример.рф")),
+        ("localhost", None),
+    ] {
+        assert_eq!(registrable(host), want, "{host}");
+    }
 }
 
 #[test]
