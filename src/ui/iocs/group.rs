@@ -8,7 +8,7 @@ use crate::core::ioc::{Filter, Ioc, IocSet};
 use crate::core::ioc_query::verdict_words;
 
 /// Values rendered per group before "Show N more": keeps 10,000 values responsive.
-const PAGE: usize = 200;
+const PAGE: usize = 100;
 /// Submissions and files listed per value before "+N more".
 const LISTED: usize = 5;
 

@@ -131,8 +131,14 @@ async fn faults_lose_nothing_and_retry_completes_the_set() {
     );
 
     eprintln!("fault run: step 2");
-    // 2. The server mends; Retry failed scans them again, through 502s and a quota of 3.
-    configure(addr, json!({"malformed_json_routes": [], "truncate_downloads": [truncated], "corrupt_downloads": [corrupted], "latency_ms": 200})).await;
+    // 2. The server mends; Retry failed scans them again, through 502s, a quota of 3 and
+    //    200 ms latency spikes on a fifth of the calls.
+    configure(
+        addr,
+        json!({"malformed_json_routes": [], "truncate_downloads": [truncated],
+               "corrupt_downloads": [corrupted], "spike_rate": 0.2, "spike_ms": 200}),
+    )
+    .await;
     s.click_button("Retry failed").await;
     s.wait_text(".progress", "Scan complete").await;
     let found = s.wait_text("table.files caption", "files qualify").await;

@@ -9,6 +9,9 @@ use crate::util::Rng;
 #[derive(Clone, Debug, Default)]
 pub struct Runtime {
     pub latency_ms: u64,
+    /// Share of API calls (0..1), drawn from a seeded sequence, that wait `spike_ms` more.
+    pub spike_rate: f64,
+    pub spike_ms: u64,
     pub fault_rate: f64,
     pub quota: usize,
     pub daily_quota: u64,
@@ -33,7 +36,8 @@ fn string_set(v: &Value, key: &str) -> Result<BTreeSet<String>, String> {
 impl Runtime {
     pub fn to_json(&self) -> Value {
         json!({
-            "latency_ms": self.latency_ms, "fault_rate": self.fault_rate, "quota": self.quota,
+            "latency_ms": self.latency_ms, "spike_rate": self.spike_rate, "spike_ms": self.spike_ms,
+            "fault_rate": self.fault_rate, "quota": self.quota,
             "daily_quota": self.daily_quota, "revoked_users": self.revoked_users,
             "truncate_downloads": self.truncate_downloads, "corrupt_downloads": self.corrupt_downloads,
             "malformed_json_routes": self.malformed_json_routes
@@ -53,11 +57,17 @@ impl Runtime {
                 "latency_ms" => next.latency_ms = num()?,
                 "quota" => next.quota = num()? as usize,
                 "daily_quota" => next.daily_quota = num()?,
-                "fault_rate" => {
-                    next.fault_rate = v
+                "spike_ms" => next.spike_ms = num()?,
+                "fault_rate" | "spike_rate" => {
+                    let rate = v
                         .as_f64()
                         .filter(|f| (0.0..=1.0).contains(f))
-                        .ok_or("fault_rate must be in 0..1")?
+                        .ok_or_else(|| format!("{k} must be in 0..1"))?;
+                    if k == "fault_rate" {
+                        next.fault_rate = rate;
+                    } else {
+                        next.spike_rate = rate;
+                    }
                 }
                 "revoked_users" => next.revoked_users = string_set(v, k)?,
                 "truncate_downloads" => next.truncate_downloads = string_set(v, k)?,
@@ -75,6 +85,13 @@ impl Runtime {
 /// The n-th draw of the seeded fault sequence, in [0, 1).
 pub fn fault_draw(seed: u64, n: u64) -> f64 {
     Rng::new(seed ^ n.wrapping_mul(0xD1B5_4A32_D192_ED03)).unit()
+}
+
+/// How long the n-th call waits: the base latency, plus a spike for a seeded share of calls.
+pub fn latency(rt: &Runtime, seed: u64, n: u64) -> std::time::Duration {
+    // Another salt than the 502 draw, so spikes and faults fall on different calls.
+    let spiked = rt.spike_rate > 0.0 && fault_draw(seed ^ 0x5A1C_E5, n) < rt.spike_rate;
+    std::time::Duration::from_millis(rt.latency_ms + if spiked { rt.spike_ms } else { 0 })
 }
 
 /// What nginx answers when the upstream is gone.

@@ -12,6 +12,7 @@ mod data;
 mod faults;
 mod gen;
 mod handlers;
+mod ioc_bulk;
 mod query;
 mod quota;
 mod render;
@@ -37,6 +38,7 @@ pub use app::VERSION;
 pub use auth::{demo_users, DemoUser};
 pub use bulk::{BULK_FILE_SCORE, BULK_QUERY};
 pub use data::Dataset;
+pub use ioc_bulk::IOC_QUERY;
 pub use samples::{
     IDN_DOMAIN, IPV6, RTL_NAME, RTL_URI, SAFELISTED_DOMAIN, SHARED_DOMAIN, UNICODE_NAME, XSS_URI,
 };
@@ -74,6 +76,9 @@ pub struct Config {
     /// Memory benchmark: one more submission (query `BULK_QUERY`) extracting this many
     /// (files, bytes each) incompressible files, each scoring 8000 (see `bulk.rs`).
     pub bulk: Option<(usize, usize)>,
+    /// IoC benchmark: one more submission (query `IOC_QUERY`) with this many distinct network
+    /// values (see `ioc_bulk.rs`).
+    pub ioc_values: Option<usize>,
 }
 
 impl Default for Config {
@@ -87,6 +92,7 @@ impl Default for Config {
             submissions: 40,
             seed: 7,
             bulk: None,
+            ioc_values: None,
         }
     }
 }
@@ -112,6 +118,9 @@ pub fn dataset(config: &Config) -> Dataset {
         subs.push(sub);
         bulk
     });
+    if let Some(values) = config.ioc_values {
+        subs.push(ioc_bulk::build(&mut store, values, config.seed));
+    }
     let mut ds = Dataset::new(store.files, subs, samples.files, hand_made);
     ds.bulk = bulk.unwrap_or_default();
     ds

@@ -3,7 +3,6 @@
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{ConnectInfo, Request, State};
@@ -181,10 +180,10 @@ async fn api(app: Arc<App>, addr: SocketAddr, req: Request) -> Response<Body> {
     }
     let body = to_bytes(body, BODY_LIMIT).await.unwrap_or_default();
     let rt = app.runtime();
-    let latency = Duration::from_millis(rt.latency_ms);
 
     // nginx answers before the app sees the call: no auth, no quota.
     let n = app.fault_n.fetch_add(1, Ordering::Relaxed);
+    let latency = faults::latency(&rt, app.seed, n);
     if rt.fault_rate > 0.0 && faults::fault_draw(app.seed, n) < rt.fault_rate {
         tokio::time::sleep(latency).await;
         app.stats.lock().expect("stats").fault();

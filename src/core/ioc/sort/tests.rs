@@ -2,8 +2,8 @@
 
 use serde_json::{json, Value};
 
-use crate::core::ioc::tests::{summary, values};
 use super::registrable;
+use crate::core::ioc::tests::{summary, values};
 use crate::core::ioc::{Filter, IocSet};
 
 /// A set holding `vals` under one type, all info.

@@ -8,6 +8,9 @@
 //! Memory: AL Collector bundles ≥ 2 GB of incompressible files (the mock's `bulk` option) while
 //! the page's WASM memory size is sampled every 250 ms from its `.wasm-memory` element.
 //!
+//! Page (issue 5): page weight, time to interactive, IoC view responsiveness with
+//! BENCH_IOC_VALUES (10,000) values; see `bench/page.rs`.
+//!
 //! Environment: BENCH_SUBMISSIONS (250), BENCH_LATENCY_MS (20), BENCH_MEMORY_GB (2; 0 skips the
 //! memory part), BENCH_SPEED (1; 0 skips the speed part), BENCH_PARALLEL (8: one more page run
 //! with that "Parallel calls" setting; 0 skips it), BENCH_PYTHON (the venv's python), AL_DIST
@@ -19,6 +22,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+
+#[path = "bench/page.rs"]
+mod page;
 
 use al_e2e::mock_al::{self, Config};
 use al_e2e::{user, Session};
@@ -35,6 +41,8 @@ struct Opts {
     latency_ms: u64,
     memory_gb: f64,
     speed: bool,
+    /// IoC values for the page part (0 skips it).
+    ioc_values: usize,
     /// "Parallel calls" for the extra page run; the measured run keeps the page's default.
     parallel: usize,
     python: PathBuf,
@@ -63,6 +71,7 @@ impl Opts {
             latency_ms: env_or("BENCH_LATENCY_MS", 20),
             memory_gb: env_or("BENCH_MEMORY_GB", 2.0),
             speed: env_or("BENCH_SPEED", 1u8) != 0,
+            ioc_values: env_or("BENCH_IOC_VALUES", 10_000),
             parallel: env_or("BENCH_PARALLEL", 8),
             python: std::env::var_os("BENCH_PYTHON")
                 .map(PathBuf::from)
@@ -1330,6 +1339,12 @@ async fn memory(opts: &Opts) -> Result<(), String> {
 async fn main() -> ExitCode {
     let opts = Opts::from_env();
     let mut failed = false;
+    if opts.ioc_values > 0 {
+        if let Err(e) = page::page(&al_e2e::dist_dir(), opts.ioc_values).await {
+            eprintln!("page benchmark could not run: {e}");
+            failed = true;
+        }
+    }
     if opts.speed {
         if let Err(e) = speed(&opts).await {
             eprintln!("speed benchmark could not run: {e}");

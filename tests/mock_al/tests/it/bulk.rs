@@ -82,3 +82,38 @@ async fn bulk_submission_is_found_scored_and_downloadable() {
         assert_eq!(&sha256_hex(&raw.body), sha);
     }
 }
+
+#[tokio::test]
+async fn ioc_submission_summary_holds_every_value_with_verdicts() {
+    let m = Mock::start(Config {
+        ioc_values: Some(1_000),
+        ..Config::default()
+    })
+    .await;
+    let r = m
+        .get(&format!(
+            "/api/v4/search/submission/?query={}&fl=sid",
+            enc(mock_al::IOC_QUERY)
+        ))
+        .await;
+    let items = r.data()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1, "{items:?}");
+    let sid = items[0]["sid"].as_str().unwrap().to_string();
+    let summary = m
+        .get(&format!("/api/v4/submission/summary/{sid}/"))
+        .await
+        .data();
+    let mut values = std::collections::BTreeSet::new();
+    let mut verdicts = std::collections::BTreeSet::new();
+    for (_, tags) in summary["tags"]["ioc"].as_object().unwrap() {
+        for tag in tags.as_array().unwrap() {
+            values.insert(tag[0].as_str().unwrap().to_string());
+            verdicts.insert(tag[1].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(values.len(), 1_000);
+    assert_eq!(
+        verdicts.into_iter().collect::<Vec<_>>(),
+        ["info", "malicious", "suspicious"]
+    );
+}

@@ -105,6 +105,34 @@ async fn injected_502_pages_are_html() {
 }
 
 #[tokio::test]
+async fn latency_spikes_hit_a_share_of_calls() {
+    let m = Mock::start(Config::default()).await;
+    m.control(
+        "POST",
+        "/__mock/config/",
+        Some(&json!({"spike_rate": 0.3, "spike_ms": 200})),
+    )
+    .await;
+    let mut spiked = 0;
+    for _ in 0..30 {
+        let t = std::time::Instant::now();
+        assert_eq!(m.get("/api/v4/user/whoami/").await.status, 200);
+        if t.elapsed() >= std::time::Duration::from_millis(200) {
+            spiked += 1;
+        }
+    }
+    assert!(
+        (2..=20).contains(&spiked),
+        "{spiked} of 30 calls spiked at rate 0.3"
+    );
+    let bad = m
+        .control("POST", "/__mock/config/", Some(&json!({"spike_rate": 2})))
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(String::from_utf8_lossy(&bad.body).contains("spike_rate must be in 0..1"));
+}
+
+#[tokio::test]
 async fn malformed_json_revoked_keys_and_stats() {
     let m = Mock::start(Config::default()).await;
     let sid = m

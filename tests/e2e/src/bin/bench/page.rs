@@ -1,0 +1,230 @@
+//! Issue 5's page figures: page weight (gzip), time to interactive on the local server, and the
+//! IoC view's responsiveness with 10,000 values. Interaction times are taken inside the page:
+//! from the action to the first animation frame after the DOM shows its effect.
+
+use std::path::Path;
+use std::time::Duration;
+
+use al_e2e::mock_al::{Config, IOC_QUERY};
+use al_e2e::{user, Session};
+use serde_json::Value;
+
+use super::{js, thousands, verdict};
+
+/// Gzipped wasm + js + css, the issue's target.
+const WEIGHT_TARGET: u64 = 300 * 1000;
+/// A response within 100 ms feels immediate (RAIL).
+const RESPONSE_TARGET_MS: f64 = 100.0;
+const LOADS: usize = 5;
+
+/// `(file name, raw bytes, gzip -9 bytes)` of every wasm, js and css file in `dist`.
+fn weights(dist: &Path) -> Result<Vec<(String, u64, u64)>, String> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    let entries = std::fs::read_dir(dist).map_err(|e| format!("{}: {e}", dist.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if ![".wasm", ".js", ".css"].iter().any(|x| name.ends_with(x)) {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).map_err(|e| e.to_string())?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&bytes).map_err(|e| e.to_string())?;
+        let packed = gz.finish().map_err(|e| e.to_string())?.len() as u64;
+        out.push((name, bytes.len() as u64, packed));
+    }
+    out.sort_by(|a, b| b.2.cmp(&a.2));
+    Ok(out)
+}
+
+/// Loads the page and returns when `main` marked it interactive (mounted, handlers attached):
+/// (interactive, DOMContentLoaded), in ms after navigation start.
+async fn load(s: &Session) -> Result<(f64, f64), String> {
+    s.browser
+        .goto(&s.server.url())
+        .await
+        .map_err(|e| e.to_string())?;
+    let script = "const done = arguments[arguments.length - 1];\
+        const look = () => {\
+          const mark = performance.getEntriesByName('al-collector-interactive')[0];\
+          const nav = performance.getEntriesByType('navigation')[0];\
+          if (mark && nav) done([mark.startTime, nav.domContentLoadedEventEnd]);\
+          else setTimeout(look, 5);\
+        };\
+        look();";
+    let v = s
+        .browser
+        .execute_async(script, vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    match (v[0].as_f64(), v[1].as_f64()) {
+        (Some(a), Some(b)) => Ok((a, b)),
+        _ => Err(format!("no interactive mark: {v}")),
+    }
+}
+
+/// Runs `action` in the page, then waits for `effect` to hold; returns the ms from the action
+/// to the first frame after it held, or an error after 60 s.
+async fn respond(s: &Session, action: &str, effect: &str) -> Result<f64, String> {
+    let script = format!(
+        "const done = arguments[arguments.length - 1];\
+         const t0 = performance.now();\
+         (() => {{ {action} }})();\
+         const tick = () => {{\
+           if ({effect}) requestAnimationFrame(() => done(performance.now() - t0));\
+           else if (performance.now() - t0 > 60000) done(null);\
+           else requestAnimationFrame(tick);\
+         }};\
+         tick();"
+    );
+    let v = s
+        .browser
+        .execute_async(&script, vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    v.as_f64()
+        .ok_or_else(|| format!("no effect within 60 s of: {action}"))
+}
+
+/// Sets an input's or select's value as typing or picking would, by its element id.
+fn set_value(id: &str, value: &str) -> String {
+    format!(
+        "const el = document.getElementById('{id}'); el.value = '{value}';\
+         el.dispatchEvent(new Event('input', {{bubbles: true}}));\
+         el.dispatchEvent(new Event('change', {{bubbles: true}}));"
+    )
+}
+
+const HIDDEN: &str =
+    "[...document.querySelectorAll('.group .count')].some(c => c.textContent.includes('hidden'))";
+const ROWS: &str = "document.querySelectorAll('.group tbody tr').length";
+
+pub async fn page(dist: &Path, values: usize) -> Result<(), String> {
+    println!();
+    println!("== Page: weight, time to interactive, IoC view with {values} values");
+
+    let files = weights(dist)?;
+    let (raw, packed) = files.iter().fold((0, 0), |(r, p), f| (r + f.1, p + f.2));
+    for (name, r, p) in &files {
+        println!(
+            "  {name:<44} {:>11} bytes, gzip {:>9}",
+            thousands(*r),
+            thousands(*p)
+        );
+    }
+
+    let s = Session::start(Config {
+        ioc_values: Some(values),
+        ..Config::default()
+    })
+    .await;
+    let mut interactive = Vec::new();
+    let mut dom_ready = Vec::new();
+    for _ in 0..LOADS {
+        let (a, b) = load(&s).await?;
+        interactive.push(a);
+        dom_ready.push(b);
+    }
+    let cold = interactive[0];
+    let mut warm = interactive[1..].to_vec();
+    warm.sort_by(f64::total_cmp);
+    let warm_median = warm.get(warm.len() / 2).copied().unwrap_or(cold);
+
+    // The IoC view: connect, query the IoC submission, then filter, pick a verdict, defang.
+    s.open().await;
+    let analyst = user("analyst");
+    s.connect(analyst.user, analyst.apikey).await;
+    s.wait_text(".identity", "Connected as analyst").await;
+    s.open_tab("Network IoCs").await;
+    s.fill("Query", IOC_QUERY).await;
+    let shown = respond(
+        &s,
+        "[...document.querySelectorAll('button')].find(b => b.textContent === 'Show IoCs').click();",
+        &format!(
+            "document.querySelectorAll('.group').length >= 5 && \
+             [...document.querySelectorAll('.group .count')]\
+               .reduce((n, c) => n + parseInt(c.textContent), 0) === {values}"
+        ),
+    )
+    .await?;
+    let rows_before = js(&s, &format!("return {ROWS};")).await;
+    let mut steps: Vec<(String, f64)> = vec![(format!("show {values} values"), shown)];
+    steps.push((
+        "filter: type \"zone1\"".into(),
+        respond(&s, &set_value("ioc-filter", "zone1"), HIDDEN).await?,
+    ));
+    steps.push((
+        "filter: clear".into(),
+        respond(&s, &set_value("ioc-filter", ""), &format!("!{HIDDEN}")).await?,
+    ));
+    steps.push((
+        "verdict: Malicious".into(),
+        respond(&s, &set_value("ioc-verdict", "malicious"), HIDDEN).await?,
+    ));
+    steps.push((
+        "verdict: all".into(),
+        respond(&s, &set_value("ioc-verdict", "all"), &format!("!{HIDDEN}")).await?,
+    ));
+    steps.push((
+        format!("Copy all ({values} values, defanged)"),
+        respond(
+            &s,
+            "[...document.querySelectorAll('button')].find(b => b.textContent === 'Copy all').click();",
+            "/Copied|copy/.test(document.querySelector('.ioc-results')?.innerText ?? '')",
+        )
+        .await?,
+    ));
+    steps.push((
+        "show 200 more".into(),
+        respond(
+            &s,
+            "document.querySelector('.group button.more').click();",
+            &format!("{ROWS} > {}", rows_before.as_u64().unwrap_or(0)),
+        )
+        .await?,
+    ));
+    let heap = js(
+        &s,
+        "return performance.memory ? performance.memory.usedJSHeapSize : null",
+    )
+    .await;
+    s.finish().await;
+
+    println!(
+        "  time to interactive (navigation start to the mounted page): first load {cold:.0} ms, \
+         median of {} reloads {warm_median:.0} ms (DOMContentLoaded {:.0} ms)",
+        LOADS - 1,
+        dom_ready[0]
+    );
+    for (what, ms) in &steps {
+        println!("  IoC view, {what}: {ms:.0} ms to the next frame");
+    }
+    if let Value::Number(n) = heap {
+        println!(
+            "  JS heap after the IoC steps: {} bytes",
+            thousands(n.as_u64().unwrap_or(0))
+        );
+    }
+    println!();
+    println!("  Targets (issue 5; figures, not assertions)");
+    println!(
+        "  [{}] page weight (wasm + js + css, gzip -9) <= 300 KB: {} bytes ({} raw)",
+        verdict(packed <= WEIGHT_TARGET),
+        thousands(packed),
+        thousands(raw)
+    );
+    let slowest = steps[1..]
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .cloned()
+        .unwrap_or_default();
+    println!(
+        "  [{}] every IoC view interaction with {values} values answers within {RESPONSE_TARGET_MS:.0} ms \
+         (RAIL): slowest {:.0} ms ({})",
+        verdict(slowest.1 <= RESPONSE_TARGET_MS),
+        slowest.1,
+        slowest.0
+    );
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    Ok(())
+}
