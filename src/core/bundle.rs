@@ -79,10 +79,51 @@ impl<W: Write> Write for Counting<W> {
     }
 }
 
+/// Where a zip held in browser memory ends and the next part begins. Chromium keeps Blobs in a
+/// store capped near 2 GiB and silently drops bigger ones; parts stay well under it, with
+/// room for the manifests.
+pub const MEMORY_PART_BYTES: u64 = 1_500_000_000;
+
+const MB: u64 = 1_000_000;
+
+/// The "Zip part size (MB)" setting as typed: bytes, or the words saying what is allowed.
+pub fn parse_part_size(text: &str) -> Result<u64, String> {
+    let max = MEMORY_PART_BYTES / MB;
+    match text.trim().parse::<u64>() {
+        Ok(mb) if (1..=max).contains(&mb) => Ok(mb * MB),
+        _ => Err(format!(
+            "Zip part size must be a whole number of MB from 1 to {max} (got {:?}): browsers \
+             drop a zip kept in memory near 2 GB.",
+            text.trim()
+        )),
+    }
+}
+
+/// `al-collector-<date>-<time>.zip`, then `-part2`, `-part3`, … for later zips of the run.
+pub fn zip_file_name(t: ZipTime, part: usize) -> String {
+    let suffix = if part > 1 {
+        format!("-part{part}")
+    } else {
+        String::new()
+    };
+    format!(
+        "al-collector-{:04}{:02}{:02}-{:02}{:02}{:02}{suffix}.zip",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
+    )
+}
+
+/// The `.cart` entry being written: its name, the size announced, the bytes so far.
+struct OpenEntry {
+    sha256: String,
+    announced: u64,
+    written: u64,
+}
+
 pub struct BundleWriter<W: Write> {
     zip: ZipWriter<zip::write::StreamWriter<Counting<W>>>,
     modified: DateTime,
     names: HashSet<String>,
+    open: Option<OpenEntry>,
     /// A failed write leaves a half-written entry that a stream cannot take back: every later
     /// call reports the first failure instead of producing a subtly broken archive.
     broken: Option<BundleError>,
@@ -97,6 +138,7 @@ impl<W: Write> BundleWriter<W> {
             }),
             modified: modified.to_zip(),
             names: HashSet::new(),
+            open: None,
             broken: None,
         }
     }
@@ -111,14 +153,30 @@ impl<W: Write> BundleWriter<W> {
         self.names.len()
     }
 
-    /// Adds a verified cART file as `<sha256>.cart`. `size` decides zip64 up front, which a
-    /// stream cannot change once the entry's header is out.
+    /// True when a `next`-byte cART should go into a new zip: this one holds something and
+    /// would pass `limit` with it. A file bigger than the limit still gets a zip of its own.
+    pub fn is_full_for(&self, next: u64, limit: u64) -> bool {
+        self.entries() > 0 && self.bytes_written().saturating_add(next) > limit
+    }
+
+    /// Adds a verified cART file as `<sha256>.cart`, all at once.
     pub fn add_cart<C: AsRef<[u8]>>(
         &mut self,
         sha256: &str,
         size: u64,
         chunks: impl IntoIterator<Item = C>,
     ) -> Result<(), BundleError> {
+        self.begin_cart(sha256, size)?;
+        for chunk in chunks {
+            self.write_cart(chunk.as_ref())?;
+        }
+        self.end_cart()
+    }
+
+    /// Opens `<sha256>.cart`; `write_cart` and `end_cart` complete it, so a caller can yield
+    /// to the browser between chunks. `size` decides zip64 up front, which a stream cannot
+    /// change once the entry's header is out.
+    pub fn begin_cart(&mut self, sha256: &str, size: u64) -> Result<(), BundleError> {
         if !is_sha256(sha256) {
             return Err(BundleError::NotSha256(sha256.chars().take(80).collect()));
         }
@@ -126,15 +184,51 @@ impl<W: Write> BundleWriter<W> {
             return Err(BundleError::Duplicate(sha256.to_string()));
         }
         self.check()?;
+        if let Some(open) = &self.open {
+            return Err(BundleError::Write(format!(
+                "{}.cart is still being written",
+                open.sha256
+            )));
+        }
         self.names.insert(sha256.to_string());
-        let result = self.write_entry(&format!("{sha256}.cart"), size, chunks);
-        let written = self.or_break(result)?;
-        if written != size {
+        let result = self.start_entry(&format!("{sha256}.cart"), size);
+        self.or_break(result)?;
+        self.open = Some(OpenEntry {
+            sha256: sha256.to_string(),
+            announced: size,
+            written: 0,
+        });
+        Ok(())
+    }
+
+    pub fn write_cart(&mut self, chunk: &[u8]) -> Result<(), BundleError> {
+        self.check()?;
+        if self.open.is_none() {
+            return Err(BundleError::Write("no .cart entry is open".into()));
+        }
+        let result = self
+            .zip
+            .write_all(chunk)
+            .map_err(|e| BundleError::Write(e.to_string()));
+        self.or_break(result)?;
+        if let Some(open) = &mut self.open {
+            open.written = open.written.saturating_add(chunk.len() as u64);
+        }
+        Ok(())
+    }
+
+    pub fn end_cart(&mut self) -> Result<(), BundleError> {
+        self.check()?;
+        let open = self
+            .open
+            .take()
+            .ok_or_else(|| BundleError::Write("no .cart entry is open".into()))?;
+        if open.written != open.announced {
             // The archive itself is still sound: sizes are taken from what was written.
             return Err(BundleError::SizeMismatch {
-                sha256: sha256.to_string(),
-                announced: size,
-                written,
+                sha256: open.sha256,
+                announced: open.announced,
+                written: open.written,
             });
         }
         Ok(())
@@ -144,6 +238,12 @@ impl<W: Write> BundleWriter<W> {
     /// gives the sink back.
     pub fn finish(mut self, manifest: &Manifest) -> Result<W, BundleError> {
         self.check()?;
+        if let Some(open) = &self.open {
+            return Err(BundleError::Write(format!(
+                "{}.cart was left half written",
+                open.sha256
+            )));
+        }
         for (name, text) in [
             ("manifest.json", manifest.to_json()),
             ("manifest.csv", manifest.to_csv()),
@@ -165,14 +265,7 @@ impl<W: Write> BundleWriter<W> {
         size: u64,
         chunks: impl IntoIterator<Item = C>,
     ) -> Result<u64, BundleError> {
-        let options = SimpleFileOptions::default()
-            .compression_method(CompressionMethod::Stored)
-            .last_modified_time(self.modified)
-            .unix_permissions(0o644)
-            .large_file(size >= u64::from(u32::MAX));
-        self.zip
-            .start_file(name, options)
-            .map_err(|e| BundleError::Write(e.to_string()))?;
+        self.start_entry(name, size)?;
         let mut written = 0u64;
         for chunk in chunks {
             let chunk = chunk.as_ref();
@@ -182,6 +275,17 @@ impl<W: Write> BundleWriter<W> {
             written = written.saturating_add(chunk.len() as u64);
         }
         Ok(written)
+    }
+
+    fn start_entry(&mut self, name: &str, size: u64) -> Result<(), BundleError> {
+        let options = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Stored)
+            .last_modified_time(self.modified)
+            .unix_permissions(0o644)
+            .large_file(size >= u64::from(u32::MAX));
+        self.zip
+            .start_file(name, options)
+            .map_err(|e| BundleError::Write(e.to_string()))
     }
 
     fn check(&self) -> Result<(), BundleError> {

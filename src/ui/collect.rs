@@ -7,8 +7,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{ErrorLine, Session};
+use crate::core::bundle::{parse_part_size, MEMORY_PART_BYTES};
 use crate::core::collect::Collection;
-use crate::web::collection::{self, CollectionSignal, RunInfo, Saved};
+use crate::web::collection::{self, CollectionSignal};
+use crate::web::download::{self, RunInfo, Saved};
 use crate::web::http::Cancel;
 use crate::web::save::{self, ZipSink};
 
@@ -45,6 +47,7 @@ pub fn CollectPanel() -> impl IntoView {
     let query = RwSignal::new(default_query("7000"));
     let query_edited = RwSignal::new(false);
     let to_disk = RwSignal::new(false);
+    let part_mb = RwSignal::new((MEMORY_PART_BYTES / 1_000_000).to_string());
     let phase = RwSignal::new(Phase::Idle);
     let error = RwSignal::new(None::<String>);
     let stop = RwSignal::new(None::<String>);
@@ -98,20 +101,25 @@ pub fn CollectPanel() -> impl IntoView {
         let run = Cancel::new();
         cancel.set_value(run.clone());
         stop.set(None);
-        let part = saved.with_untracked(Vec::len) + 1;
+        let part_bytes = match parse_part_size(&part_mb.get_untracked()) {
+            Ok(bytes) => bytes,
+            Err(e) => return error.set(Some(e)),
+        };
+        error.set(None);
         let info = RunInfo {
             server: transport.server.origin(),
             user: transport.user().to_string(),
             started: crate::web::now_iso(),
-            file_name: zip_name(part),
+            part: saved.with_untracked(Vec::len) + 1,
             modified: crate::web::local_time(),
+            part_bytes,
         };
         let pick = to_disk.get_untracked();
         phase.set(Phase::Downloading);
         spawn_local(async move {
             // The picker must open first, while the click still counts as a user gesture.
             let sink = if pick {
-                match save::pick_file(&info.file_name).await {
+                match save::pick_file(&info.file_name(info.part)).await {
                     Ok(Some(sink)) => sink,
                     Ok(None) => return phase.set(Phase::Found),
                     Err(e) => {
@@ -122,10 +130,7 @@ pub fn CollectPanel() -> impl IntoView {
             } else {
                 ZipSink::in_memory()
             };
-            match collection::download(transport, state, stop, run, sink, info).await {
-                Ok(done) => saved.update(|all| all.push(done)),
-                Err(e) => error.set(Some(format!("The zip could not be written: {e}"))),
-            }
+            download::download(transport, state, stop, run, sink, info, saved).await;
             phase.set(Phase::Done);
         });
     };
@@ -190,27 +195,20 @@ pub fn CollectPanel() -> impl IntoView {
                     <label class="check"><input type="checkbox" bind:checked=to_disk />
                         "Save straight to a file on disk (recommended above 1 GB)"</label>
                 </Show>
+                <Show when=move || !to_disk.get()>
+                    <label for="part-mb">"Zip part size (MB)"</label>
+                    <input id="part-mb" class="part-mb" type="text" inputmode="numeric" bind:value=part_mb
+                        title="A zip kept in memory is saved, and the next part begun, before it passes this size." />
+                </Show>
             </div>
         </Show>
         <Show when=move || { phase.get() == Phase::Found && !to_disk.get() && state.with(|c| c.totals().bytes) > LARGE_BYTES }>
             <p class="warning">
                 "These files add up to more than 1 GB. Browsers keep a downloaded zip in memory and "
-                "may refuse one near 2 GB: save straight to a file on disk where offered, or raise the threshold."
+                "drop one near 2 GB, so it will come as several zips of at most the part size (-part2, -part3, …). "
+                "Where offered, saving straight to a file on disk gives one zip."
             </p>
         </Show>
         <table::FileTable state=state />
     }
-}
-
-fn zip_name(part: usize) -> String {
-    let t = crate::web::local_time();
-    let suffix = if part > 1 {
-        format!("-part{part}")
-    } else {
-        String::new()
-    };
-    format!(
-        "al-collector-{:04}{:02}{:02}-{:02}{:02}{:02}{suffix}.zip",
-        t.year, t.month, t.day, t.hour, t.minute, t.second
-    )
 }

@@ -2,6 +2,7 @@
 
 pub mod clipboard;
 pub mod collection;
+pub mod download;
 pub mod http;
 pub mod save;
 pub mod search;

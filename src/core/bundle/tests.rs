@@ -120,6 +120,72 @@ fn bundle_reads_back_with_carts_and_manifests() {
 }
 
 #[test]
+fn a_cart_written_in_chunks_reads_back_and_entries_never_interleave() {
+    let mut b = BundleWriter::new(Vec::new(), time());
+    b.begin_cart(&sha(1), 7).unwrap();
+    b.write_cart(b"CA").unwrap();
+    // A second entry cannot start while the first is open, nor can the zip end.
+    let err = b.begin_cart(&sha(2), 1).unwrap_err().to_string();
+    assert!(err.contains("still being written"), "{err}");
+    b.write_cart(b"RT").unwrap();
+    b.write_cart(b"xyz").unwrap();
+    b.end_cart().unwrap();
+    b.begin_cart(&sha(2), 1).unwrap();
+    b.write_cart(b"!").unwrap();
+    b.end_cart().unwrap();
+    assert!(b.end_cart().is_err(), "nothing is open any more");
+    assert!(b.write_cart(b"late").is_err());
+
+    let entries = read_zip(b.finish(&manifest()).unwrap());
+    assert_eq!(
+        entries[0],
+        (format!("{}.cart", sha(1)), b"CARTxyz".to_vec())
+    );
+    assert_eq!(entries[1], (format!("{}.cart", sha(2)), b"!".to_vec()));
+}
+
+#[test]
+fn a_half_written_cart_blocks_finishing() {
+    let mut b = BundleWriter::new(Vec::new(), time());
+    b.begin_cart(&sha(1), 4).unwrap();
+    b.write_cart(b"CA").unwrap();
+    let err = b.finish(&manifest()).unwrap_err().to_string();
+    assert!(err.contains("half written"), "{err}");
+}
+
+#[test]
+fn a_zip_is_full_when_the_next_cart_would_pass_the_limit() {
+    let mut b = BundleWriter::new(Vec::new(), time());
+    // Empty: even a file over the limit goes in, so every file lands in some zip.
+    assert!(!b.is_full_for(5_000, 1_000));
+    b.add_cart(&sha(1), 400, [vec![0u8; 400]]).unwrap();
+    let used = b.bytes_written();
+    assert!(used > 400, "headers count too: {used}");
+    assert!(!b.is_full_for(1_000 - used, 1_000));
+    assert!(b.is_full_for(1_000 - used + 1, 1_000));
+    assert!(MEMORY_PART_BYTES < 2 * 1024 * 1024 * 1024 - 256 * 1024 * 1024);
+}
+
+#[test]
+fn part_size_is_whole_megabytes_under_the_browser_limit() {
+    assert_eq!(parse_part_size(" 1500 "), Ok(1_500_000_000));
+    assert_eq!(parse_part_size("1"), Ok(1_000_000));
+    for bad in ["0", "1501", "", "1.5", "-3", "big"] {
+        let words = parse_part_size(bad).unwrap_err();
+        assert!(words.contains("from 1 to 1500"), "{bad}: {words}");
+    }
+}
+
+#[test]
+fn zip_names_carry_the_run_time_and_the_part() {
+    assert_eq!(zip_file_name(time(), 1), "al-collector-20260714-093012.zip");
+    assert_eq!(
+        zip_file_name(time(), 3),
+        "al-collector-20260714-093012-part3.zip"
+    );
+}
+
+#[test]
 fn only_sha256_names_become_entries() {
     let mut b = BundleWriter::new(Vec::new(), time());
     for bad in [

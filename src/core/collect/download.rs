@@ -85,6 +85,19 @@ impl Collection {
         }
     }
 
+    /// The zip holding these verified files could not be saved: they count as failed again
+    /// (with `reason`), so they are listed and Retry failed fetches them.
+    pub fn zip_lost(&mut self, sha256s: &[String], reason: &str) {
+        let Some((_, states)) = self.downloads.as_mut() else {
+            return;
+        };
+        for sha256 in sha256s {
+            if let Some(state @ Download::Verified { .. }) = states.get_mut(sha256) {
+                *state = Download::Failed(reason.to_string());
+            }
+        }
+    }
+
     /// True once downloading started and nothing is queued or under way, trees included.
     pub fn is_finished(&self) -> bool {
         let t = self.totals();

@@ -315,6 +315,25 @@ fn downloads_go_best_first_with_one_automatic_retry() {
 }
 
 #[test]
+fn files_of_a_zip_that_could_not_be_saved_fail_again_and_can_be_retried() {
+    let mut c = ready();
+    let a = c.next_download().unwrap().sha256;
+    c.download_verified(&a, 10);
+    let b = c.next_download().unwrap().sha256;
+    c.download_verified(&b, 20);
+    let still = c.next_download().unwrap().sha256;
+    c.zip_lost(&[a.clone(), still.clone()], "the zip could not be saved: x");
+    let p = c.progress();
+    assert_eq!((p.downloaded, p.failed, p.in_flight), (1, 1, 1), "{p:?}");
+    let failures = c.failures();
+    let lost = failures.iter().find(|f| f.sha256 == a).unwrap();
+    assert_eq!(lost.reason, "the zip could not be saved: x");
+    c.download_verified(&still, 30);
+    c.retry_failed();
+    assert_eq!(c.next_download().unwrap().sha256, a);
+}
+
+#[test]
 fn stale_reports_are_ignored() {
     let mut c = ready();
     c.download_verified(&sha(6), 1);

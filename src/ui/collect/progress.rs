@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 use super::Phase;
-use crate::web::collection::{CollectionSignal, Saved};
+use crate::web::collection::CollectionSignal;
+use crate::web::download::Saved;
 
 fn megabytes(bytes: f64) -> String {
     format!("{:.1} MB", bytes / 1_000_000.0)

@@ -238,3 +238,92 @@ async fn hostile_names_render_as_text() {
     assert_eq!(scripts, serde_json::json!(0));
     s.finish().await;
 }
+
+#[tokio::test]
+async fn a_small_part_size_splits_the_set_over_zips_and_loses_nothing() {
+    let s = Session::start(Config::default()).await;
+    let data = s.server.dataset();
+    let downloadable: BTreeSet<String> = seed_selection(data, 7000)
+        .into_iter()
+        .filter(|sha| data.file_bytes(sha).is_some())
+        .collect();
+    on_collect_tab(&s, "analyst").await;
+    s.click_button("Find files").await;
+    s.wait_text(".progress", "Scan complete").await;
+
+    // Not a size: said in words, nothing starts.
+    s.fill("Zip part size (MB)", "0.5").await;
+    s.click_button("Download zip").await;
+    let words = s
+        .wait_text("section:not([hidden]) [role='alert']", "Zip part size")
+        .await;
+    assert!(words.contains("from 1 to 1500"), "{words}");
+
+    s.fill("Zip part size (MB)", "1").await;
+    s.click_button("Download zip").await;
+    s.wait_text(".progress", "Zip saved").await;
+    // The run is over when Download zip is disabled again; then every zip it saved is listed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let saved = loop {
+        let v = s
+            .browser
+            .execute(
+                "const b = [...document.querySelectorAll('button')]\
+                   .find(b => b.textContent === 'Download zip' && b.offsetParent);\
+                 return b && b.disabled ? document.querySelectorAll('.progress .saved').length : null;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if let Some(n) = v.as_u64() {
+            break n as usize;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the download never ended"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let zips = al_e2e::mock_control::wait_zips(&s.downloads, saved).await;
+    assert_eq!(
+        zips.len(),
+        saved,
+        "every zip the page lists reached the disk"
+    );
+    assert!(zips.len() >= 2, "1 MB parts give several zips: {zips:?}");
+
+    let mut seen = BTreeSet::new();
+    for path in &zips {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+        let carts: BTreeSet<String> = zip
+            .file_names()
+            .filter_map(|n| n.ok()?.strip_suffix(".cart").map(str::to_string))
+            .collect();
+        let size = std::fs::metadata(path).unwrap().len();
+        // A file bigger than a part gets a zip of its own; otherwise parts stay under 1 MB.
+        assert!(
+            carts.len() == 1 || size <= 1_000_000,
+            "{name}: {size} bytes"
+        );
+        let manifest: Value =
+            serde_json::from_slice(&read_entry(&mut zip, "manifest.json")).unwrap();
+        let listed: BTreeSet<String> = manifest["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["sha256"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(listed, carts, "{name}: its manifest lists what it holds");
+        for sha in carts {
+            assert!(seen.insert(sha.clone()), "{sha} is in two zips");
+        }
+    }
+    assert_eq!(seen, downloadable, "the parts together hold the whole set");
+    let names: Vec<String> = zips
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+        .collect();
+    assert!(names.iter().any(|n| n.ends_with("-part2.zip")), "{names:?}");
+    s.finish().await;
+}
