@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{ErrorLine, Session};
-use crate::core::bundle::{parse_part_size, MEMORY_PART_BYTES};
+use crate::core::bundle::{parse_part_size, DEFAULT_PART_BYTES};
 use crate::core::collect::Collection;
 use crate::web::collection::{self, CollectionSignal};
 use crate::web::download::{self, RunInfo, Saved};
@@ -47,7 +47,7 @@ pub fn CollectPanel() -> impl IntoView {
     let query = RwSignal::new(default_query("7000"));
     let query_edited = RwSignal::new(false);
     let to_disk = RwSignal::new(false);
-    let part_mb = RwSignal::new((MEMORY_PART_BYTES / 1_000_000).to_string());
+    let part_mb = RwSignal::new((DEFAULT_PART_BYTES / 1_000_000).to_string());
     let phase = RwSignal::new(Phase::Idle);
     let error = RwSignal::new(None::<String>);
     let stop = RwSignal::new(None::<String>);
