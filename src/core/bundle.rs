@@ -252,7 +252,7 @@ impl<W: Write> BundleWriter<W> {
             ("manifest.csv", manifest.to_csv()),
             ("README.txt", readme_text(manifest)),
         ] {
-            let result = self.write_entry(name, text.len() as u64, [text.as_bytes()]);
+            let result = self.write_entry(name, text.as_bytes());
             self.or_break(result)?;
         }
         let sink = self
@@ -262,22 +262,12 @@ impl<W: Write> BundleWriter<W> {
         Ok(sink.into_inner().inner)
     }
 
-    fn write_entry<C: AsRef<[u8]>>(
-        &mut self,
-        name: &str,
-        size: u64,
-        chunks: impl IntoIterator<Item = C>,
-    ) -> Result<u64, BundleError> {
-        self.start_entry(name, size)?;
-        let mut written = 0u64;
-        for chunk in chunks {
-            let chunk = chunk.as_ref();
-            self.zip
-                .write_all(chunk)
-                .map_err(|e| BundleError::Write(e.to_string()))?;
-            written = written.saturating_add(chunk.len() as u64);
-        }
-        Ok(written)
+    /// A whole small entry (the manifests), in one piece.
+    fn write_entry(&mut self, name: &str, bytes: &[u8]) -> Result<(), BundleError> {
+        self.start_entry(name, bytes.len() as u64)?;
+        self.zip
+            .write_all(bytes)
+            .map_err(|e| BundleError::Write(e.to_string()))
     }
 
     fn start_entry(&mut self, name: &str, size: u64) -> Result<(), BundleError> {

@@ -10,7 +10,7 @@ use async_lock::Mutex;
 use js_sys::Uint8Array;
 use leptos::prelude::*;
 
-use crate::core::bundle::{zip_file_name, BundleWriter, ZipTime, MEMORY_PART_BYTES};
+use crate::core::bundle::{zip_file_name, BundleWriter, ZipTime};
 use crate::core::cart::CartVerifier;
 use crate::core::collect::DownloadJob;
 use crate::core::error::ApiError;
@@ -40,7 +40,8 @@ pub struct RunInfo {
     pub part: usize,
     /// Stamped on every entry and in the zip names.
     pub modified: ZipTime,
-    /// A zip kept in memory is closed before it passes this size (≤ `MEMORY_PART_BYTES`).
+    /// A zip kept in memory is closed before it passes this size (`parse_part_size` keeps it
+    /// under what Chromium holds).
     pub part_bytes: u64,
 }
 
@@ -130,11 +131,10 @@ impl Run<'_> {
     }
 
     /// Writes one verified cART into the current zip, first closing that zip if the file
-    /// would take an in-memory zip past `MEMORY_PART_BYTES`.
+    /// would take an in-memory zip past the part size.
     async fn add(&self, part: &Mutex<Part>, sha256: &str, size: u64, chunks: Vec<Uint8Array>) {
         let mut current = part.lock().await;
-        let limit = self.info.part_bytes.min(MEMORY_PART_BYTES);
-        if !current.sink.is_disk() && current.bundle.is_full_for(size, limit) {
+        if !current.sink.is_disk() && current.bundle.is_full_for(size, self.info.part_bytes) {
             let next = Part::new(current.number + 1, ZipSink::in_memory(), self.info);
             let full = std::mem::replace(&mut *current, next);
             self.save(full).await;

@@ -202,6 +202,22 @@ impl Session {
         }
     }
 
+    /// When the Collect tab's download is over (Download zip disabled again), how many zips it
+    /// lists as saved; None while it still runs.
+    pub async fn download_over(&self) -> Option<usize> {
+        self.browser
+            .execute(
+                "const b = [...document.querySelectorAll('button')]\
+                   .find(b => b.textContent === 'Download zip' && b.offsetParent);\
+                 return b && b.disabled ? document.querySelectorAll('.progress .saved').length : null;",
+                vec![],
+            )
+            .await
+            .ok()?
+            .as_u64()
+            .map(|n| n as usize)
+    }
+
     pub async fn page_text(&self) -> String {
         self.browser
             .find(Locator::Css("body"))

@@ -52,6 +52,14 @@ pub async fn reset_stats(addr: SocketAddr) {
     assert_eq!(status, 200, "{body}");
 }
 
+/// True while Chrome still writes a download (a `.crdownload` file) into `dir`.
+pub fn downloading(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|d| {
+        d.flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "crdownload"))
+    })
+}
+
 /// Finished zips in the download folder, oldest first.
 pub fn zips(dir: &Path) -> Vec<PathBuf> {
     let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)
@@ -69,10 +77,7 @@ pub fn zips(dir: &Path) -> Vec<PathBuf> {
 pub async fn wait_zips(dir: &Path, count: usize) -> Vec<PathBuf> {
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {
-        let busy = std::fs::read_dir(dir)
-            .unwrap()
-            .flatten()
-            .any(|e| e.path().extension().is_some_and(|x| x == "crdownload"));
+        let busy = downloading(dir);
         let done = zips(dir);
         if !busy && done.len() >= count {
             return done;

@@ -265,18 +265,8 @@ async fn a_small_part_size_splits_the_set_over_zips_and_loses_nothing() {
     // The run is over when Download zip is disabled again; then every zip it saved is listed.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let saved = loop {
-        let v = s
-            .browser
-            .execute(
-                "const b = [...document.querySelectorAll('button')]\
-                   .find(b => b.textContent === 'Download zip' && b.offsetParent);\
-                 return b && b.disabled ? document.querySelectorAll('.progress .saved').length : null;",
-                vec![],
-            )
-            .await
-            .unwrap();
-        if let Some(n) = v.as_u64() {
-            break n as usize;
+        if let Some(n) = s.download_over().await {
+            break n;
         }
         assert!(
             std::time::Instant::now() < deadline,

@@ -122,50 +122,44 @@ pub fn search(c: &Ctx, index: &str) -> Reply {
     if role == "administration" {
         return Reply::error(400, &format!("Not a valid index to search in: {index}"));
     }
-    let mut p = Params::default();
-    let archive;
-    if c.post {
+    // POST carries the parameters in a JSON body, GET in the query string: read either the
+    // same way, with `filters` a list in both.
+    let body = if c.post {
         let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(c.body) else {
             return Reply::error(
                 400,
                 "No data block provided or data block not in JSON format.'",
             );
         };
-        let get = |k: &str| body.get(k).and_then(scalar);
-        (p.query, p.offset, p.rows, p.sort, p.fl) = (
-            get("query"),
-            get("offset"),
-            get("rows"),
-            get("sort"),
-            get("fl"),
-        );
-        (p.deep_paging_id, p.track_total_hits) = (get("deep_paging_id"), get("track_total_hits"));
-        p.filters = match body.get("filters") {
+        Some(body)
+    } else {
+        None
+    };
+    let get = |k: &str| match &body {
+        Some(body) => body.get(k).and_then(scalar),
+        None => c.arg(k).map(str::to_string),
+    };
+    let filters = match &body {
+        Some(body) => match body.get("filters") {
             Some(Value::Array(a)) => a.iter().filter_map(scalar).collect(),
             Some(v) => scalar(v).into_iter().collect(),
             None => vec![],
-        };
-        archive = ["use_archive", "archive_only"].iter().any(|k| {
-            body.get(*k)
-                .and_then(scalar)
-                .is_some_and(|v| v.is_empty() || v.eq_ignore_ascii_case("true"))
-        });
-    } else {
-        let get = |k: &str| c.arg(k).map(str::to_string);
-        (p.query, p.offset, p.rows, p.sort, p.fl) = (
-            get("query"),
-            get("offset"),
-            get("rows"),
-            get("sort"),
-            get("fl"),
-        );
-        (p.deep_paging_id, p.track_total_hits) = (get("deep_paging_id"), get("track_total_hits"));
-        p.filters = c.args("filters");
-        archive = ["use_archive", "archive_only"].iter().any(|k| {
-            c.arg(k)
-                .is_some_and(|v| v.is_empty() || v.eq_ignore_ascii_case("true"))
-        });
-    }
+        },
+        None => c.args("filters"),
+    };
+    let p = Params {
+        query: get("query"),
+        offset: get("offset"),
+        rows: get("rows"),
+        sort: get("sort"),
+        fl: get("fl"),
+        filters,
+        deep_paging_id: get("deep_paging_id"),
+        track_total_hits: get("track_total_hits"),
+    };
+    let archive = ["use_archive", "archive_only"]
+        .iter()
+        .any(|k| get(k).is_some_and(|v| v.is_empty() || v.eq_ignore_ascii_case("true")));
     if archive && !c.has_role("archive_view") {
         return Reply::api(403, json!({}), "User is not allowed to view the archive");
     }

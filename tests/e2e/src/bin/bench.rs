@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 mod page;
 
 use al_e2e::mock_al::{self, Config};
+use al_e2e::mock_control::{downloading, zips};
 use al_e2e::{user, Session};
 use serde_json::Value;
 
@@ -318,35 +319,11 @@ async fn js_heap_bytes(s: &Session) -> Option<u64> {
 }
 
 /// A finished `*.zip` in the download folder (none while Chrome still writes a `.crdownload`).
-/// When the page's download is over (Download zip disabled again), how many zips it lists
-/// as saved.
-async fn download_over(s: &Session) -> Option<usize> {
-    js(
-        s,
-        "const b = [...document.querySelectorAll('button')]\
-           .find(b => b.textContent === 'Download zip' && b.offsetParent);\
-         return b && b.disabled ? document.querySelectorAll('.progress .saved').length : null;",
-    )
-    .await
-    .as_u64()
-    .map(|n| n as usize)
-}
-
 fn finished_zip(dir: &Path) -> Option<PathBuf> {
-    let entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    if entries
-        .iter()
-        .any(|p| p.extension().is_some_and(|e| e == "crdownload"))
-    {
+    if downloading(dir) {
         return None;
     }
-    entries
-        .into_iter()
-        .find(|p| p.extension().is_some_and(|e| e == "zip"))
+    zips(dir).into_iter().next()
 }
 
 /// What chrome://downloads says about each download (read in a second tab, then closed).
@@ -385,14 +362,6 @@ async fn chrome_downloads(s: &Session) -> Vec<String> {
     }
     let _ = s.browser.switch_to_window(original).await;
     states
-}
-
-/// True while Chrome is writing a download (a `.crdownload` exists).
-fn writing(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|d| {
-        d.flatten()
-            .any(|e| e.path().extension().is_some_and(|x| x == "crdownload"))
-    })
 }
 
 /// `parallel`: the "Parallel calls" setting, None to keep the page's default.
@@ -1183,13 +1152,13 @@ async fn memory(opts: &Opts) -> Result<(), String> {
             if saved.is_none() && progress_text(&s).await.contains("Zip saved") {
                 saved = Some(started.elapsed());
             }
-            if writing(&s.downloads) {
+            if downloading(&s.downloads) {
                 quiet_since = Instant::now();
             }
             // The run is over: every zip the page saved (parts included) should be on disk.
-            if let Some(listed) = download_over(&s).await {
-                let done = al_e2e::mock_control::zips(&s.downloads);
-                if !writing(&s.downloads)
+            if let Some(listed) = s.download_over().await {
+                let done = zips(&s.downloads);
+                if !downloading(&s.downloads)
                     && (done.len() >= listed || quiet_since.elapsed() > Duration::from_secs(30))
                 {
                     // Fewer than listed: Chrome wrote nothing for 30 s; the report says so.

@@ -3,7 +3,6 @@
 //! from the action to the first animation frame after the DOM shows its effect.
 
 use std::path::Path;
-use std::time::Duration;
 
 use al_e2e::mock_al::{Config, IOC_QUERY};
 use al_e2e::{user, Session};
@@ -225,6 +224,5 @@ pub async fn page(dist: &Path, values: usize) -> Result<(), String> {
         slowest.1,
         slowest.0
     );
-    tokio::time::sleep(Duration::from_millis(10)).await;
     Ok(())
 }
