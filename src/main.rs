@@ -9,6 +9,8 @@ fn main() {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
         let _ = performance.mark("al-collector-interactive");
     }
+    // Scratch zips of earlier visits, downloaded long ago, would otherwise fill the disk.
+    wasm_bindgen_futures::spawn_local(al_collector::web::scratch::sweep());
 }
 
 #[cfg(not(target_arch = "wasm32"))]

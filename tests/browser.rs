@@ -5,9 +5,11 @@
 use std::io::Write;
 
 use al_collector::core::api::{Server, WhoAmI};
+use al_collector::core::bundle::Keeper;
 use al_collector::core::error::ApiError;
 use al_collector::web::http::{Cancel, Transport};
 use al_collector::web::save::ZipSink;
+use al_collector::web::scratch;
 use al_collector::web::session::{self, Credentials};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -79,6 +81,39 @@ async fn zip_sink_hands_bytes_to_blob_parts_in_order() {
     assert_eq!(blob.size() as usize, expected.len());
     assert_eq!(blob.type_(), "application/zip");
     assert!(blob_bytes(&blob).await == expected, "bytes differ");
+}
+
+#[wasm_bindgen_test]
+async fn scratch_zips_go_to_disk_and_only_finished_ones_are_swept() {
+    assert!(
+        scratch::available(),
+        "headless Chromium has OPFS writable files"
+    );
+    let mut open = ZipSink::scratch("open.zip").await.unwrap();
+    assert_eq!(open.keeper(), Keeper::Scratch);
+    open.write_all(&[7u8; 5 << 20]).unwrap();
+    open.settle().await.unwrap();
+    let (_, closed) = scratch::create("closed.zip").await.unwrap();
+    let close: js_sys::Function = js_sys::Reflect::get(&closed, &"close".into())
+        .unwrap()
+        .unchecked_into();
+    JsFuture::from(js_sys::Promise::from(close.call0(&closed).unwrap()))
+        .await
+        .unwrap();
+    let before = scratch::stored().await.unwrap();
+    assert!(
+        before.iter().any(|n| n.ends_with("-closed.zip")),
+        "{before:?}"
+    );
+    // Nothing is too young here, but the file still being written is locked and stays.
+    scratch::sweep_older_than(0.0).await;
+    let after = scratch::stored().await.unwrap();
+    assert!(
+        after.iter().all(|n| !n.ends_with("-closed.zip")),
+        "{after:?}"
+    );
+    assert!(after.iter().any(|n| n.ends_with("-open.zip")), "{after:?}");
+    open.abort();
 }
 
 #[wasm_bindgen_test]

@@ -15,7 +15,9 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use super::api::is_sha256;
 
+mod part;
 mod readme;
+pub use part::{parse_part_size, part_limit, Keeper, MEMORY_PART_BYTES};
 pub use readme::readme_text;
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -76,29 +78,6 @@ impl<W: Write> Write for Counting<W> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
-    }
-}
-
-/// Where a zip held in browser memory ends and the next part begins. Chromium keeps Blobs in a
-/// store capped near 2 GiB and silently drops bigger ones; parts stay well under it, with
-/// room for the manifests.
-pub const MEMORY_PART_BYTES: u64 = 1_500_000_000;
-/// The default part size: headless Chromium 156 on a 24 GB machine already dropped a 1.5 GB
-/// zip Blob (docs/benchmark.md), so the default stays well below what it was seen to keep.
-pub const DEFAULT_PART_BYTES: u64 = 500_000_000;
-
-const MB: u64 = 1_000_000;
-
-/// The "Zip part size (MB)" setting as typed: bytes, or the words saying what is allowed.
-pub fn parse_part_size(text: &str) -> Result<u64, String> {
-    let max = MEMORY_PART_BYTES / MB;
-    match text.trim().parse::<u64>() {
-        Ok(mb) if (1..=max).contains(&mb) => Ok(mb * MB),
-        _ => Err(format!(
-            "Zip part size must be a whole number of MB from 1 to {max} (got {:?}): browsers \
-             drop a zip kept in memory near 2 GB.",
-            text.trim()
-        )),
     }
 }
 

@@ -7,12 +7,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{ErrorLine, Session};
-use crate::core::bundle::{parse_part_size, DEFAULT_PART_BYTES};
+use crate::core::bundle::{parse_part_size, MEMORY_PART_BYTES};
 use crate::core::collect::Collection;
 use crate::web::collection::{self, CollectionSignal};
 use crate::web::download::{self, RunInfo, Saved};
 use crate::web::http::Cancel;
 use crate::web::save::{self, ZipSink};
+use crate::web::scratch;
 
 /// Above this, saving straight to disk is suggested (Chrome keeps big Blobs in memory).
 const LARGE_BYTES: u64 = 1 << 30;
@@ -47,7 +48,7 @@ pub fn CollectPanel() -> impl IntoView {
     let query = RwSignal::new(default_query("7000"));
     let query_edited = RwSignal::new(false);
     let to_disk = RwSignal::new(false);
-    let part_mb = RwSignal::new((DEFAULT_PART_BYTES / 1_000_000).to_string());
+    let part_mb = RwSignal::new(String::new());
     let phase = RwSignal::new(Phase::Idle);
     let error = RwSignal::new(None::<String>);
     let stop = RwSignal::new(None::<String>);
@@ -128,7 +129,7 @@ pub fn CollectPanel() -> impl IntoView {
                     }
                 }
             } else {
-                ZipSink::in_memory()
+                ZipSink::for_download(&info.file_name(info.part)).await
             };
             download::download(transport, state, stop, run, sink, info, saved).await;
             phase.set(Phase::Done);
@@ -162,6 +163,11 @@ pub fn CollectPanel() -> impl IntoView {
         cancel.with_value(Cancel::cancel);
     };
     let has_failures = move || state.with(|c| !c.failures().is_empty());
+    let part_placeholder = if scratch::available() {
+        "one zip"
+    } else {
+        "400"
+    };
     view! {
         <form class="query" on:submit=find novalidate>
             <label for="collect-query">"Query"</label>
@@ -198,16 +204,18 @@ pub fn CollectPanel() -> impl IntoView {
                 <Show when=move || !to_disk.get()>
                     <label for="part-mb">"Zip part size (MB)"</label>
                     <input id="part-mb" class="part-mb" type="text" inputmode="numeric" bind:value=part_mb
-                        title="A zip kept in memory is saved, and the next part begun, before it passes this size." />
+                        placeholder=part_placeholder
+                        title="Each zip is saved, and the next part begun, before it passes this size. Empty: one zip." />
                 </Show>
             </div>
         </Show>
-        <Show when=move || { phase.get() == Phase::Found && !to_disk.get() && state.with(|c| c.totals().bytes) > LARGE_BYTES }>
-            <p class="warning">
-                "These files add up to more than 1 GB. Browsers keep a downloaded zip in memory and "
-                "drop one near 2 GB, so it will come as several zips of at most the part size (-part2, -part3, …). "
-                "Where offered, saving straight to a file on disk gives one zip."
-            </p>
+        <Show when=move || { phase.get() == Phase::Found && !scratch::available() && state.with(|c| c.totals().bytes) > MEMORY_PART_BYTES }>
+            <p class="warning">{format!(
+                "These files add up to more than {mb} MB. This browser cannot write a zip to disk as it goes, \
+                 so it keeps each zip in memory, where a big one is dropped: they will come as several zips \
+                 of at most {mb} MB (-part2, -part3, …). Chrome, Edge or Firefox over https give one zip.",
+                mb = MEMORY_PART_BYTES / 1_000_000
+            )}</p>
         </Show>
         <table::FileTable state=state />
     }

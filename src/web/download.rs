@@ -1,8 +1,9 @@
 //! Downloads a collection into zips: each cART streams through the verifier, and only a
 //! verified one enters the zip. Entries are written a few MB at a time with the browser given
 //! a turn in between, under a lock so parallel downloads never interleave inside the zip. A
-//! zip kept in memory is closed and saved before it nears the size Chromium drops (the rest
-//! continues in `-partN`, as it does past the user's part size); a zip that cannot be saved hands its files back as failed.
+//! zip is closed and saved before it passes the part limit (`part_limit`: the user's part
+//! size, and for a zip kept in memory the size Chromium drops); the rest continues in
+//! `-partN`. A zip that cannot be saved hands its files back as failed.
 
 use std::cell::RefCell;
 
@@ -10,7 +11,7 @@ use async_lock::Mutex;
 use js_sys::Uint8Array;
 use leptos::prelude::*;
 
-use crate::core::bundle::{zip_file_name, BundleWriter, ZipTime};
+use crate::core::bundle::{part_limit, zip_file_name, BundleWriter, Keeper, ZipTime};
 use crate::core::cart::CartVerifier;
 use crate::core::collect::DownloadJob;
 use crate::core::error::ApiError;
@@ -40,9 +41,8 @@ pub struct RunInfo {
     pub part: usize,
     /// Stamped on every entry and in the zip names.
     pub modified: ZipTime,
-    /// A zip kept in memory is closed before it passes this size (`parse_part_size` keeps it
-    /// under what Chromium holds).
-    pub part_bytes: u64,
+    /// The user's zip part size; None for one zip where the browser allows it.
+    pub part_bytes: Option<u64>,
 }
 
 impl RunInfo {
@@ -94,7 +94,7 @@ pub async fn download(
     };
     let workers = (0..transport.parallelism()).map(|_| run.worker(&part));
     futures::future::join_all(workers).await;
-    run.save(part.into_inner()).await;
+    run.save(part.into_inner(), true).await;
 }
 
 struct Run<'a> {
@@ -131,13 +131,20 @@ impl Run<'_> {
     }
 
     /// Writes one verified cART into the current zip, first closing that zip if the file
-    /// would take an in-memory zip past the part size.
+    /// would take it past its part limit.
     async fn add(&self, part: &Mutex<Part>, sha256: &str, size: u64, chunks: Vec<Uint8Array>) {
         let mut current = part.lock().await;
-        if !current.sink.is_disk() && current.bundle.is_full_for(size, self.info.part_bytes) {
-            let next = Part::new(current.number + 1, ZipSink::in_memory(), self.info);
-            let full = std::mem::replace(&mut *current, next);
-            self.save(full).await;
+        let keeper = current.sink.keeper();
+        let full = part_limit(self.info.part_bytes, keeper)
+            .is_some_and(|limit| current.bundle.is_full_for(size, limit));
+        if full {
+            let number = current.number + 1;
+            let sink = match keeper {
+                Keeper::Memory => ZipSink::in_memory(),
+                _ => ZipSink::for_download(&self.info.file_name(number)).await,
+            };
+            let full = std::mem::replace(&mut *current, Part::new(number, sink, self.info));
+            self.save(full, false).await;
         }
         let written = write_entry(&mut current.bundle, sha256, size, chunks).await;
         match written {
@@ -159,8 +166,9 @@ impl Run<'_> {
     }
 
     /// Finishes a zip with its manifest and saves it; if that fails, its files count as
-    /// failed again (Retry failed fetches them) and the page says why.
-    async fn save(&self, part: Part) {
+    /// failed again (Retry failed fetches them) and the page says why. A zip closed before the
+    /// `last` lists only the failures settled so far: queued files go in a later zip.
+    async fn save(&self, part: Part, last: bool) {
         let file_name = self.info.file_name(part.number);
         let manifest = self.state.with_untracked(|c| {
             let mut m = c.manifest(
@@ -171,6 +179,9 @@ impl Run<'_> {
             );
             // Each zip lists the files it holds; failures are the run's, as known now.
             m.files.retain(|f| part.added.contains(&f.sha256));
+            if !last {
+                m.failures = c.settled_failures();
+            }
             m
         });
         let failures = manifest.failures.len();

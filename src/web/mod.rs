@@ -5,6 +5,7 @@ pub mod collection;
 pub mod download;
 pub mod http;
 pub mod save;
+pub mod scratch;
 pub mod search;
 pub mod session;
 

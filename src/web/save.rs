@@ -1,6 +1,7 @@
 //! Getting bytes to the user's disk: small exports as one Blob download; the zip bundle
-//! streamed out of WASM memory into Blob parts, or straight to a file the user picked
-//! (File System Access, Chromium) so multi-GB sets never sit in memory at all.
+//! streamed out of WASM memory to a file the user picked (File System Access), to a scratch
+//! file downloaded when complete (origin private file system), or, in browsers with
+//! neither, into Blob parts in memory.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -10,6 +11,9 @@ use js_sys::{Array, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
+
+use super::scratch;
+use crate::core::bundle::Keeper;
 
 /// Bytes gathered in WASM before they are copied out to JS: small enough to keep the heap
 /// flat, large enough that the copy overhead does not matter.
@@ -54,14 +58,18 @@ pub fn save_text(text: &str, file_name: &str, mime: &str) -> Result<(), String> 
 /// Reads the archive's last 22 bytes back: Chrome keeps Blobs in a memory store capped near
 /// 2 GiB, and a Blob whose parts it dropped only fails when read. Saving one would hand the
 /// user a download that fails, while the page said it was saved.
-async fn check_zip_blob(blob: &Blob) -> Result<(), String> {
+async fn check_zip_blob(blob: &Blob, keeper: Keeper) -> Result<(), String> {
     let size = blob.size();
-    let refused = || {
-        format!(
-            "the browser could not keep the {:.1} GB zip in memory. Tick \"Save straight to a file on disk\" \
-             (Chromium), or collect fewer files per zip (raise the score threshold or narrow the query).",
+    let refused = || match keeper {
+        Keeper::Memory => format!(
+            "the browser could not keep the {:.1} GB zip in memory. Set a smaller zip part \
+             size, or use a browser that can save to disk (Chrome, Edge or Firefox over https).",
             size / 1e9
-        )
+        ),
+        _ => format!(
+            "the {:.1} GB zip written to the browser's storage could not be read back",
+            size / 1e9
+        ),
     };
     let tail = blob
         .slice_with_f64_and_f64((size - 22.0).max(0.0), size)
@@ -125,6 +133,7 @@ pub async fn pick_file(suggested_name: &str) -> Result<Option<ZipSink>, String> 
     Ok(Some(ZipSink::new(Target::Disk {
         stream,
         pending: Vec::new(),
+        scratch: None,
     })))
 }
 
@@ -148,9 +157,12 @@ enum Target {
         parts_bytes: usize,
         blobs: Array,
     },
+    /// A writable file stream: the picked file, or a scratch file whose handle is kept to
+    /// download it when complete.
     Disk {
         stream: JsValue,
         pending: Vec<Promise>,
+        scratch: Option<JsValue>,
     },
 }
 
@@ -176,6 +188,27 @@ impl ZipSink {
         })
     }
 
+    /// Writes to a scratch file, downloaded as `file_name` when closed (see `scratch`).
+    pub async fn scratch(file_name: &str) -> Result<ZipSink, String> {
+        scratch::sweep().await;
+        let (handle, stream) = scratch::create(file_name).await?;
+        Ok(ZipSink::new(Target::Disk {
+            stream,
+            pending: Vec::new(),
+            scratch: Some(handle),
+        }))
+    }
+
+    /// The best place this browser offers for a zip it downloads itself.
+    pub async fn for_download(file_name: &str) -> ZipSink {
+        if scratch::available() {
+            if let Ok(sink) = ZipSink::scratch(file_name).await {
+                return sink;
+            }
+        }
+        ZipSink::in_memory()
+    }
+
     fn new(target: Target) -> ZipSink {
         ZipSink(Rc::new(RefCell::new(Inner {
             buf: Vec::with_capacity(CHUNK),
@@ -185,8 +218,12 @@ impl ZipSink {
         })))
     }
 
-    pub fn is_disk(&self) -> bool {
-        matches!(self.0.borrow().target, Target::Disk { .. })
+    pub fn keeper(&self) -> Keeper {
+        match &self.0.borrow().target {
+            Target::Memory { .. } => Keeper::Memory,
+            Target::Disk { scratch: None, .. } => Keeper::Picked,
+            Target::Disk { .. } => Keeper::Scratch,
+        }
     }
 
     pub fn bytes_written(&self) -> u64 {
@@ -210,20 +247,29 @@ impl ZipSink {
         }
     }
 
-    /// Ends the archive: closes the disk file, or saves the Blob under `file_name`.
+    /// Ends the archive: closes the disk file, and saves a scratch file or the Blob as a
+    /// download named `file_name`.
     pub async fn close(&self, file_name: &str) -> Result<(), String> {
         self.0.borrow_mut().push_buf();
         self.settle().await?;
         let disk = match &self.0.borrow().target {
-            Target::Disk { stream, .. } => Some(stream.clone()),
+            Target::Disk {
+                stream, scratch, ..
+            } => Some((stream.clone(), scratch.clone())),
             Target::Memory { .. } => None,
         };
-        if let Some(stream) = disk {
-            let closing = Promise::from(call0(&stream, "close")?);
-            return JsFuture::from(closing).await.map(drop).map_err(js_text);
-        }
-        let blob = self.finish_blob()?;
-        check_zip_blob(&blob).await?;
+        let blob = match disk {
+            Some((stream, scratch)) => {
+                let closing = Promise::from(call0(&stream, "close")?);
+                JsFuture::from(closing).await.map_err(js_text)?;
+                match scratch {
+                    Some(handle) => scratch::file(&handle).await?,
+                    None => return Ok(()),
+                }
+            }
+            None => self.finish_blob()?,
+        };
+        check_zip_blob(&blob, self.keeper()).await?;
         save_blob(&blob, file_name)
     }
 
@@ -282,7 +328,9 @@ impl Inner {
                     }
                 }
             }
-            Target::Disk { stream, pending } => {
+            Target::Disk {
+                stream, pending, ..
+            } => {
                 let write = Reflect::get(stream, &"write".into())
                     .ok()
                     .and_then(|f| f.dyn_into::<js_sys::Function>().ok())

@@ -163,17 +163,6 @@ fn a_zip_is_full_when_the_next_cart_would_pass_the_limit() {
     assert!(used > 400, "headers count too: {used}");
     assert!(!b.is_full_for(1_000 - used, 1_000));
     assert!(b.is_full_for(1_000 - used + 1, 1_000));
-    assert!(MEMORY_PART_BYTES < 2 * 1024 * 1024 * 1024 - 256 * 1024 * 1024);
-}
-
-#[test]
-fn part_size_is_whole_megabytes_under_the_browser_limit() {
-    assert_eq!(parse_part_size(" 1500 "), Ok(1_500_000_000));
-    assert_eq!(parse_part_size("1"), Ok(1_000_000));
-    for bad in ["0", "1501", "", "1.5", "-3", "big"] {
-        let words = parse_part_size(bad).unwrap_err();
-        assert!(words.contains("from 1 to 1500"), "{bad}: {words}");
-    }
 }
 
 #[test]

@@ -138,6 +138,16 @@ impl Collection {
     /// Everything that was not collected, with the reason: failed or unscanned submissions,
     /// malformed sha256s, and qualifying files that did not end up verified.
     pub fn failures(&self) -> Vec<ManifestFailure> {
+        self.failures_when(true)
+    }
+
+    /// The failures settled while the download goes on, for a zip closed before the last:
+    /// files still queued or downloading will land in a later zip, so they are not failures.
+    pub fn settled_failures(&self) -> Vec<ManifestFailure> {
+        self.failures_when(false)
+    }
+
+    fn failures_when(&self, run_over: bool) -> Vec<ManifestFailure> {
         let mut out: Vec<ManifestFailure> = self
             .subs
             .iter()
@@ -157,6 +167,7 @@ impl Collection {
             let reason = match states.and_then(|s| s.get(&c.sha256)) {
                 Some(Download::Verified { .. }) => continue,
                 Some(Download::Failed(reason)) => reason.clone(),
+                Some(_) if !run_over => continue,
                 Some(_) => {
                     "not downloaded: the collection was stopped before this file".to_string()
                 }

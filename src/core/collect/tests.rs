@@ -334,6 +334,22 @@ fn files_of_a_zip_that_could_not_be_saved_fail_again_and_can_be_retried() {
 }
 
 #[test]
+fn a_zip_closed_mid_run_lists_only_settled_failures() {
+    let mut c = ready();
+    let best = c.next_download().unwrap().sha256;
+    c.download_failed(&best, "Not found".into(), false);
+    let under_way = c.next_download().unwrap().sha256;
+    // One file failed, one is downloading, one still queued: only the first is a failure yet.
+    let settled: Vec<String> = c.settled_failures().into_iter().map(|f| f.sha256).collect();
+    assert_eq!(settled, vec![best.clone()]);
+    // Once the run is over, whatever never arrived is a failure with its reason.
+    let all = c.failures();
+    assert_eq!(all.len(), 3);
+    let stopped = all.iter().find(|f| f.sha256 == under_way).unwrap();
+    assert!(stopped.reason.contains("stopped before"), "{stopped:?}");
+}
+
+#[test]
 fn stale_reports_are_ignored() {
     let mut c = ready();
     c.download_verified(&sha(6), 1);

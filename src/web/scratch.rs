@@ -1,0 +1,137 @@
+//! Scratch zips in the origin private file system (OPFS). A zip written there is on disk, not
+//! in the browser's Blob memory store, so a multi-GB set still comes as one download without
+//! asking where to save. Each scratch file is removed once it is old enough that its download
+//! is surely over: Chromium reads the file while the download runs.
+
+use js_sys::{Date, Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use super::save::js_text;
+
+/// One folder of the origin's private storage, so the sweep never touches anything else.
+const FOLDER: &str = "al-collector-zips";
+/// A scratch zip older than this has been downloaded (or never will be).
+const KEEP_MS: f64 = 10.0 * 60.0 * 1000.0;
+
+/// True when this browser can write scratch zips: a secure context with OPFS and writable
+/// file handles (Chromium 86+, Firefox 111+). Elsewhere zips are kept in memory.
+pub fn available() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let storage = Reflect::get(&window.navigator(), &"storage".into()).unwrap_or_default();
+    let has_directory =
+        !storage.is_undefined() && Reflect::has(&storage, &"getDirectory".into()).unwrap_or(false);
+    let writable = Reflect::get(&window, &"FileSystemFileHandle".into())
+        .and_then(|class| Reflect::get(&class, &"prototype".into()))
+        .and_then(|proto| Reflect::has(&proto, &"createWritable".into()))
+        .unwrap_or(false);
+    has_directory && writable
+}
+
+/// A new scratch file for `file_name`: its handle and an open writable stream. The name gets a
+/// random prefix so two tabs running at once never share a file.
+pub async fn create(file_name: &str) -> Result<(JsValue, JsValue), String> {
+    let folder = folder().await?;
+    let unique = format!(
+        "{:08x}-{file_name}",
+        (js_sys::Math::random() * f64::from(u32::MAX)) as u32
+    );
+    let handle = call(&folder, "getFileHandle", &[unique.into(), created()]).await?;
+    let stream = call(&handle, "createWritable", &[]).await?;
+    Ok((handle, stream))
+}
+
+/// The finished file behind a scratch handle, to hand to the download.
+pub async fn file(handle: &JsValue) -> Result<web_sys::Blob, String> {
+    Ok(call(handle, "getFile", &[]).await?.unchecked_into())
+}
+
+/// Removes scratch zips old enough that their downloads are over.
+pub async fn sweep() {
+    sweep_older_than(KEEP_MS).await;
+}
+
+/// Removes scratch zips last written more than `keep_ms` ago. Errors are ignored: a file
+/// still being written is locked, and goes next time.
+pub async fn sweep_older_than(keep_ms: f64) {
+    if !available() {
+        return;
+    }
+    let Ok(folder) = folder().await else {
+        return;
+    };
+    let now = Date::now();
+    for name in names(&folder).await.unwrap_or_default() {
+        let Ok(handle) = call(&folder, "getFileHandle", &[name.clone().into()]).await else {
+            continue;
+        };
+        let Ok(file) = file(&handle).await else {
+            continue;
+        };
+        let modified = Reflect::get(&file, &"lastModified".into())
+            .ok()
+            .and_then(|m| m.as_f64())
+            .unwrap_or(now);
+        if now - modified >= keep_ms {
+            let _ = call(&folder, "removeEntry", &[name.into()]).await;
+        }
+    }
+}
+
+/// The names of the scratch zips stored now.
+pub async fn stored() -> Result<Vec<String>, String> {
+    names(&folder().await?).await
+}
+
+async fn folder() -> Result<JsValue, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let storage = Reflect::get(&window.navigator(), &"storage".into()).map_err(js_text)?;
+    let root = call(&storage, "getDirectory", &[]).await?;
+    call(&root, "getDirectoryHandle", &[FOLDER.into(), created()]).await
+}
+
+/// The folder's entry names, read to the end before anything is removed.
+async fn names(folder: &JsValue) -> Result<Vec<String>, String> {
+    let entries = method(folder, "keys")?.call0(folder).map_err(js_text)?;
+    let mut names = Vec::new();
+    loop {
+        let step = call(&entries, "next", &[]).await?;
+        if Reflect::get(&step, &"done".into())
+            .map(|d| d.is_truthy())
+            .unwrap_or(true)
+        {
+            return Ok(names);
+        }
+        if let Some(name) = Reflect::get(&step, &"value".into())
+            .ok()
+            .and_then(|v| v.as_string())
+        {
+            names.push(name);
+        }
+    }
+}
+
+fn created() -> JsValue {
+    let options = Object::new();
+    let _ = Reflect::set(&options, &"create".into(), &true.into());
+    options.into()
+}
+
+fn method(target: &JsValue, name: &str) -> Result<js_sys::Function, String> {
+    Reflect::get(target, &name.into())
+        .map_err(js_text)?
+        .dyn_into()
+        .map_err(|_| format!("this browser has no {name}"))
+}
+
+/// Calls an async method and waits for its promise.
+async fn call(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, String> {
+    let f = method(target, name)?;
+    let args: js_sys::Array = args.iter().collect();
+    let promise = f.apply(target, &args).map_err(js_text)?;
+    JsFuture::from(Promise::from(promise))
+        .await
+        .map_err(js_text)
+}
