@@ -8,6 +8,7 @@
 #   BENCH_LATENCY_MS=20     added to every API call
 #   BENCH_MEMORY_GB=2       content bundled by the memory part (0 skips it)
 #   BENCH_SPEED=1           0 skips the speed part
+#   BENCH_MEMORY_KEEPER=scratch   memory: hide OPFS so the page keeps zips in memory (Safari-like)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

@@ -17,7 +17,7 @@ use super::api::is_sha256;
 
 mod part;
 mod readme;
-pub use part::{parse_part_size, part_limit, Keeper, MEMORY_PART_BYTES};
+pub use part::{memory_pause_ms, parse_part_size, part_limit, Keeper, MEMORY_PART_BYTES};
 pub use readme::readme_text;
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

@@ -11,7 +11,9 @@ use async_lock::Mutex;
 use js_sys::Uint8Array;
 use leptos::prelude::*;
 
-use crate::core::bundle::{part_limit, zip_file_name, BundleWriter, Keeper, ZipTime};
+use crate::core::bundle::{
+    memory_pause_ms, part_limit, zip_file_name, BundleWriter, Keeper, ZipTime,
+};
 use crate::core::cart::CartVerifier;
 use crate::core::collect::DownloadJob;
 use crate::core::error::ApiError;
@@ -144,7 +146,12 @@ impl Run<'_> {
                 _ => ZipSink::for_download(&self.info.file_name(number)).await,
             };
             let full = std::mem::replace(&mut *current, Part::new(number, sink, self.info));
+            let saved_bytes = full.sink.bytes_written();
             self.save(full, false).await;
+            if keeper == Keeper::Memory {
+                // Chromium must free the saved Blob before the next one grows (`memory_pause_ms`).
+                gloo_timers::future::TimeoutFuture::new(memory_pause_ms(saved_bytes)).await;
+            }
         }
         let written = write_entry(&mut current.bundle, sha256, size, chunks).await;
         match written {

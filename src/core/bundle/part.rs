@@ -48,6 +48,15 @@ pub fn part_limit(chosen: Option<u64>, keeper: Keeper) -> Option<u64> {
     }
 }
 
+/// How long to wait after saving a zip kept in memory before filling the next one. Chromium
+/// frees a saved Blob only once its download has read it and the page has been idle: back to
+/// back, the next part was dropped; with a pause of a few seconds, eight 400 MiB parts in a
+/// row all reached the disk (docs/benchmark.md, "Zips kept in memory").
+pub fn memory_pause_ms(saved_bytes: u64) -> u32 {
+    // 1 s per 100 MB the download has to read: 4 s for a full part, nothing for small ones.
+    u32::try_from(saved_bytes / 100_000).map_or(60_000, |ms| ms.min(60_000))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +85,13 @@ mod tests {
         assert_eq!(part_limit(Some(5_000_000), Keeper::Memory), Some(5_000_000));
         // Below the 500 MiB Blob headless Chromium dropped, with room for a manifest.
         assert!(MEMORY_PART_BYTES + 50_000_000 < 500 << 20);
+    }
+
+    #[test]
+    fn the_pause_after_a_memory_part_grows_with_its_size_within_bounds() {
+        assert_eq!(memory_pause_ms(0), 0);
+        assert_eq!(memory_pause_ms(1_000_000), 10);
+        assert_eq!(memory_pause_ms(MEMORY_PART_BYTES), 4_000);
+        assert_eq!(memory_pause_ms(u64::MAX), 60_000);
     }
 }
