@@ -11,6 +11,8 @@ fn main() {
     }
     // Scratch zips of earlier visits, downloaded long ago, would otherwise fill the disk.
     wasm_bindgen_futures::spawn_local(al_collector::web::scratch::sweep());
+    // Only the IoC sort needs it, and not before a run: it loads once the page answers.
+    al_collector::web::suffixes::start();
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -21,14 +21,19 @@
 //! IoC exports as a broken CSV row or STIX pattern.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use super::api::{scalar_text, OntologyRecord, Summary, Verdict};
 
 mod sort;
+mod suffixes;
 #[cfg(test)]
 mod tests;
 
 use sort::ValueKey;
+#[cfg(test)]
+pub(crate) use suffixes::bundled as bundled_suffixes;
+pub use suffixes::SuffixList;
 
 /// Where a value was read from; a value can come from both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -156,6 +161,8 @@ struct TypeIndex {
 pub struct IocSet {
     entries: Vec<Entry>,
     types: HashMap<String, TypeIndex>,
+    /// Groups domains by registrable domain; without it they sort by labels alone (`sort.rs`).
+    suffixes: Option<Arc<SuffixList>>,
 }
 
 /// One occurrence of a value, before merging.
@@ -168,8 +175,17 @@ struct Sighting<'a> {
 }
 
 impl IocSet {
+    /// A set without the public suffix list: see `with_suffixes`.
     pub fn new() -> IocSet {
         IocSet::default()
+    }
+
+    /// A set that orders domains by registrable domain, as AL does, when given the list.
+    pub fn with_suffixes(suffixes: Option<Arc<SuffixList>>) -> IocSet {
+        IocSet {
+            suffixes,
+            ..IocSet::default()
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -313,7 +329,7 @@ impl IocSet {
                 };
                 self.entries.push(Entry {
                     ioc,
-                    key: ValueKey::new(tag_type, value),
+                    key: ValueKey::new(tag_type, value, self.suffixes.as_deref()),
                     lower: value.to_lowercase(),
                 });
                 index.by_value.insert(value.to_string(), at);

@@ -8,6 +8,7 @@ pub mod save;
 pub mod scratch;
 pub mod search;
 pub mod session;
+pub mod suffixes;
 
 /// `window.location.origin`; "null" for pages opened from `file://`.
 pub fn page_origin() -> String {

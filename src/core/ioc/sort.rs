@@ -4,11 +4,10 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::net::IpAddr;
-use std::sync::OnceLock;
 
-use publicsuffix::{List, Psl};
 use url::{Host, Url};
 
+use super::suffixes::SuffixList;
 use super::Ioc;
 use crate::core::api::Verdict;
 
@@ -36,6 +35,10 @@ pub(super) fn type_rank(tag_type: &str) -> (usize, &str) {
 /// `bucket` puts values that did not parse after those that did; `group` is the registrable
 /// domain the UI draws a pill for; `within` holds reversed labels joined by NUL, which sorts
 /// like comparing the label lists (NUL is below every character a label can hold).
+///
+/// Without the public suffix list (it could not be loaded; the IoC view says so) a host's
+/// group is its reversed labels: names still sort right to left, so a site's hosts stay
+/// together, but sites come in top-level-domain order ("zeta.com" before "example.co.uk").
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct ValueKey {
     bucket: u8,
@@ -46,7 +49,7 @@ pub(super) struct ValueKey {
 }
 
 impl ValueKey {
-    pub(super) fn new(tag_type: &str, value: &str) -> ValueKey {
+    pub(super) fn new(tag_type: &str, value: &str, suffixes: Option<&SuffixList>) -> ValueKey {
         let text = value.trim();
         let unparsed = ValueKey {
             bucket: 9,
@@ -67,7 +70,7 @@ impl ValueKey {
             };
         }
         if tag_type.ends_with(".domain") || tag_type == "network.tls.sni" {
-            let (group, within) = domain_key(text);
+            let (group, within) = domain_key(text, suffixes);
             return ValueKey {
                 group,
                 within,
@@ -77,7 +80,7 @@ impl ValueKey {
         if tag_type.ends_with(".uri") {
             return match Url::parse(text).ok().as_ref().and_then(Url::host) {
                 Some(Host::Domain(host)) => ValueKey {
-                    group: domain_key(host).0,
+                    group: domain_key(host, suffixes).0,
                     ..ValueKey::default()
                 },
                 Some(Host::Ipv4(ip)) => ValueKey {
@@ -92,7 +95,7 @@ impl ValueKey {
                 // page): a host in Unicode is read from the text itself.
                 None => match unicode_host(text) {
                     Some(host) => ValueKey {
-                        group: domain_key(host).0,
+                        group: domain_key(host, suffixes).0,
                         ..ValueKey::default()
                     },
                     // mailto:, data: and friends have no host to group by.
@@ -103,7 +106,7 @@ impl ValueKey {
         if tag_type == "network.email.address" {
             return match text.rsplit_once('@') {
                 Some((local, domain)) => {
-                    let (group, within) = domain_key(domain);
+                    let (group, within) = domain_key(domain, suffixes);
                     ValueKey {
                         group,
                         within,
@@ -140,7 +143,7 @@ fn unicode_host(uri: &str) -> Option<&str> {
 }
 
 /// (registrable domain, reversed labels) of a host name.
-fn domain_key(host: &str) -> (String, String) {
+fn domain_key(host: &str, suffixes: Option<&SuffixList>) -> (String, String) {
     let mut name = host.trim_end_matches('.').to_lowercase();
     // AL stores domains in Unicode but the url crate hands URI hosts back in punycode: both
     // spellings of one name must land in one group.
@@ -153,25 +156,12 @@ fn domain_key(host: &str) -> (String, String) {
     let within = name.rsplit('.').collect::<Vec<_>>().join("\0");
     // psl would call "3.4" the registrable part of 1.2.3.4; an IP is its own group. A public
     // suffix alone ("co.uk") or a bare label ("localhost") has no registrable part either.
-    let group = match name.parse::<IpAddr>() {
-        Ok(_) => name.clone(),
-        Err(_) => registrable(&name).unwrap_or(&name).to_string(),
+    let group = match (name.parse::<IpAddr>(), suffixes) {
+        (Ok(_), _) => name.clone(),
+        (Err(_), Some(list)) => list.registrable(&name).unwrap_or(&name).to_string(),
+        (Err(_), None) => within.clone(),
     };
     (group, within)
-}
-
-/// The registrable part of a lowercase host name ("example.co.uk" of "www.example.co.uk").
-/// The list is read at run time (about 45 KB of the page, gzipped) rather than compiled into
-/// code as the psl crate does, which cost 260 KB; it is parsed once, on first use.
-fn registrable(name: &str) -> Option<&str> {
-    static LIST: OnceLock<List> = OnceLock::new();
-    let list = LIST.get_or_init(|| {
-        include_str!("public_suffix_list.dat")
-            .parse()
-            .expect("the bundled public suffix list parses (checked by a test)")
-    });
-    let domain = list.domain(name.as_bytes())?;
-    std::str::from_utf8(domain.as_bytes()).ok()
 }
 
 /// The UI's order: verdict first (worst first, safelisted last), then the value key, then the

@@ -70,7 +70,7 @@ pub(super) fn summary(raw: Value) -> Summary {
 }
 
 fn collected() -> IocSet {
-    let mut set = IocSet::new();
+    let mut set = IocSet::with_suffixes(Some(super::bundled_suffixes()));
     set.add_summary("S1", &summary(summary_json_1()));
     set.add_summary("S2", &summary(summary_json_2()));
     set.add_ontology("S1", &parse_ontology(&ontology_ndjson()).unwrap());
@@ -345,7 +345,7 @@ fn seed_json_matches_the_seed_scripts() {
 
 #[test]
 fn ten_thousand_values_add_and_group_without_blowing_up() {
-    let mut set = IocSet::new();
+    let mut set = IocSet::with_suffixes(Some(super::bundled_suffixes()));
     // Many small batches, as when submissions arrive one by one: each re-sort must stay cheap.
     for batch in 0..100u32 {
         let tags: BTreeMap<String, Vec<Value>> = BTreeMap::from([

@@ -30,6 +30,7 @@ pub fn Results() -> impl IntoView {
             .map(|note| match note {
                 Note::Error(text) => view! { <p class="error sid-error">{text}</p> }.into_any(),
                 Note::Partial(text) => view! { <p class="warning partial">{text}</p> }.into_any(),
+                Note::Order(text) => view! { <p class="warning order">{text}</p> }.into_any(),
             })
             .collect_view()
     };

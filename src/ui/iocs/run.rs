@@ -14,11 +14,14 @@ use crate::core::ioc::IocSet;
 use crate::core::ioc_query::{failure_line, partial_line, Plan, RunProgress as Progress, Source};
 use crate::web::http::{Cancel, Transport};
 use crate::web::search::each_submission;
+use crate::web::suffixes;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Note {
     Error(String),
     Partial(String),
+    /// The run's values are complete but ordered less well (no public suffix list).
+    Order(String),
 }
 
 #[derive(Clone, Copy)]
@@ -60,6 +63,12 @@ impl Run {
         self.notes
             .set(plan.sids.errors.iter().cloned().map(Note::Error).collect());
         spawn_local(async move {
+            // Loading since the page answered; usually there long before a run starts.
+            let list = suffixes::get().await;
+            if let Err(why) = &list {
+                self.note(Note::Order(format!("{why}. Domains are not grouped by registrable domain: they are sorted by their labels from the right (top-level domain first).")));
+            }
+            self.set.set(IocSet::with_suffixes(list.ok()));
             let mut p = Progress::default();
             let mut sids = plan.sids.sids.clone();
             // Submission state from search hits: saves the ontology run one call per hit.

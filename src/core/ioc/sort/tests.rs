@@ -2,13 +2,19 @@
 
 use serde_json::{json, Value};
 
-use super::registrable;
 use crate::core::ioc::tests::{summary, values};
-use crate::core::ioc::{Filter, IocSet};
+use crate::core::ioc::{bundled_suffixes, Filter, IocSet};
 
-/// A set holding `vals` under one type, all info.
+/// A set holding `vals` under one type, all info, with the shipped public suffix list.
 fn one_type(tag_type: &str, vals: &[&str]) -> IocSet {
-    let mut set = IocSet::new();
+    one_type_with(
+        tag_type,
+        vals,
+        IocSet::with_suffixes(Some(bundled_suffixes())),
+    )
+}
+
+fn one_type_with(tag_type: &str, vals: &[&str], mut set: IocSet) -> IocSet {
     let tags: Vec<Value> = vals.iter().map(|v| json!([v, "info", false, ""])).collect();
     set.add_summary("S", &summary(json!({"tags": {"ioc": {tag_type: tags}}})));
     set
@@ -114,7 +120,7 @@ fn registrable_domains_follow_the_public_suffix_list() {
         ("пример.рф", Some("пример.рф")),
         ("localhost", None),
     ] {
-        assert_eq!(registrable(host), want, "{host}");
+        assert_eq!(bundled_suffixes().registrable(host), want, "{host}");
     }
 }
 
@@ -178,5 +184,43 @@ fn emails_sort_by_domain_then_local_part_and_ports_numerically() {
     assert_eq!(
         sorted("network.user_agent", &["b", "a", "C"]),
         ["C", "a", "b"]
+    );
+}
+
+#[test]
+fn without_the_suffix_list_hosts_sort_by_labels_right_to_left() {
+    let domains = [
+        "mail.zeta.com",
+        "www.example.co.uk",
+        "zeta.com",
+        "example.co.uk",
+        "localhost",
+        "1.2.3.4",
+    ];
+    let set = one_type_with("network.static.domain", &domains, IocSet::new());
+    let got = values(set.visible(&Filter::default()));
+    let want = [
+        "1.2.3.4",
+        "zeta.com",
+        "mail.zeta.com",
+        "localhost",
+        "example.co.uk",
+        "www.example.co.uk",
+    ];
+    assert_eq!(got, want);
+    let uris = [
+        "http://b.zeta.com/",
+        "http://example.co.uk/",
+        "http://a.zeta.com/",
+    ];
+    let set = one_type_with("network.static.uri", &uris, IocSet::new());
+    let got = values(set.visible(&Filter::default()));
+    assert_eq!(
+        got,
+        [
+            "http://a.zeta.com/",
+            "http://b.zeta.com/",
+            "http://example.co.uk/"
+        ]
     );
 }
