@@ -68,17 +68,25 @@ glue = glue.replace(/^export (?=(async )?(function|class|const|let|var)\b)/gm, "
 if (/^export\b/m.test(glue)) fail(`${glueName} has an export this script does not know`);
 if (!/async function __wbg_init\b/.test(glue)) fail(`${glueName} has no __wbg_init`);
 
-// The wasm travels gzipped (a third of its size) in base64, and is unpacked in the page by
-// the browser's own DecompressionStream: no fetch, so connect-src stays 'self'.
-const wasm = require("zlib").gzipSync(fs.readFileSync(path.join(dist, wasmName)), { level: 9 });
+// The wasm and the public suffix list travel gzipped (a third of their size) in base64, and
+// are unpacked in the page by the browser's own DecompressionStream: no fetch, so connect-src
+// stays 'self'. The list goes back into its block as text, where the page looks for it
+// (src/web/suffixes.rs) before it would fetch public_suffix_list.dat.
+const packed = (name) => require("zlib").gzipSync(fs.readFileSync(path.join(dist, name)), { level: 9 })
+  .toString("base64").replace(/.{1,120}/g, "$&\n");
+if (!fs.existsSync(path.join(dist, "public_suffix_list.dat"))) fail("no public_suffix_list.dat in the build");
 const script = `
 ${glue}
-const encoded = document.getElementById("al-collector-wasm").textContent.replace(/\\s+/g, "");
-const raw = atob(encoded);
-const packed = new Uint8Array(raw.length);
-for (let i = 0; i < raw.length; i++) packed[i] = raw.charCodeAt(i);
-const unpacked = new Blob([packed]).stream().pipeThrough(new DecompressionStream("gzip"));
-const bytes = new Uint8Array(await new Response(unpacked).arrayBuffer());
+const unpack = async (id) => {
+  const raw = atob(document.getElementById(id).textContent.replace(/\\s+/g, ""));
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  const unpacked = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Response(unpacked);
+};
+const suffixes = document.getElementById("al-collector-suffixes");
+suffixes.textContent = await (await unpack("al-collector-suffixes")).text();
+const bytes = new Uint8Array(await (await unpack("al-collector-wasm")).arrayBuffer());
 await __wbg_init({ module_or_path: bytes });
 `;
 if (/<\/script/i.test(script)) fail("the glue contains </script");
@@ -98,7 +106,7 @@ html = html
   .replace(/\s*<meta http-equiv="Content-Security-Policy"[^>]*>/i, "")
   .replace(/<meta charset="utf-8" \/>/, (m) => `${m}\n    <meta http-equiv="Content-Security-Policy" content="@CSP@" />`)
   .replace("</head>", `\n    <style>${css}</style>\n  </head>`)
-  .replace("</body>", `  <script type="application/gzip" id="al-collector-wasm">\n${wasm.toString("base64").replace(/.{1,120}/g, "$&\n")}</script>\n    <script type="module">${script}</script>\n  </body>`)
+  .replace("</body>", `  <script type="application/gzip" id="al-collector-suffixes">\n${packed("public_suffix_list.dat")}</script>\n    <script type="application/gzip" id="al-collector-wasm">\n${packed(wasmName)}</script>\n    <script type="module">${script}</script>\n  </body>`)
   .replace("<!doctype html>", `<!doctype html>\n<!-- AL Collector ${version}, single-file build: the page, its WebAssembly and styles in one file.\n     It does not update itself; check its SHA-256 against the published one. -->`);
 if (!html.includes("@CSP@")) fail('no <meta charset="utf-8" /> in index.html');
 if (/(src|href)=["']?(https?:)?\/\//i.test(html)) fail("the page references another origin");

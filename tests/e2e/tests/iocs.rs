@@ -273,3 +273,63 @@ async fn deep_link_prefills_and_a_partial_submission_is_flagged() {
     );
     s.finish().await;
 }
+
+/// Runs one submission's summary on a page that is already open.
+async fn show_one(s: &Session, label: &str) {
+    let sid = s.server.dataset().sample_sid(label).unwrap().to_string();
+    connect_and_open_iocs(s).await;
+    s.fill("Submission IDs", &sid).await;
+    s.click_button("Show IoCs").await;
+    s.wait_text(".run-progress", "Loaded 1 of 1").await;
+}
+
+/// The public suffix list is not in the page's code: the page fetches it from next to itself
+/// once it is up. A server without the file still gets every IoC, and the view says in words
+/// how they are ordered instead.
+#[tokio::test]
+async fn suffix_list_is_fetched_after_start_and_its_absence_is_said() {
+    let s = Session::start(Config::default()).await;
+    s.open().await;
+    show_one(&s, "invoice").await;
+    let fetched = s
+        .js("return performance.getEntriesByType('resource').map(e => e.name)")
+        .await;
+    let fetched: Vec<String> = serde_json::from_value(fetched).unwrap();
+    assert!(
+        fetched
+            .iter()
+            .any(|u| u.ends_with("/public_suffix_list.dat")),
+        "{fetched:?}"
+    );
+    let orders = s
+        .js("return document.querySelectorAll('.notes .order').length")
+        .await;
+    assert_eq!(orders, Value::from(0), "no note when the list is there");
+    s.finish().await;
+
+    // The same page, served from a folder without the list.
+    let folder = std::env::temp_dir().join(format!("al-e2e-no-suffixes-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    for entry in std::fs::read_dir(al_e2e::dist_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() && !path.ends_with("public_suffix_list.dat") {
+            std::fs::copy(&path, folder.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let s = Session::start_with(Config {
+        dist: Some(folder.clone()),
+        ..Config::default()
+    })
+    .await;
+    s.open().await;
+    show_one(&s, "invoice").await;
+    let note = s.wait_text(".notes .order", "could not be loaded").await;
+    assert!(note.contains("HTTP status 404"), "{note}");
+    assert!(
+        note.contains("sorted by their labels from the right"),
+        "{note}"
+    );
+    s.wait_for(Locator::Css("td.value")).await;
+    s.finish().await;
+    let _ = std::fs::remove_dir_all(folder);
+}

@@ -16,14 +16,18 @@ const WEIGHT_TARGET: u64 = 300 * 1000;
 const RESPONSE_TARGET_MS: f64 = 100.0;
 const LOADS: usize = 5;
 
-/// `(file name, raw bytes, gzip -9 bytes)` of every wasm, js and css file in `dist`.
-fn weights(dist: &Path) -> Result<Vec<(String, u64, u64)>, String> {
+/// Fetched by the page after it is interactive, only for the IoC sort: reported apart from the
+/// page weight.
+const ON_DEMAND: &[&str] = &[".dat"];
+
+/// `(file name, raw bytes, gzip -9 bytes)` of every file in `dist` ending in one of `kinds`.
+fn weights(dist: &Path, kinds: &[&str]) -> Result<Vec<(String, u64, u64)>, String> {
     use std::io::Write;
     let mut out = Vec::new();
     let entries = std::fs::read_dir(dist).map_err(|e| format!("{}: {e}", dist.display()))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
-        if ![".wasm", ".js", ".css"].iter().any(|x| name.ends_with(x)) {
+        if !kinds.iter().any(|x| name.ends_with(x)) {
             continue;
         }
         let bytes = std::fs::read(entry.path()).map_err(|e| e.to_string())?;
@@ -102,11 +106,18 @@ pub async fn page(dist: &Path, values: usize) -> Result<(), String> {
     println!();
     println!("== Page: weight, time to interactive, IoC view with {values} values");
 
-    let files = weights(dist)?;
+    let files = weights(dist, &[".wasm", ".js", ".css"])?;
     let (raw, packed) = files.iter().fold((0, 0), |(r, p), f| (r + f.1, p + f.2));
     for (name, r, p) in &files {
         println!(
             "  {name:<44} {:>11} bytes, gzip {:>9}",
+            thousands(*r),
+            thousands(*p)
+        );
+    }
+    for (name, r, p) in &weights(dist, ON_DEMAND)? {
+        println!(
+            "  {name:<44} {:>11} bytes, gzip {:>9}  (loaded on demand, not in the page weight)",
             thousands(*r),
             thousands(*p)
         );
