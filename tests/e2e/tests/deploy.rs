@@ -384,6 +384,23 @@ async fn single_file_build_is_self_contained_and_connects() {
           return true;")
         .await;
     connect_as_analyst(&s).await;
+    // The IoC sort's public suffix list comes from inside the file, not from the server.
+    let sid = s
+        .server
+        .dataset()
+        .sample_sid("invoice")
+        .unwrap()
+        .to_string();
+    s.open_tab("Network IoCs").await;
+    s.fill("Submission IDs", &sid).await;
+    s.click_button("Show IoCs").await;
+    s.wait_text(".run-progress", "Loaded 1 of 1").await;
+    assert_eq!(
+        s.js("return document.querySelectorAll('.notes .order').length")
+            .await,
+        serde_json::json!(0),
+        "the inline suffix list was read"
+    );
     assert_eq!(
         s.js("return window.__cspViolations").await,
         serde_json::json!([]),
