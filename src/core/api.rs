@@ -172,12 +172,13 @@ impl Server {
     }
 }
 
-/// The envelope every JSON answer carries. `api_response` stays untyped until the status is
-/// known, because error answers put strings, lists or dicts there.
+/// The envelope every JSON answer carries. `api_response` stays unparsed text until the
+/// status is known, because error answers put strings, lists or dicts there; it is then read
+/// straight into its record (going through `serde_json::Value` cost page weight).
 #[derive(Debug, Deserialize)]
 pub struct Envelope {
     #[serde(default)]
-    pub api_response: serde_json::Value,
+    pub api_response: Option<Box<serde_json::value::RawValue>>,
     #[serde(default)]
     pub api_error_message: Option<String>,
     #[serde(default)]
@@ -197,8 +198,14 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
     }
     let envelope: Envelope =
         serde_json::from_str(body).map_err(|_| ApiError::not_json(route, status, body))?;
-    serde_json::from_value(envelope.api_response)
-        .map_err(|e| ApiError::Decode(format!("{}: {e}", route.describe())))
+    let response = envelope.api_response.as_deref().map_or("null", |r| r.get());
+    serde_json::from_str(response).map_err(|e| {
+        // The position is within `api_response`, not the body: it would only mislead.
+        let text = e.to_string();
+        let position = format!(" at line {} column {}", e.line(), e.column());
+        let text = text.strip_suffix(&position).unwrap_or(&text);
+        ApiError::Decode(format!("{}: {text}", route.describe()))
+    })
 }
 
 impl Route {
@@ -654,6 +661,29 @@ mod tests {
         let t: SubmissionTree = parse_json(Route::Tree, 200, body).unwrap();
         assert_eq!(t.tree["aa"].score, 7500);
         assert_eq!(t.tree["aa"].children["bb"].score, -10);
+    }
+
+    #[test]
+    fn a_record_of_the_wrong_shape_is_a_decode_error_in_words() {
+        let words = |body: &str| {
+            parse_json::<WhoAmI>(Route::WhoAmI, 200, body)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            words(r#"{"api_response":{"username":5}}"#),
+            "Unexpected answer from the server: user details: invalid type: integer `5`, expected a string"
+        );
+        assert_eq!(
+            words(r#"{"api_response":{"name":"x"},"api_status_code":200}"#),
+            "Unexpected answer from the server: user details: missing field `username`"
+        );
+        assert_eq!(
+            words(r#"{"api_status_code":200}"#),
+            "Unexpected answer from the server: user details: invalid type: null, expected struct WhoAmI"
+        );
+        let absent: Option<WhoAmI> = parse_json(Route::WhoAmI, 200, "{}").unwrap();
+        assert_eq!(absent, None);
     }
 
     #[test]
