@@ -216,6 +216,15 @@ async fn check_page_headers(page_url: &str) {
         asset.header("content-security-policy").is_some(),
         "headers reach the nested asset location"
     );
+
+    // The public suffix list, fetched by the page once it is up: text (so gzipped), and
+    // revalidated like index.html since its name carries no hash.
+    let list = http_get(&format!("{page_url}public_suffix_list.dat")).await;
+    assert_eq!(list.status, 200);
+    assert_eq!(list.header("content-type"), Some("text/plain"));
+    assert_eq!(list.header("cache-control"), Some("no-cache"));
+    assert!(list.header("content-security-policy").is_some());
+    assert!(list.text().contains("BEGIN ICANN DOMAINS"));
 }
 
 async fn connect_as_analyst(s: &Session) {
