@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use gloo_net::http::Request;
+use web_sys::AbortSignal;
 
 use crate::core::ioc::SuffixList;
 
@@ -50,9 +51,13 @@ fn inline_copy() -> Option<String> {
         .text_content()
 }
 
+/// A run waits for the list, so a server that never answers must not hold it for good.
+const FETCH_LIMIT_MS: u32 = 20_000;
+
 async fn fetch() -> Result<String, String> {
     let failed = |why: String| format!("{FILE} could not be loaded: {why}");
     let response = Request::get(FILE)
+        .abort_signal(Some(&AbortSignal::timeout_with_u32(FETCH_LIMIT_MS)))
         .send()
         .await
         .map_err(|e| failed(e.to_string()))?;
