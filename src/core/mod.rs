@@ -9,3 +9,4 @@ pub mod export;
 pub mod ioc;
 pub mod ioc_query;
 pub mod retry;
+pub mod units;

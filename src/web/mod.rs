@@ -27,13 +27,14 @@ pub fn now_iso() -> String {
 
 /// Bytes of WASM linear memory: it only grows, so this is the peak so far. Shown during a
 /// collection so large runs can be watched (and benchmarked).
-pub fn wasm_memory_bytes() -> f64 {
+pub fn wasm_memory_bytes() -> u64 {
     use wasm_bindgen::JsCast;
     let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
     memory
         .buffer()
         .unchecked_into::<js_sys::ArrayBuffer>()
-        .byte_length() as f64
+        .byte_length()
+        .into()
 }
 
 /// Local wall-clock time, for zip entry stamps and file names.

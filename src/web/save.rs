@@ -14,6 +14,7 @@ use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
 use super::scratch;
 use crate::core::bundle::Keeper;
+use crate::core::units::gigabytes;
 
 /// Bytes gathered in WASM before they are copied out to JS: small enough to keep the heap
 /// flat, large enough that the copy overhead does not matter.
@@ -62,13 +63,13 @@ async fn check_zip_blob(blob: &Blob, keeper: Keeper) -> Result<(), String> {
     let size = blob.size();
     let refused = || match keeper {
         Keeper::Memory => format!(
-            "the browser could not keep the {:.1} GB zip in memory. Set a smaller zip part \
+            "the browser could not keep the {} zip in memory. Set a smaller zip part \
              size, or use a browser that can save to disk (Chrome, Edge or Firefox over https).",
-            size / 1e9
+            gigabytes(size as u64)
         ),
         _ => format!(
-            "the {:.1} GB zip written to the browser's storage could not be read back",
-            size / 1e9
+            "the {} zip written to the browser's storage could not be read back",
+            gigabytes(size as u64)
         ),
     };
     let tail = blob

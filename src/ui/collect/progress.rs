@@ -1,12 +1,9 @@
 use leptos::prelude::*;
 
 use super::Phase;
+use crate::core::units::megabytes;
 use crate::web::collection::CollectionSignal;
 use crate::web::download::Saved;
-
-fn megabytes(bytes: f64) -> String {
-    format!("{:.1} MB", bytes / 1_000_000.0)
-}
 
 /// Says so when a finished scan found nothing, rather than showing an empty table.
 fn empty_words(submissions: usize, files: usize) -> Option<&'static str> {
@@ -39,7 +36,7 @@ pub fn Progress(
             <p>"Submissions scanned: " <strong>{t.submissions_scanned}</strong> " / " {t.submissions_total_known}
                {(t.failed_submissions > 0).then(|| format!(" ({} failed)", t.failed_submissions))}
                {(t.partial_submissions > 0).then(|| format!(" ({} still being analysed)", t.partial_submissions))}</p>
-            <p>"Files found: " <strong>{t.files}</strong> " (" {megabytes(t.bytes as f64)} ")"</p>
+            <p>"Files found: " <strong>{t.files}</strong> " (" {megabytes(t.bytes)} ")"</p>
             {(phase.get() != Phase::Finding).then(|| empty_words(t.submissions_total_known, t.files)).flatten().map(|w| view! { <p class="empty">{w}</p> })}
         })
     };
@@ -48,7 +45,7 @@ pub fn Progress(
         (p.total > 0).then(|| {
             view! {
                 <p>"Downloaded: " <strong>{p.downloaded}</strong> " / " {p.total}
-                   " (" {megabytes(p.bytes as f64)} " cART)"</p>
+                   " (" {megabytes(p.bytes)} " cART)"</p>
                 <p>"Failed: " <strong>{p.failed}</strong></p>
             }
         })
@@ -62,7 +59,7 @@ pub fn Progress(
     let saves = move || {
         saved.get().into_iter().map(|s| view! {
             <p class="saved"><strong>"Zip saved: "</strong> {s.file_name} " — " {s.files} " files, "
-               {megabytes(s.bytes as f64)}
+               {megabytes(s.bytes)}
                {(s.failures > 0).then(|| format!("; {} not collected (listed in manifest.json, see below)", s.failures))}</p>
         }).collect_view()
     };
