@@ -240,11 +240,29 @@ impl ZipSink {
         for promise in pending {
             JsFuture::from(promise)
                 .await
-                .map_err(|e| format!("writing the zip to disk failed: {}", js_text(e)))?;
+                .map_err(|e| self.write_failed(e))?;
         }
         match self.0.borrow().failed.clone() {
             Some(reason) => Err(reason),
             None => Ok(()),
+        }
+    }
+
+    fn write_failed(&self, e: JsValue) -> String {
+        let full = error_name(&e) == "QuotaExceededError";
+        match (self.keeper(), full) {
+            (Keeper::Scratch, true) => format!(
+                "the browser's storage for this page is full ({}). Free disk space, or tick \
+                 \"Save straight to a file on disk\" (Chromium), then Retry failed.",
+                js_text(e)
+            ),
+            (Keeper::Scratch, false) => {
+                format!(
+                    "writing the zip to the browser's storage failed: {}",
+                    js_text(e)
+                )
+            }
+            _ => format!("writing the zip to disk failed: {}", js_text(e)),
         }
     }
 
