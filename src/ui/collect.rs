@@ -12,8 +12,9 @@ use crate::core::collect::Collection;
 use crate::web::collection::{self, CollectionSignal};
 use crate::web::download::{self, RunInfo, Saved};
 use crate::web::http::Cancel;
-use crate::web::save::{self, ZipSink};
+use crate::web::save;
 use crate::web::scratch;
+use crate::web::zip_sink::ZipSink;
 
 /// Above this, saving straight to disk is suggested (Chrome keeps big Blobs in memory).
 const LARGE_BYTES: u64 = 1 << 30;

@@ -19,7 +19,7 @@ use crate::core::collect::DownloadJob;
 use crate::core::error::ApiError;
 use crate::web::collection::{settle_failure, CollectionSignal, Stop};
 use crate::web::http::{Cancel, Transport};
-use crate::web::save::ZipSink;
+use crate::web::zip_sink::ZipSink;
 
 /// Bytes written into the zip between turns given to the browser.
 const YIELD_EVERY: usize = 8 << 20;
