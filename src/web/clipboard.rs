@@ -7,7 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlTextAreaElement;
 
-use super::save::js_text;
+use super::js::js_text;
 
 /// Copies `text`; the error says why in words.
 pub async fn copy_text(text: &str) -> Result<(), String> {

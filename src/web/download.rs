@@ -85,6 +85,8 @@ pub async fn download(
     saved: RwSignal<Vec<Saved>>,
 ) {
     state.update(|c| c.start_download());
+    // Once per run, beside the download: earlier runs' scratch zips, long downloaded, go.
+    wasm_bindgen_futures::spawn_local(crate::web::scratch::sweep());
     let part = Mutex::new(Part::new(info.part, sink, &info));
     let run = Run {
         transport: &transport,
@@ -145,9 +147,9 @@ impl Run<'_> {
                 Keeper::Memory => ZipSink::in_memory(),
                 _ => ZipSink::for_download(&self.info.file_name(number)).await,
             };
-            let full = std::mem::replace(&mut *current, Part::new(number, sink, self.info));
-            let saved_bytes = full.sink.bytes_written();
-            self.save(full, false).await;
+            let closed = std::mem::replace(&mut *current, Part::new(number, sink, self.info));
+            let saved_bytes = closed.sink.bytes_written();
+            self.save(closed, false).await;
             if keeper == Keeper::Memory {
                 // Chromium must free the saved Blob before the next one grows (`memory_pause_ms`).
                 gloo_timers::future::TimeoutFuture::new(memory_pause_ms(saved_bytes)).await;

@@ -96,7 +96,7 @@ impl Transport {
         call: Call,
         cancel: &Cancel,
     ) -> Result<T, ApiError> {
-        self.with_retries(&call, cancel, |status, body| {
+        self.with_text(&call, cancel, |status, body| {
             api::parse_json(call.route, status, body)
         })
         .await
@@ -108,7 +108,7 @@ impl Transport {
         call: Call,
         cancel: &Cancel,
     ) -> Result<Vec<OntologyRecord>, ApiError> {
-        self.with_retries(&call, cancel, |status, body| {
+        self.with_text(&call, cancel, |status, body| {
             if (200..300).contains(&status) {
                 api::parse_ontology(body)
             } else {
@@ -128,35 +128,39 @@ impl Transport {
         mut on_start: impl FnMut(),
         mut on_chunk: impl FnMut(Uint8Array) -> Result<(), String>,
     ) -> Result<Result<(), String>, ApiError> {
-        let mut failures = 0;
-        loop {
-            cancel.check()?;
-            let attempt = async {
-                let _slot = self.limit.acquire().await;
-                cancel.check()?;
-                let response = self.send(&call, cancel).await?;
-                if !response.ok() {
-                    let body = response.text().await.unwrap_or_default();
-                    return Err(ApiError::from_status(call.route, response.status(), &body));
-                }
-                on_start();
-                read_body(&response, cancel, &mut on_chunk).await
-            };
-            match attempt.await {
-                Err(error) => {
-                    failures += 1;
-                    self.pause_or_fail(error, failures, cancel).await?;
-                }
-                done => return done,
+        self.with_retries(&call, cancel, async |response: Response| {
+            if !response.ok() {
+                let body = response.text().await.unwrap_or_default();
+                return Err(ApiError::from_status(call.route, response.status(), &body));
             }
-        }
+            on_start();
+            read_body(&response, cancel, &mut on_chunk).await
+        })
+        .await
     }
 
-    async fn with_retries<T>(
+    /// A call whose whole body is text, handed to `parse` with the status.
+    async fn with_text<T>(
         &self,
         call: &Call,
         cancel: &Cancel,
         parse: impl Fn(u16, &str) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        self.with_retries(call, cancel, async |response: Response| {
+            let status = response.status();
+            let body = response.text().await.map_err(|e| self.fetch_error(e))?;
+            parse(status, &body)
+        })
+        .await
+    }
+
+    /// Sends `call` under the concurrency limit and hands the answer to `read`, again after a
+    /// pause while the error is worth retrying (`RetryPolicy`).
+    async fn with_retries<T>(
+        &self,
+        call: &Call,
+        cancel: &Cancel,
+        mut read: impl AsyncFnMut(Response) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let mut failures = 0;
         loop {
@@ -165,16 +169,14 @@ impl Transport {
                 let _slot = self.limit.acquire().await;
                 cancel.check()?;
                 let response = self.send(call, cancel).await?;
-                let status = response.status();
-                let body = response.text().await.map_err(|e| self.fetch_error(e))?;
-                parse(status, &body)
+                read(response).await
             };
             match attempt.await {
                 Err(error) => {
                     failures += 1;
                     self.pause_or_fail(error, failures, cancel).await?;
                 }
-                ok => return ok,
+                done => return done,
             }
         }
     }

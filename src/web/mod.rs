@@ -4,6 +4,7 @@ pub mod clipboard;
 pub mod collection;
 pub mod download;
 pub mod http;
+pub mod js;
 pub mod save;
 pub mod scratch;
 pub mod search;

@@ -6,6 +6,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
+use super::js::{call, call_await, error_name, js_text};
 use super::zip_sink::ZipSink;
 
 /// Saves a finished Blob through a temporary `<a download>`.
@@ -47,14 +48,6 @@ pub(super) fn blob_of(parts: &Array, mime: &str) -> Result<Blob, String> {
     Blob::new_with_blob_sequence_and_options(parts, &options).map_err(js_text)
 }
 
-pub fn js_text(value: JsValue) -> String {
-    value
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| value.as_string())
-        .unwrap_or_else(|| "browser error".into())
-}
-
 /// True when the browser can stream a download to a file the user picks.
 pub fn can_pick_file() -> bool {
     web_sys::window()
@@ -65,39 +58,18 @@ pub fn can_pick_file() -> bool {
 /// Asks where to save; must run inside the click handler (transient user activation).
 /// Ok(None) means the user closed the dialog.
 pub async fn pick_file(suggested_name: &str) -> Result<Option<ZipSink>, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let picker = Reflect::get(&window, &"showSaveFilePicker".into()).map_err(js_text)?;
-    let picker: js_sys::Function = picker
-        .dyn_into()
-        .map_err(|_| "saving to a chosen file is not supported here")?;
+    if !can_pick_file() {
+        return Err("saving to a chosen file is not supported here".into());
+    }
+    let window: JsValue = web_sys::window().ok_or("no window")?.into();
     let options = js_sys::Object::new();
     Reflect::set(&options, &"suggestedName".into(), &suggested_name.into()).map_err(js_text)?;
-    let handle = match JsFuture::from(Promise::from(
-        picker.call1(&window, &options).map_err(js_text)?,
-    ))
-    .await
-    {
+    let picking = call(&window, "showSaveFilePicker", &[options.into()])?;
+    let handle = match JsFuture::from(Promise::from(picking)).await {
         Ok(handle) => handle,
         Err(e) if error_name(&e) == "AbortError" => return Ok(None),
         Err(e) => return Err(js_text(e)),
     };
-    let writable = call0(&handle, "createWritable")?;
-    let stream = JsFuture::from(Promise::from(writable))
-        .await
-        .map_err(js_text)?;
+    let stream = call_await(&handle, "createWritable", &[]).await?;
     Ok(Some(ZipSink::picked(stream)))
-}
-
-pub(super) fn error_name(value: &JsValue) -> String {
-    Reflect::get(value, &"name".into())
-        .ok()
-        .and_then(|n| n.as_string())
-        .unwrap_or_default()
-}
-
-pub(super) fn call0(target: &JsValue, method: &str) -> Result<JsValue, String> {
-    let f: js_sys::Function = Reflect::get(target, &method.into())
-        .map_err(js_text)?
-        .unchecked_into();
-    f.call0(target).map_err(js_text)
 }

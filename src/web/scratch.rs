@@ -3,11 +3,10 @@
 //! asking where to save. Each scratch file is removed once it is old enough that its download
 //! is surely over: Chromium reads the file while the download runs.
 
-use js_sys::{Date, Object, Promise, Reflect};
+use js_sys::{Date, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
-use super::save::js_text;
+use super::js::{call, call_await, js_text};
 
 /// One folder of the origin's private storage, so the sweep never touches anything else.
 const FOLDER: &str = "al-collector-zips";
@@ -38,14 +37,14 @@ pub async fn create(file_name: &str) -> Result<(JsValue, JsValue), String> {
         "{:08x}-{file_name}",
         (js_sys::Math::random() * f64::from(u32::MAX)) as u32
     );
-    let handle = call(&folder, "getFileHandle", &[unique.into(), created()]).await?;
-    let stream = call(&handle, "createWritable", &[]).await?;
+    let handle = call_await(&folder, "getFileHandle", &[unique.into(), created()]).await?;
+    let stream = call_await(&handle, "createWritable", &[]).await?;
     Ok((handle, stream))
 }
 
 /// The finished file behind a scratch handle, to hand to the download.
 pub async fn file(handle: &JsValue) -> Result<web_sys::Blob, String> {
-    Ok(call(handle, "getFile", &[]).await?.unchecked_into())
+    Ok(call_await(handle, "getFile", &[]).await?.unchecked_into())
 }
 
 /// Removes scratch zips old enough that their downloads are over.
@@ -64,7 +63,7 @@ pub async fn sweep_older_than(keep_ms: f64) {
     };
     let now = Date::now();
     for name in names(&folder).await.unwrap_or_default() {
-        let Ok(handle) = call(&folder, "getFileHandle", &[name.clone().into()]).await else {
+        let Ok(handle) = call_await(&folder, "getFileHandle", &[name.clone().into()]).await else {
             continue;
         };
         let Ok(file) = file(&handle).await else {
@@ -75,7 +74,7 @@ pub async fn sweep_older_than(keep_ms: f64) {
             .and_then(|m| m.as_f64())
             .unwrap_or(now);
         if now - modified >= keep_ms {
-            let _ = call(&folder, "removeEntry", &[name.into()]).await;
+            let _ = call_await(&folder, "removeEntry", &[name.into()]).await;
         }
     }
 }
@@ -88,16 +87,16 @@ pub async fn stored() -> Result<Vec<String>, String> {
 async fn folder() -> Result<JsValue, String> {
     let window = web_sys::window().ok_or("no window")?;
     let storage = Reflect::get(&window.navigator(), &"storage".into()).map_err(js_text)?;
-    let root = call(&storage, "getDirectory", &[]).await?;
-    call(&root, "getDirectoryHandle", &[FOLDER.into(), created()]).await
+    let root = call_await(&storage, "getDirectory", &[]).await?;
+    call_await(&root, "getDirectoryHandle", &[FOLDER.into(), created()]).await
 }
 
 /// The folder's entry names, read to the end before anything is removed.
 async fn names(folder: &JsValue) -> Result<Vec<String>, String> {
-    let entries = method(folder, "keys")?.call0(folder).map_err(js_text)?;
+    let entries = call(folder, "keys", &[])?;
     let mut names = Vec::new();
     loop {
-        let step = call(&entries, "next", &[]).await?;
+        let step = call_await(&entries, "next", &[]).await?;
         if Reflect::get(&step, &"done".into())
             .map(|d| d.is_truthy())
             .unwrap_or(true)
@@ -117,21 +116,4 @@ fn created() -> JsValue {
     let options = Object::new();
     let _ = Reflect::set(&options, &"create".into(), &true.into());
     options.into()
-}
-
-fn method(target: &JsValue, name: &str) -> Result<js_sys::Function, String> {
-    Reflect::get(target, &name.into())
-        .map_err(js_text)?
-        .dyn_into()
-        .map_err(|_| format!("this browser has no {name}"))
-}
-
-/// Calls an async method and waits for its promise.
-async fn call(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, String> {
-    let f = method(target, name)?;
-    let args: js_sys::Array = args.iter().collect();
-    let promise = f.apply(target, &args).map_err(js_text)?;
-    JsFuture::from(Promise::from(promise))
-        .await
-        .map_err(js_text)
 }

@@ -6,12 +6,13 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
 
-use js_sys::{Array, Promise, Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Promise, Uint8Array};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
-use super::save::{blob_of, call0, error_name, js_text, save_blob};
+use super::js::{call, call_await, error_name, js_text};
+use super::save::{blob_of, save_blob};
 use super::scratch;
 use crate::core::bundle::Keeper;
 use crate::core::units::gigabytes;
@@ -102,7 +103,6 @@ impl ZipSink {
 
     /// Writes to a scratch file, downloaded as `file_name` when closed (see `scratch`).
     pub async fn scratch(file_name: &str) -> Result<ZipSink, String> {
-        scratch::sweep().await;
         let (handle, stream) = scratch::create(file_name).await?;
         Ok(ZipSink::new(Target::Disk {
             stream,
@@ -190,8 +190,7 @@ impl ZipSink {
         };
         let blob = match disk {
             Some((stream, scratch)) => {
-                let closing = Promise::from(call0(&stream, "close")?);
-                JsFuture::from(closing).await.map_err(js_text)?;
+                call_await(&stream, "close", &[]).await?;
                 match scratch {
                     Some(handle) => scratch::file(&handle).await?,
                     None => return Ok(()),
@@ -225,7 +224,7 @@ impl ZipSink {
     /// Gives up on a disk file (the user cancelled): the browser drops the partial file.
     pub fn abort(&self) {
         if let Target::Disk { stream, .. } = &self.0.borrow().target {
-            let _ = call0(stream, "abort");
+            let _ = call(stream, "abort", &[]);
         }
     }
 }
@@ -260,16 +259,10 @@ impl Inner {
             }
             Target::Disk {
                 stream, pending, ..
-            } => {
-                let write = Reflect::get(stream, &"write".into())
-                    .ok()
-                    .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-                    .and_then(|f| f.call1(stream, &chunk).ok());
-                match write {
-                    Some(promise) => pending.push(Promise::from(promise)),
-                    None => self.failed = Some("the chosen file refused the write".into()),
-                }
-            }
+            } => match call(stream, "write", &[chunk.into()]) {
+                Ok(promise) => pending.push(Promise::from(promise)),
+                Err(_) => self.failed = Some("the chosen file refused the write".into()),
+            },
         }
     }
 }

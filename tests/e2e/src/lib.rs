@@ -202,6 +202,13 @@ impl Session {
         }
     }
 
+    /// Takes writable OPFS files away from the page, as in browsers without them (Safari,
+    /// plain http): zips are then kept in memory.
+    pub async fn hide_scratch_files(&self) {
+        self.js("delete FileSystemFileHandle.prototype.createWritable; return 1")
+            .await;
+    }
+
     /// When the Collect tab's download is over (Download zip disabled again), how many zips it
     /// lists as saved; None while it still runs.
     pub async fn download_over(&self) -> Option<usize> {

@@ -262,8 +262,7 @@ async fn split_into_parts(memory_only: bool) {
         .collect();
     on_collect_tab(&s, "analyst").await;
     if memory_only {
-        s.js("delete FileSystemFileHandle.prototype.createWritable; return 1")
-            .await;
+        s.hide_scratch_files().await;
     }
     s.click_button("Find files").await;
     s.wait_text(".progress", "Scan complete").await;

@@ -1124,11 +1124,7 @@ async fn memory(opts: &Opts) -> Result<(), String> {
     connect_and_open_collect(&s, None).await;
     s.fill("Query", mock_al::BULK_QUERY).await;
     let keeper = if opts.memory_only {
-        js(
-            &s,
-            "delete FileSystemFileHandle.prototype.createWritable; return 1",
-        )
-        .await;
+        s.hide_scratch_files().await;
         "Blob parts in memory (OPFS hidden from the page)"
     } else {
         "a scratch file in the origin private file system"
