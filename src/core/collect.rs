@@ -1,7 +1,12 @@
-//! The collection: find qualifying files (search hits → submission trees), let the analyst
-//! preview them, then download them one by one. Pure state; the browser loop asks what to
-//! fetch next and reports what happened, and every number the UI shows is computed from this
-//! state, so progress cannot drift from what really happened.
+//! The collection: find qualifying files (search hits → submission trees) and download them.
+//! Pure state; the browser loop asks what to fetch next and reports what happened, and every
+//! number the UI shows is read from this state, so progress cannot drift from what really
+//! happened.
+//!
+//! Every event (a page of hits, a tree, a finished or failed download) costs O(its own size ×
+//! log n), never O(files found so far): counters are kept as states change, candidates are kept
+//! ranked as they arrive, and nothing is re-sorted or re-counted per event. A month of
+//! high-score samples is thousands of submissions and files.
 //!
 //! The rule is the seed exercise's: in each submission a file's score is the sum of its result
 //! scores there (the tree node's `score`, summed by the server), and the file qualifies when
@@ -11,15 +16,20 @@
 //! there. A submission where the same file scored lower is not listed: the seed downloads the
 //! file because it qualified once, and the manifest says where.
 
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
-use super::api::{is_sha256, SubmissionHit, SubmissionTree, TreeNode};
-use super::bundle::{FailureKind, ManifestFailure};
+use super::api::{SubmissionHit, SubmissionTree};
+use super::bundle::ManifestFailure;
 
 mod download;
-use download::Download;
+mod qualify;
+mod report;
+
+use download::Downloads;
 #[cfg(test)]
 use download::NOT_SCANNED;
+pub use download::{DownloadJob, Next, Progress};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct SidScore {
@@ -76,52 +86,62 @@ pub struct Totals {
     pub submissions_total_known: usize,
     pub submissions_scanned: usize,
     pub partial_submissions: usize,
+    pub hidden_submissions: usize,
     pub failed_submissions: usize,
     pub trees_in_flight: usize,
     pub trees_queued: usize,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Progress {
-    pub total: usize,
-    pub downloaded: usize,
-    pub failed: usize,
-    pub in_flight: usize,
-    pub queued: usize,
-    /// cART bytes downloaded and verified.
-    pub bytes: u64,
-    /// Unpacked size of every file in the download set.
-    pub expected_bytes: u64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DownloadJob {
-    pub sha256: String,
-    pub name: String,
-    pub sid: String,
-    pub expected_size: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 enum TreeState {
     Queued,
     InFlight,
-    Loaded { partial: bool },
+    Loaded { partial: bool, filtered: bool },
     Failed(String),
+}
+
+/// How many submissions are in each state: kept as states change, read in O(1).
+#[derive(Clone, Debug, Default)]
+struct TreeCounts {
+    queued: usize,
+    in_flight: usize,
+    loaded: usize,
+    partial: usize,
+    filtered: usize,
+    failed: usize,
+}
+
+impl TreeCounts {
+    fn shift(&mut self, state: &TreeState, by: isize) {
+        let slot = match state {
+            TreeState::Queued => &mut self.queued,
+            TreeState::InFlight => &mut self.in_flight,
+            TreeState::Loaded { partial, filtered } => {
+                if *partial {
+                    self.partial = self.partial.wrapping_add_signed(by);
+                }
+                if *filtered {
+                    self.filtered = self.filtered.wrapping_add_signed(by);
+                }
+                &mut self.loaded
+            }
+            TreeState::Failed(_) => &mut self.failed,
+        };
+        *slot = slot.wrapping_add_signed(by);
+    }
 }
 
 struct Submission {
     sid: String,
     state: TreeState,
+    /// The submission's own state from the search hit (`submitted`, `completed`, `failed`).
+    analysis: Option<String>,
+    /// True once a tree of it was folded in: only then can a candidate already list it.
+    ever_loaded: bool,
 }
 
-struct Hit {
-    sha256: String,
-    score: i64,
-    names: Vec<String>,
-    file_type: String,
-    size: u64,
-}
+/// Ranked order: highest score first, then by sha256; the index finds the candidate.
+type Rank = (Reverse<i64>, String, usize);
 
 pub struct Collection {
     query: String,
@@ -129,12 +149,18 @@ pub struct Collection {
     subs: Vec<Submission>,
     sub_index: HashMap<String, usize>,
     tree_queue: VecDeque<usize>,
-    files: HashMap<String, Candidate>,
+    trees: TreeCounts,
+    files: Vec<Candidate>,
+    file_index: HashMap<String, usize>,
+    ranked: BTreeSet<Rank>,
+    bytes: u64,
     /// Qualifying tree nodes whose sha256 is malformed: never a zip entry, but reported.
     rejected: Vec<ManifestFailure>,
-    /// Set by `start_download`: the order files were queued in, and each one's state.
-    downloads: Option<(Vec<String>, HashMap<String, Download>)>,
-    download_queue: VecDeque<String>,
+    rejected_seen: HashSet<(String, String)>,
+    /// Set once downloading starts (after a preview, or from the start in one click).
+    downloads: Option<Downloads>,
+    /// Bumped whenever the list of failures may have changed, so a view can skip rebuilding it.
+    failures_version: u64,
 }
 
 impl Collection {
@@ -145,10 +171,15 @@ impl Collection {
             subs: Vec::new(),
             sub_index: HashMap::new(),
             tree_queue: VecDeque::new(),
-            files: HashMap::new(),
+            trees: TreeCounts::default(),
+            files: Vec::new(),
+            file_index: HashMap::new(),
+            ranked: BTreeSet::new(),
+            bytes: 0,
             rejected: Vec::new(),
+            rejected_seen: HashSet::new(),
             downloads: None,
-            download_queue: VecDeque::new(),
+            failures_version: 0,
         }
     }
 
@@ -168,9 +199,9 @@ impl Collection {
             if self.sub_index.contains_key(&hit.sid) {
                 continue;
             }
-            let i = self.submission(&hit.sid);
+            let i = self.submission(&hit.sid, TreeState::Queued);
             if let Some(s) = self.subs.get_mut(i) {
-                s.state = TreeState::Queued;
+                s.analysis = hit.state.clone();
             }
             self.tree_queue.push_back(i);
         }
@@ -179,13 +210,13 @@ impl Collection {
     /// The sid whose tree to fetch next, now marked in flight.
     pub fn next_tree(&mut self) -> Option<String> {
         while let Some(i) = self.tree_queue.pop_front() {
-            if let Some(s) = self
+            if self
                 .subs
-                .get_mut(i)
-                .filter(|s| s.state == TreeState::Queued)
+                .get(i)
+                .is_some_and(|s| s.state == TreeState::Queued)
             {
-                s.state = TreeState::InFlight;
-                return Some(s.sid.clone());
+                self.set_tree_state(i, TreeState::InFlight);
+                return self.subs.get(i).map(|s| s.sid.clone());
             }
         }
         None
@@ -194,193 +225,189 @@ impl Collection {
     /// Folds a tree in. Loading a sid twice is harmless: a file that qualified stays, with
     /// the higher score and the union of names, and the latest `partial` flag.
     pub fn tree_loaded(&mut self, sid: &str, tree: &SubmissionTree) {
-        let i = self.submission(sid);
-        if let Some(s) = self.subs.get_mut(i) {
-            s.state = TreeState::Loaded {
+        let i = self.submission(sid, TreeState::InFlight);
+        let again = self.subs.get(i).is_some_and(|s| s.ever_loaded);
+        self.set_tree_state(
+            i,
+            TreeState::Loaded {
                 partial: tree.partial,
-            };
+                filtered: tree.filtered,
+            },
+        );
+        if let Some(s) = self.subs.get_mut(i) {
+            s.ever_loaded = true;
         }
-        for hit in qualifying(tree, self.threshold, sid, &mut self.rejected) {
-            self.merge(hit, sid, tree.partial);
+        let (hits, rejected) = qualify::qualifying(tree, self.threshold, sid);
+        for r in rejected {
+            // The same malformed node seen again (a reloaded tree) is reported once.
+            if self
+                .rejected_seen
+                .insert((r.sha256.clone(), sid.to_string()))
+            {
+                self.rejected.push(r);
+                self.failures_version += 1;
+            }
+        }
+        for hit in hits {
+            self.merge(hit, sid, tree.partial, again);
         }
     }
 
     /// The submission is listed as a failure with `reason`; `retry_failed` tries it again.
     pub fn tree_failed(&mut self, sid: &str, reason: String) {
-        let i = self.submission(sid);
-        if let Some(s) = self.subs.get_mut(i) {
-            s.state = TreeState::Failed(reason);
-        }
+        let i = self.submission(sid, TreeState::InFlight);
+        self.set_tree_state(i, TreeState::Failed(reason));
     }
 
-    /// Qualifying files, highest score first, then by sha256.
+    /// Qualifying files, highest score first, then by sha256. Kept in that order as they
+    /// arrive, so reading it never sorts.
     pub fn candidates(&self) -> Vec<&Candidate> {
-        let mut all: Vec<&Candidate> = self.files.values().collect();
-        all.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.sha256.cmp(&b.sha256)));
-        all
+        self.ranked().collect()
+    }
+
+    /// The ranked candidates as an iterator: a view can take a window of it without copying.
+    pub fn ranked(&self) -> impl Iterator<Item = &Candidate> + '_ {
+        self.ranked
+            .iter()
+            .filter_map(|(_, _, i)| self.files.get(*i))
+    }
+
+    /// Every candidate, in the order they were first found (stable indices for a view).
+    pub fn found(&self) -> &[Candidate] {
+        &self.files
+    }
+
+    pub fn candidate(&self, sha256: &str) -> Option<&Candidate> {
+        self.file_index.get(sha256).and_then(|&i| self.files.get(i))
     }
 
     pub fn totals(&self) -> Totals {
-        let count =
-            |f: &dyn Fn(&TreeState) -> bool| self.subs.iter().filter(|s| f(&s.state)).count();
         Totals {
             files: self.files.len(),
-            bytes: self
-                .files
-                .values()
-                .map(|c| c.size)
-                .fold(0u64, u64::saturating_add),
+            bytes: self.bytes,
             submissions_total_known: self.subs.len(),
-            submissions_scanned: count(&|s| matches!(s, TreeState::Loaded { .. })),
-            partial_submissions: count(&|s| matches!(s, TreeState::Loaded { partial: true })),
-            failed_submissions: count(&|s| matches!(s, TreeState::Failed(_))),
-            trees_in_flight: count(&|s| *s == TreeState::InFlight),
-            trees_queued: count(&|s| *s == TreeState::Queued),
+            submissions_scanned: self.trees.loaded,
+            partial_submissions: self.trees.partial,
+            hidden_submissions: self.trees.filtered,
+            failed_submissions: self.trees.failed,
+            trees_in_flight: self.trees.in_flight,
+            trees_queued: self.trees.queued,
         }
+    }
+
+    /// Changes whenever the failures may have changed: a view rebuilds its list only then.
+    pub fn failures_version(&self) -> u64 {
+        self.failures_version
+            .wrapping_add(self.downloads.as_ref().map_or(0, |d| d.version()))
     }
 
     /// The user's "Retry failed": every failed file and every failed tree is queued again,
     /// each file with a fresh automatic retry.
     pub fn retry_failed(&mut self) {
-        for (i, s) in self.subs.iter_mut().enumerate() {
-            if matches!(s.state, TreeState::Failed(_)) {
-                s.state = TreeState::Queued;
-                self.tree_queue.push_back(i);
-            }
+        let failed: Vec<usize> = (0..self.subs.len())
+            .filter(|&i| matches!(self.subs[i].state, TreeState::Failed(_)))
+            .collect();
+        for i in failed {
+            self.set_tree_state(i, TreeState::Queued);
+            self.tree_queue.push_back(i);
         }
-        if let Some((order, states)) = self.downloads.as_mut() {
-            for sha256 in order.iter() {
-                if let Some(state) = states
-                    .get_mut(sha256)
-                    .filter(|s| matches!(s, Download::Failed(_)))
-                {
-                    *state = Download::Queued { retried: false };
-                    self.download_queue.push_back(sha256.clone());
-                }
-            }
-        }
+        self.retry_failed_downloads();
     }
 
-    /// Index of `sid`, adding it (not queued) when it was not known.
-    fn submission(&mut self, sid: &str) -> usize {
+    /// Index of `sid`, adding it in `state` when it was not known.
+    fn submission(&mut self, sid: &str, state: TreeState) -> usize {
         if let Some(&i) = self.sub_index.get(sid) {
             return i;
         }
+        self.trees.shift(&state, 1);
         self.subs.push(Submission {
             sid: sid.to_string(),
-            state: TreeState::InFlight,
+            state,
+            analysis: None,
+            ever_loaded: false,
         });
         let i = self.subs.len() - 1;
         self.sub_index.insert(sid.to_string(), i);
         i
     }
 
-    fn merge(&mut self, hit: Hit, sid: &str, partial: bool) {
-        let c = self
-            .files
-            .entry(hit.sha256.clone())
-            .or_insert_with(|| Candidate {
-                sha256: hit.sha256.clone(),
-                names: Vec::new(),
-                file_type: hit.file_type.clone(),
-                size: hit.size,
-                score: hit.score,
-                submissions: Vec::new(),
-                partial: false,
-            });
-        c.score = c.score.max(hit.score);
-        match c.submissions.iter_mut().find(|x| x.sid == sid) {
+    fn set_tree_state(&mut self, i: usize, state: TreeState) {
+        let Some(s) = self.subs.get_mut(i) else {
+            return;
+        };
+        let was_failed = matches!(s.state, TreeState::Failed(_));
+        self.trees.shift(&s.state, -1);
+        self.trees.shift(&state, 1);
+        if was_failed || matches!(state, TreeState::Failed(_)) {
+            self.failures_version += 1;
+        }
+        s.state = state;
+    }
+
+    /// `again`: this submission was folded in before, so a candidate may already list it.
+    fn merge(&mut self, hit: qualify::Hit, sid: &str, partial: bool, again: bool) {
+        let i = match self.file_index.get(&hit.sha256) {
+            Some(&i) => i,
+            None => {
+                let i = self.files.len();
+                self.files.push(Candidate {
+                    sha256: hit.sha256.clone(),
+                    names: Vec::new(),
+                    file_type: hit.file_type.clone(),
+                    size: hit.size,
+                    score: hit.score,
+                    submissions: Vec::new(),
+                    partial: false,
+                });
+                self.file_index.insert(hit.sha256.clone(), i);
+                self.ranked
+                    .insert((Reverse(hit.score), hit.sha256.clone(), i));
+                self.bytes = self.bytes.saturating_add(hit.size);
+                // A file found while downloading joins the queue rather than vanish.
+                if let Some(d) = self.downloads.as_mut() {
+                    d.enqueue(i, hit.size);
+                }
+                i
+            }
+        };
+        let Some(c) = self.files.get_mut(i) else {
+            return;
+        };
+        if hit.score > c.score {
+            self.ranked.remove(&(Reverse(c.score), c.sha256.clone(), i));
+            self.ranked
+                .insert((Reverse(hit.score), c.sha256.clone(), i));
+            c.score = hit.score;
+        }
+        let listed = if again {
+            c.submissions.iter_mut().find(|x| x.sid == sid)
+        } else {
+            None
+        };
+        match listed {
             Some(x) => {
                 x.score = x.score.max(hit.score);
                 x.partial = partial;
+                c.partial = c.submissions.iter().any(|x| x.partial);
             }
-            None => c.submissions.push(SidScore {
-                sid: sid.to_string(),
-                score: hit.score,
-                partial,
-            }),
+            None => {
+                c.submissions.push(SidScore {
+                    sid: sid.to_string(),
+                    score: hit.score,
+                    partial,
+                });
+                c.partial |= partial;
+            }
         }
-        c.partial = c.submissions.iter().any(|x| x.partial);
         for name in hit.names {
             if !c.names.contains(&name) {
                 c.names.push(name);
             }
         }
-        // A file found after the download started joins the queue rather than vanish.
-        if let Some((order, states)) = self.downloads.as_mut() {
-            if !states.contains_key(&hit.sha256) {
-                order.push(hit.sha256.clone());
-                states.insert(hit.sha256.clone(), Download::Queued { retried: false });
-                self.download_queue.push_back(hit.sha256);
-            }
-        }
     }
 }
 
-/// The files of one tree scoring >= threshold, each once, with every name it has anywhere in
-/// the tree. Walks with an explicit stack: a file may sit at several depths, under several
-/// parents, and the nesting comes from the server.
-fn qualifying(
-    tree: &SubmissionTree,
-    threshold: i64,
-    sid: &str,
-    rejected: &mut Vec<ManifestFailure>,
-) -> Vec<Hit> {
-    let mut hits: Vec<Hit> = Vec::new();
-    // Reversed pushes make the pops a pre-order walk in key order, so "first seen" is stable.
-    let mut stack: Vec<(&String, &TreeNode)> = tree.tree.iter().rev().collect();
-    while let Some((key, node)) = stack.pop() {
-        stack.extend(node.children.iter().rev());
-        if node.score < threshold {
-            continue;
-        }
-        let text = if node.sha256.is_empty() {
-            key
-        } else {
-            &node.sha256
-        };
-        let sha256 = text.trim().to_ascii_lowercase();
-        if !is_sha256(&sha256) {
-            if !rejected
-                .iter()
-                .any(|r| r.sha256 == *text && r.sids.iter().any(|s| s == sid))
-            {
-                rejected.push(ManifestFailure {
-                    kind: FailureKind::File,
-                    sha256: text.clone(),
-                    names: node.name.clone(),
-                    sids: vec![sid.to_string()],
-                    score: node.score,
-                    reason: "the server gave this file an invalid sha256; it was not downloaded"
-                        .into(),
-                });
-            }
-            continue;
-        }
-        let i = match hits.iter().position(|h| h.sha256 == sha256) {
-            Some(i) => i,
-            None => {
-                hits.push(Hit {
-                    sha256,
-                    score: node.score,
-                    names: Vec::new(),
-                    file_type: node.file_type.clone(),
-                    size: node.size,
-                });
-                hits.len() - 1
-            }
-        };
-        if let Some(h) = hits.get_mut(i) {
-            h.score = h.score.max(node.score);
-            for name in &node.name {
-                if !h.names.contains(name) {
-                    h.names.push(name.clone());
-                }
-            }
-        }
-    }
-    hits
-}
-
+#[cfg(test)]
+mod incremental_tests;
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::json;
 
 use super::*;
+use crate::core::api::TreeNode;
+use crate::core::bundle::FailureKind;
 
 fn sha(n: u8) -> String {
     format!("{n:02x}").repeat(32)
@@ -275,6 +277,7 @@ fn downloads_go_best_first_with_one_automatic_retry() {
             failed: 2,
             bytes: 1234,
             expected_bytes: 900,
+            admitted_bytes: 600,
             ..Progress::default()
         }
     );
