@@ -1,5 +1,9 @@
-//! The Collect tab: find the files scoring ≥ a threshold, preview them, bundle them as cART.
+//! The Collect tab: find the files scoring ≥ a threshold, preview them, bundle them as cART —
+//! in two steps (Find files, then Download zip) or in one (Collect zip).
 
+mod failures;
+mod guard;
+mod live;
 mod progress;
 mod table;
 
@@ -9,24 +13,19 @@ use leptos::task::spawn_local;
 use super::{ErrorLine, Session};
 use crate::core::bundle::{parse_part_size, MEMORY_PART_BYTES};
 use crate::core::collect::Collection;
-use crate::web::collection::{self, CollectionSignal};
-use crate::web::download::{self, RunInfo, Saved};
-use crate::web::http::Cancel;
+use crate::core::units::parse_gigabytes;
+use crate::run::board::{Board, Phase};
+use crate::run::bundle::RunInfo;
+use crate::run::collect::{self, Control, Pass};
+use crate::web::frame::Shared;
 use crate::web::save;
 use crate::web::scratch;
 use crate::web::zip_sink::ZipSink;
 
+pub(crate) use live::LiveBoard;
+
 /// Above this, saving straight to disk is suggested (Chrome keeps big Blobs in memory).
 const LARGE_BYTES: u64 = 1 << 30;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Phase {
-    Idle,
-    Finding,
-    Found,
-    Downloading,
-    Done,
-}
 
 fn default_query(threshold: &str) -> String {
     format!("max_score:>={}", threshold.trim())
@@ -50,12 +49,13 @@ pub fn CollectPanel() -> impl IntoView {
     let query_edited = RwSignal::new(false);
     let to_disk = RwSignal::new(false);
     let part_mb = RwSignal::new(String::new());
-    let phase = RwSignal::new(Phase::Idle);
+    let guard_gb = RwSignal::new("5".to_string());
     let error = RwSignal::new(None::<String>);
-    let stop = RwSignal::new(None::<String>);
-    let saved = RwSignal::new(Vec::<Saved>::new());
-    let state: CollectionSignal = RwSignal::new_local(Collection::new(String::new(), 7000));
-    let cancel = StoredValue::new_local(Cancel::new());
+    let live = LiveBoard::new(Shared::new(Board::new(Collection::new(
+        String::new(),
+        7000,
+    ))));
+    let control = StoredValue::new_local(Control::new());
 
     // The query follows the threshold until the user writes their own.
     let set_threshold = move |value: String| {
@@ -65,112 +65,122 @@ pub fn CollectPanel() -> impl IntoView {
         threshold.set(value);
     };
 
-    let find = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // Starts `pass`; a fresh collection for Find files and Collect zip. Checks every input
+    // first, so a typo never discards what was already found.
+    let start = move |pass: Pass| {
         let Some(transport) = session.transport.get_untracked() else {
             return error.set(Some("Connect first (Server tab).".into()));
         };
-        let limit = match parse_threshold(&threshold.get_untracked()) {
-            Ok(limit) => limit,
-            Err(words) => return error.set(Some(words)),
+        let fresh = matches!(pass, Pass::Find | Pass::Collect { .. });
+        let collection = if fresh {
+            let limit = match parse_threshold(&threshold.get_untracked()) {
+                Ok(limit) => limit,
+                Err(words) => return error.set(Some(words)),
+            };
+            let text = query.get_untracked();
+            if text.trim().is_empty() {
+                return error.set(Some(
+                    "Enter a query, e.g. max_score:>=7000 (or * for every submission).".into(),
+                ));
+            }
+            Some(Collection::new(text.trim().to_string(), limit))
+        } else {
+            None
         };
-        let text = query.get_untracked();
-        if text.trim().is_empty() {
-            return error.set(Some(
-                "Enter a query, e.g. max_score:>=7000 (or * for every submission).".into(),
-            ));
-        }
-        error.set(None);
-        stop.set(None);
-        saved.set(Vec::new());
-        state.set(Collection::new(text.trim().to_string(), limit));
-        let run = Cancel::new();
-        cancel.set_value(run.clone());
-        phase.set(Phase::Finding);
-        spawn_local(async move {
-            collection::find(transport, state, stop, run).await;
-            phase.set(Phase::Found);
-            to_disk.set(
-                save::can_pick_file() && state.with_untracked(|c| c.totals().bytes) > LARGE_BYTES,
-            );
-        });
-    };
-
-    let download = move || {
-        let Some(transport) = session.transport.get_untracked() else {
-            return error.set(Some("Connect first (Server tab).".into()));
+        let pass = match pass {
+            Pass::Collect { .. } => match parse_gigabytes(&guard_gb.get_untracked()) {
+                Ok(guard) => Pass::Collect { guard },
+                Err(words) => return error.set(Some(format!("Ask before: {words}"))),
+            },
+            other => other,
         };
-        let run = Cancel::new();
-        cancel.set_value(run.clone());
-        stop.set(None);
+        // Retry failed before any download only scans the failed submissions again.
+        let pass = match pass {
+            Pass::Retry if !live.peek(|b| b.collection.is_downloading()) => Pass::Rescan,
+            other => other,
+        };
+        let zipping = !matches!(pass, Pass::Find | Pass::Rescan);
         let part_bytes = match parse_part_size(&part_mb.get_untracked()) {
             Ok(bytes) => bytes,
             Err(e) => return error.set(Some(e)),
         };
         error.set(None);
+        let part = live.peek(|b| if fresh { 1 } else { b.saved.len() + 1 });
         let info = RunInfo {
             server: transport.server.origin(),
             user: transport.user().to_string(),
             started: crate::web::now_iso(),
-            part: saved.with_untracked(Vec::len) + 1,
+            part,
             modified: crate::web::local_time(),
             part_bytes,
         };
-        let pick = to_disk.get_untracked();
-        phase.set(Phase::Downloading);
+        let run = Control::new();
+        control.set_value(run.clone());
+        live.update(|b| {
+            if let Some(c) = collection {
+                *b = Board::new(c);
+            }
+            b.stop = None;
+            b.phase = if zipping {
+                Phase::Downloading
+            } else {
+                Phase::Finding
+            };
+        });
+        let pick = zipping && to_disk.get_untracked();
         spawn_local(async move {
-            // The picker must open first, while the click still counts as a user gesture.
-            let sink = if pick {
+            let zip = if !zipping {
+                None
+            } else if pick {
+                // The picker must open first, while the click still counts as a user gesture.
                 match save::pick_file(&info.file_name(info.part)).await {
-                    Ok(Some(sink)) => sink,
-                    Ok(None) => return phase.set(Phase::Found),
+                    Ok(Some(sink)) => Some((sink, info)),
+                    Ok(None) => return live.update(|b| b.phase = Phase::Found),
                     Err(e) => {
                         error.set(Some(format!("Could not open the file to save to: {e}")));
-                        return phase.set(Phase::Found);
+                        return live.update(|b| b.phase = Phase::Found);
                     }
                 }
             } else {
-                ZipSink::for_download(&info.file_name(info.part)).await
+                Some((
+                    ZipSink::for_download(&info.file_name(info.part)).await,
+                    info,
+                ))
             };
-            download::download(transport, state, stop, run, sink, info, saved).await;
-            phase.set(Phase::Done);
+            collect::run(transport, live.shared(), run, pass, zip).await;
+            live.update(|b| {
+                b.phase = if zipping { Phase::Done } else { Phase::Found };
+            });
+            if !zipping {
+                to_disk.set(
+                    save::can_pick_file()
+                        && live.peek(|b| b.collection.totals().bytes) > LARGE_BYTES,
+                );
+            }
         });
     };
 
-    let retry = move |_| {
-        state.update(|c| c.retry_failed());
-        // Failed trees go back to scanning first; new files join the next zip.
-        if state.with_untracked(|c| c.totals().trees_queued) > 0 {
-            if let Some(transport) = session.transport.get_untracked() {
-                let run = Cancel::new();
-                cancel.set_value(run.clone());
-                stop.set(None);
-                phase.set(Phase::Finding);
-                spawn_local(async move {
-                    collection::find(transport, state, stop, run).await;
-                    phase.set(Phase::Found);
-                });
-                return;
-            }
-        }
-        download();
-    };
-
-    let busy = move || matches!(phase.get(), Phase::Finding | Phase::Downloading);
+    let phase = move || live.with(|b| b.phase);
+    let busy = move || matches!(phase(), Phase::Finding | Phase::Downloading);
     let cancel_run = move |_| {
-        stop.set(Some(
-            "Cancelled. What was found or downloaded so far is kept; Retry failed picks up the rest.".into(),
-        ));
-        cancel.with_value(Cancel::cancel);
+        live.update(|b| {
+            b.stop_with(
+                "Cancelled. What was found or downloaded so far is kept; Retry failed picks up the rest."
+                    .into(),
+            )
+        });
+        control.with_value(Control::cancel);
     };
-    let has_failures = move || state.with(|c| !c.failures().is_empty());
+    let has_failures = move || live.with(|b| b.collection.has_failures());
+    let nothing_to_download = move || live.with(|b| b.collection.totals().files == 0);
+    let stop = Signal::derive(move || live.with(|b| b.stop.clone()));
     let part_placeholder = if scratch::available() {
         "one zip"
     } else {
         "400"
     };
     view! {
-        <form class="query" on:submit=find novalidate>
+        <form class="query" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); start(Pass::Find) } novalidate>
             <label for="collect-query">"Query"</label>
             <input id="collect-query" type="text" prop:value=move || query.get()
                 on:input=move |ev| { query_edited.set(true); query.set(event_target_value(&ev)); } />
@@ -183,21 +193,18 @@ pub fn CollectPanel() -> impl IntoView {
                         on:click=move |_| set_threshold(preset.to_string())>{preset}</button>
                 })}
             </span>
+            <label for="guard-gb">"Ask before collecting more than (GB)"</label>
+            <input id="guard-gb" class="part-mb" type="text" inputmode="decimal" bind:value=guard_gb
+                title="Collect zip stops and asks before the files it downloads pass this size (unpacked). Empty: never ask." />
             <div class="buttons">
-                <button type="submit" disabled=busy>"Find files"</button>
+                <button type="submit" disabled=busy
+                    title="A dry run: scan and preview the files, download nothing">"Find files"</button>
+                <button type="button" class="primary" disabled=busy
+                    title="Scan and download in one go: each file downloads as soon as it qualifies"
+                    on:click=move |_| start(Pass::Collect { guard: None })>"Collect zip"</button>
                 <button type="button" disabled=move || !busy() on:click=cancel_run>"Cancel"</button>
             </div>
-        </form>
-        <ErrorLine message=error />
-        <ErrorLine message=stop />
-        <progress::Progress state=state phase=phase saved=saved />
-        <Show when=move || matches!(phase.get(), Phase::Found | Phase::Done)>
-            <div class="buttons download">
-                <button type="button" class="primary" disabled=move || state.with(|c| c.candidates().is_empty()) || phase.get() == Phase::Done
-                    on:click=move |_| download()>"Download zip"</button>
-                <Show when=has_failures>
-                    <button type="button" on:click=retry>"Retry failed"</button>
-                </Show>
+            <div class="buttons options">
                 <Show when=save::can_pick_file>
                     <label class="check"><input type="checkbox" bind:checked=to_disk />
                         "Save straight to a file on disk (recommended above 1 GB)"</label>
@@ -209,8 +216,21 @@ pub fn CollectPanel() -> impl IntoView {
                         title="Each zip is saved, and the next part begun, before it passes this size. Empty: one zip." />
                 </Show>
             </div>
+        </form>
+        <ErrorLine message=error />
+        <ErrorLine message=stop />
+        <guard::GuardQuestion live=live control=control />
+        <progress::Progress live=live />
+        <Show when=move || matches!(phase(), Phase::Found | Phase::Done)>
+            <div class="buttons download">
+                <button type="button" class="primary" disabled=move || nothing_to_download() || phase() == Phase::Done
+                    on:click=move |_| start(Pass::Download)>"Download zip"</button>
+                <Show when=has_failures>
+                    <button type="button" on:click=move |_| start(Pass::Retry)>"Retry failed"</button>
+                </Show>
+            </div>
         </Show>
-        <Show when=move || { phase.get() == Phase::Found && !scratch::available() && state.with(|c| c.totals().bytes) > MEMORY_PART_BYTES }>
+        <Show when=move || { phase() == Phase::Found && !scratch::available() && live.with(|b| b.collection.totals().bytes) > MEMORY_PART_BYTES }>
             <p class="warning">{format!(
                 "These files add up to more than {mb} MB. This browser cannot write a zip to disk as it goes, \
                  so it keeps each zip in memory, where a big one is dropped: they will come as several zips \
@@ -218,6 +238,7 @@ pub fn CollectPanel() -> impl IntoView {
                 mb = MEMORY_PART_BYTES / 1_000_000
             )}</p>
         </Show>
-        <table::FileTable state=state />
+        <failures::Failures live=live />
+        <table::FileTable live=live />
     }
 }

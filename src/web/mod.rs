@@ -1,8 +1,7 @@
 //! The browser shell: moves bytes (fetch, save, storage). Decisions belong in `core`.
 
 pub mod clipboard;
-pub mod collection;
-pub mod download;
+pub mod frame;
 pub mod http;
 pub mod js;
 pub mod save;
@@ -17,6 +16,13 @@ pub fn page_origin() -> String {
     web_sys::window()
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_else(|| "null".into())
+}
+
+/// `performance.now()`: milliseconds since the page loaded, for rates and time left.
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
 }
 
 /// Local time as an ISO-8601 string, for manifests and file names.

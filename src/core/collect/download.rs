@@ -149,6 +149,8 @@ impl Downloads {
                 self.queue.push_back(i);
             }
         }
+        // Asking for the rest is the answer to the size guard.
+        self.guard = None;
         self.guard_tripped = false;
     }
 }

@@ -26,6 +26,13 @@ impl Collection {
         t.failed_submissions + self.rejected.len() + p.failed + unsettled
     }
 
+    /// True when something was not collected (or not scanned) for a reason Retry failed can
+    /// address; O(1).
+    pub fn has_failures(&self) -> bool {
+        let t = self.totals();
+        t.failed_submissions > 0 || !self.rejected.is_empty() || self.progress().failed > 0
+    }
+
     fn failures_when(&self, run_over: bool) -> Vec<ManifestFailure> {
         let mut out: Vec<ManifestFailure> = self
             .subs
@@ -48,7 +55,7 @@ impl Collection {
             let reason = match self.download_state(*i) {
                 Some(Download::Verified { .. }) => continue,
                 Some(Download::Failed(reason)) => reason.clone(),
-                Some(_) if !run_over => continue,
+                Some(_) | None if !run_over => continue,
                 Some(_) => {
                     "not downloaded: the collection was stopped before this file".to_string()
                 }

@@ -1,9 +1,8 @@
 use leptos::prelude::*;
 
-use super::Phase;
-use crate::core::units::megabytes;
-use crate::web::collection::CollectionSignal;
-use crate::web::download::Saved;
+use super::LiveBoard;
+use crate::core::units::{duration, megabytes, size};
+use crate::run::board::Phase;
 
 /// Says so when a finished scan found nothing, rather than showing an empty table.
 fn empty_words(submissions: usize, files: usize) -> Option<&'static str> {
@@ -14,76 +13,67 @@ fn empty_words(submissions: usize, files: usize) -> Option<&'static str> {
     }
 }
 
-/// Where the run stands, read straight from the collection state.
+/// Where the run stands, read from the collection's counters (O(1) per frame).
 #[component]
-pub fn Progress(
-    state: CollectionSignal,
-    phase: RwSignal<Phase>,
-    saved: RwSignal<Vec<Saved>>,
-) -> impl IntoView {
+pub fn Progress(live: LiveBoard) -> impl IntoView {
     let scan = move || {
-        let t = state.with(|c| c.totals());
-        let headline = match phase.get() {
+        let (phase, t, searching) = live.with(|b| (b.phase, b.collection.totals(), b.searching));
+        let headline = match phase {
             Phase::Idle => return None,
-            Phase::Finding => "Scanning…",
+            _ if searching || t.trees_queued + t.trees_in_flight > 0 => "Scanning…",
             _ if t.failed_submissions > 0 => {
                 "Scan complete, with submissions that could not be scanned"
             }
             _ => "Scan complete",
         };
+        let done = t.submissions_scanned + t.failed_submissions;
         Some(view! {
             <p><strong>{headline}</strong></p>
-            <p>"Submissions scanned: " <strong>{t.submissions_scanned}</strong> " / " {t.submissions_total_known}
+            <p><label for="scan-bar">"Submissions scanned: "</label>
+               <strong>{done}</strong> " / " {t.submissions_total_known}
+               {searching.then_some(" (more coming)")}
                {(t.failed_submissions > 0).then(|| format!(" ({} failed)", t.failed_submissions))}
-               {(t.partial_submissions > 0).then(|| format!(" ({} still being analysed)", t.partial_submissions))}</p>
-            <p>"Files found: " <strong>{t.files}</strong> " (" {megabytes(t.bytes)} ")"</p>
-            {(phase.get() != Phase::Finding).then(|| empty_words(t.submissions_total_known, t.files)).flatten().map(|w| view! { <p class="empty">{w}</p> })}
+               {(t.partial_submissions > 0).then(|| format!(" ({} incomplete)", t.partial_submissions))}
+               {(t.hidden_submissions > 0).then(|| format!(" ({} with files hidden from you)", t.hidden_submissions))}</p>
+            <progress id="scan-bar" max=t.submissions_total_known.max(1) value=done></progress>
+            <p>"Files found: " <strong>{t.files}</strong> " (" <span title=format!("{} bytes", t.bytes)>{size(t.bytes)}</span> ")"</p>
+            {(!matches!(phase, Phase::Finding) && !searching).then(|| empty_words(t.submissions_total_known, t.files)).flatten().map(|w| view! { <p class="empty">{w}</p> })}
         })
     };
     let downloads = move || {
-        let p = state.with(|c| c.progress());
+        let (p, started) = live.with(|b| (b.collection.progress(), b.started_ms));
         (p.total > 0).then(|| {
+            let seconds = ((crate::web::now_ms() - started) / 1000.0).max(0.001);
+            let rate = (p.bytes as f64 / seconds) as u64;
+            let left = p.queued + p.in_flight;
+            let eta = (p.downloaded > 0 && left > 0)
+                .then(|| duration((seconds * left as f64 / p.downloaded as f64) as u64));
             view! {
-                <p>"Downloaded: " <strong>{p.downloaded}</strong> " / " {p.total}
-                   " (" {megabytes(p.bytes)} " cART)"</p>
+                <p><label for="download-bar">"Downloaded: "</label> <strong>{p.downloaded}</strong> " / " {p.total}
+                   " (" {megabytes(p.bytes)} " cART"
+                   {(p.downloaded > 0).then(|| format!(", {}/s", size(rate)))}
+                   {eta.map(|e| format!(", about {e} left"))} ")"</p>
+                <progress id="download-bar" max=p.total.max(1) value=p.downloaded + p.failed></progress>
                 <p>"Failed: " <strong>{p.failed}</strong></p>
             }
         })
     };
-    let memory = move || {
-        state.track();
-        phase.track();
-        let bytes = crate::web::wasm_memory_bytes();
-        view! { <p class="wasm-memory" data-bytes=bytes.to_string()>"WASM memory: " {megabytes(bytes)}</p> }
-    };
     let saves = move || {
-        saved.get().into_iter().map(|s| view! {
+        live.with(|b| b.saved.clone()).into_iter().map(|s| view! {
             <p class="saved"><strong>"Zip saved: "</strong> {s.file_name} " — " {s.files} " files, "
                {megabytes(s.bytes)}
                {(s.failures > 0).then(|| format!("; {} not collected (listed in manifest.json, see below)", s.failures))}</p>
         }).collect_view()
     };
+    let memory = move || {
+        live.with(|_| ());
+        let bytes = crate::web::wasm_memory_bytes();
+        view! { <p class="wasm-memory" data-bytes=bytes.to_string()>"WASM memory: " {megabytes(bytes)}</p> }
+    };
     view! {
         <div class="progress" role="status" aria-live="polite">
-            {scan} {downloads} {memory} {saves}
+            {scan} {downloads} {saves}
         </div>
-        <Failures state=state />
-    }
-}
-
-/// Everything not collected, with the reason: never dropped silently.
-#[component]
-fn Failures(state: CollectionSignal) -> impl IntoView {
-    let rows = move || state.with(|c| c.failures());
-    view! {
-        <Show when=move || !rows().is_empty()>
-            <h3>"Not collected"</h3>
-            <ul class="failures">
-                {move || rows().into_iter().map(|f| {
-                    let what = if f.sha256.is_empty() { format!("submission {}", f.sids.join(", ")) } else { f.sha256.clone() };
-                    view! { <li><span class="mono">{what}</span> " — " {f.reason}</li> }
-                }).collect_view()}
-            </ul>
-        </Show>
+        <details class="diagnostics"><summary>"Details"</summary>{memory}</details>
     }
 }

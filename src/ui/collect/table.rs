@@ -1,48 +1,216 @@
+//! The preview: every qualifying file, in a windowed table — only the rows in view are drawn,
+//! so it stays quick with thousands of files, yet every file can be scrolled to, sorted and
+//! filtered.
+
+use std::cmp::Ordering;
+
 use leptos::prelude::*;
 
-use crate::web::collection::CollectionSignal;
+use super::LiveBoard;
+use crate::core::collect::{Candidate, Collection};
+use crate::core::units::size;
 
-/// Rows drawn at once: the preview stays quick with thousands of files; totals cover all.
-const SHOWN: usize = 500;
+/// Fixed row height in pixels (the stylesheet sets the same): a row's place is its index
+/// times this, so the window is found without measuring anything.
+const ROW_PX: usize = 30;
+/// Rows drawn beyond the visible ones, so fast scrolling shows no gap.
+const OVERSCAN: usize = 10;
+/// Rows visible in the scroll box (its height in the stylesheet is ROW_PX × this).
+const VISIBLE: usize = 20;
 
-/// The preview: every qualifying file, best score first, before anything downloads.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Column {
+    Sha256,
+    Names,
+    Type,
+    Size,
+    Score,
+    Submissions,
+}
+
+impl Column {
+    fn label(self) -> &'static str {
+        match self {
+            Column::Sha256 => "sha256",
+            Column::Names => "Names",
+            Column::Type => "Type",
+            Column::Size => "Size",
+            Column::Score => "Score",
+            Column::Submissions => "Submissions (score)",
+        }
+    }
+
+    fn compare(self, a: &Candidate, b: &Candidate) -> Ordering {
+        match self {
+            Column::Sha256 => a.sha256.cmp(&b.sha256),
+            Column::Names => a.names.cmp(&b.names),
+            Column::Type => a.file_type.cmp(&b.file_type),
+            Column::Size => a.size.cmp(&b.size),
+            Column::Score => a.score.cmp(&b.score),
+            Column::Submissions => a.submissions.len().cmp(&b.submissions.len()),
+        }
+        .then_with(|| a.sha256.cmp(&b.sha256))
+    }
+}
+
+/// One drawn row, copied out of the state so the view holds no borrow.
+#[derive(Clone, PartialEq)]
+struct Row {
+    key: String,
+    sha256: String,
+    names: String,
+    file_type: String,
+    size: u64,
+    score: i64,
+    partial: bool,
+    sids: String,
+}
+
+impl Row {
+    fn of(c: &Candidate) -> Row {
+        Row {
+            // Keyed on what a row shows: a row redraws when its file's entry changed.
+            key: format!(
+                "{}:{}:{}:{}:{}",
+                c.sha256,
+                c.score,
+                c.names.len(),
+                c.submissions.len(),
+                c.partial
+            ),
+            sha256: c.sha256.clone(),
+            names: c.names.join(", "),
+            file_type: c.file_type.clone(),
+            size: c.size,
+            score: c.score,
+            partial: c.partial,
+            sids: c
+                .submissions
+                .iter()
+                .map(|s| format!("{} ({})", s.sid, s.score))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
+fn matches(c: &Candidate, needle: &str) -> bool {
+    let has = |text: &str| text.to_lowercase().contains(needle);
+    has(&c.sha256)
+        || has(&c.file_type)
+        || c.names.iter().any(|n| has(n))
+        || c.submissions.iter().any(|s| has(&s.sid))
+}
+
+/// Rows `from..from + count` of the view, and how many rows the view has. The default view
+/// (best score first, no filter) is the state's own ranking: no sorting at all.
+fn window(
+    c: &Collection,
+    sort: (Column, bool),
+    filter: &str,
+    from: usize,
+    count: usize,
+) -> (usize, Vec<Row>) {
+    let needle = filter.trim().to_lowercase();
+    if sort == (Column::Score, true) && needle.is_empty() {
+        let rows = c.ranked().skip(from).take(count).map(Row::of).collect();
+        return (c.totals().files, rows);
+    }
+    let mut view: Vec<&Candidate> = c
+        .found()
+        .iter()
+        .filter(|f| needle.is_empty() || matches(f, &needle))
+        .collect();
+    let (column, descending) = sort;
+    view.sort_by(|a, b| {
+        let o = column.compare(a, b);
+        if descending {
+            o.reverse()
+        } else {
+            o
+        }
+    });
+    let total = view.len();
+    let rows = view
+        .into_iter()
+        .skip(from)
+        .take(count)
+        .map(Row::of)
+        .collect();
+    (total, rows)
+}
+
 #[component]
-pub fn FileTable(state: CollectionSignal) -> impl IntoView {
-    let rows = move || {
-        state.with(|c| {
-            c.candidates()
-                .into_iter()
-                .take(SHOWN)
-                .map(|f| {
-                    let sids = f
-                        .submissions
-                        .iter()
-                        .map(|s| format!("{} ({})", s.sid, s.score))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    view! {
-                        <tr>
-                            <td class="sha">{f.sha256.clone()}</td>
-                            <td class="value">{f.names.join(", ")}</td>
-                            <td>{f.file_type.clone()}</td>
-                            <td class="num">{f.size}</td>
-                            <td class="num">{f.score} {f.partial.then_some(" (partial)")}</td>
-                            <td class="mono">{sids}</td>
-                        </tr>
-                    }
-                })
-                .collect_view()
-        })
+pub fn FileTable(live: LiveBoard) -> impl IntoView {
+    let sort = RwSignal::new((Column::Score, true));
+    let filter = RwSignal::new(String::new());
+    let first_row = RwSignal::new(0usize);
+    let found = move || live.with(|b| b.collection.totals().files);
+    let shown = Memo::new(move |_| {
+        let from = first_row.get().saturating_sub(OVERSCAN);
+        let count = VISIBLE + 2 * OVERSCAN;
+        let (total, rows) =
+            live.with(|b| filter.with(|f| window(&b.collection, sort.get(), f, from, count)));
+        (total, from, rows)
+    });
+    let on_scroll = move |ev: leptos::ev::Event| {
+        let top = event_target::<web_sys::Element>(&ev).scroll_top().max(0) as usize;
+        let row = top / ROW_PX;
+        if row != first_row.get_untracked() {
+            first_row.set(row);
+        }
     };
-    let total = move || state.with(|c| c.candidates().len());
+    let header = move |column: Column| {
+        let state = move || match sort.get() {
+            (c, true) if c == column => "descending",
+            (c, false) if c == column => "ascending",
+            _ => "none",
+        };
+        view! {
+            <th aria-sort=state>
+                <button type="button" class="sort" on:click=move |_| sort.update(|s| {
+                    *s = if s.0 == column { (column, !s.1) } else { (column, matches!(column, Column::Score | Column::Size | Column::Submissions)) };
+                })>{column.label()}</button>
+            </th>
+        }
+    };
     view! {
-        <Show when=move || { total() > 0 }>
-            <table class="files">
-                <caption>{move || format!("{} files qualify", total())}
-                    {move || (total() > SHOWN).then(|| format!(" (first {SHOWN} shown; the zip holds all)"))}</caption>
-                <thead><tr><th>"sha256"</th><th>"Names"</th><th>"Type"</th><th>"Size (bytes)"</th><th>"Score"</th><th>"Submissions (score)"</th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
+        <Show when=move || { found() > 0 }>
+            <div class="table-tools">
+                <label for="file-filter">"Filter files"</label>
+                <input id="file-filter" type="search" placeholder="sha256, name, type or SID"
+                    prop:value=move || filter.get()
+                    on:input=move |ev| { filter.set(event_target_value(&ev)); first_row.set(0); } />
+            </div>
+            <div class="table-scroll" on:scroll=on_scroll>
+                <table class="files">
+                    <caption>{move || {
+                        let (total, _, _) = shown.get();
+                        let all = found();
+                        if total == all { format!("{all} files qualify") } else { format!("{all} files qualify, {total} match the filter") }
+                    }}</caption>
+                    <thead><tr>
+                        {header(Column::Sha256)} {header(Column::Names)} {header(Column::Type)}
+                        {header(Column::Size)} {header(Column::Score)} {header(Column::Submissions)}
+                    </tr></thead>
+                    <tbody>
+                        <tr class="spacer" aria-hidden="true" style:height=move || format!("{}px", shown.with(|s| s.1) * ROW_PX)></tr>
+                        <For each=move || shown.get().2 key=|row| row.key.clone() let:row>
+                            <tr>
+                                <td class="sha mono" title=row.sha256.clone()>{row.sha256.clone()}</td>
+                                <td class="value" title=row.names.clone()>{row.names.clone()}</td>
+                                <td>{row.file_type.clone()}</td>
+                                <td class="num" title=format!("{} bytes", row.size)>{size(row.size)}</td>
+                                <td class="num"><span class="score">{row.score}</span> {row.partial.then_some(" (partial)")}</td>
+                                <td class="mono" title=row.sids.clone()>{row.sids.clone()}</td>
+                            </tr>
+                        </For>
+                        <tr class="spacer" aria-hidden="true" style:height=move || shown.with(|(total, from, rows)| {
+                            format!("{}px", total.saturating_sub(from + rows.len()) * ROW_PX)
+                        })></tr>
+                    </tbody>
+                </table>
+            </div>
         </Show>
     }
 }

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 pub use mock_al;
 
 pub mod mock_control;
+pub mod seed;
 
 /// Where the built page is: `AL_DIST`, or `dist/` at the repository root.
 pub fn dist_dir() -> PathBuf {

@@ -2,44 +2,11 @@
 //! seed script's rule selects, each decoding to the server's bytes; the one whose blob is
 //! missing is listed under failures, not dropped.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
+use std::collections::BTreeSet;
 
-use al_e2e::{mock_al::Config, mock_al::Dataset, user, Session};
+use al_e2e::seed::{read_entry, seed_selection};
+use al_e2e::{mock_al::Config, user, Session};
 use serde_json::Value;
-
-/// Exercise 2's algorithm, over the raw `/submission/full/` answers of the submissions the
-/// search `max_score:>=threshold` returns: sum `result.score` per sha256, keep ≥ threshold.
-fn seed_selection(data: &Dataset, threshold: i64) -> BTreeSet<String> {
-    let mut chosen = BTreeSet::new();
-    for sid in data.sids() {
-        if data.max_score(&sid).unwrap() < threshold {
-            continue;
-        }
-        let full = data.submission_full_json(&sid).unwrap();
-        let mut scores: BTreeMap<String, i64> = BTreeMap::new();
-        for result in full["results"].as_object().unwrap().values() {
-            let sha = result["sha256"].as_str().unwrap().to_string();
-            *scores.entry(sha).or_default() += result["result"]["score"].as_i64().unwrap();
-        }
-        chosen.extend(
-            scores
-                .into_iter()
-                .filter(|(_, s)| *s >= threshold)
-                .map(|(sha, _)| sha),
-        );
-    }
-    chosen
-}
-
-fn read_entry(zip: &mut zip::ZipArchive<std::fs::File>, name: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    zip.by_name(name)
-        .unwrap_or_else(|_| panic!("{name} missing from the zip"))
-        .read_to_end(&mut out)
-        .unwrap();
-    out
-}
 
 #[tokio::test]
 async fn zip_holds_exactly_the_seed_selection_and_lists_the_missing_blob() {

@@ -209,3 +209,98 @@ pub fn generate(store: &mut Store, count: usize, seed: u64) -> Vec<Submission> {
     }
     out
 }
+
+/// `count` submissions shaped like a real collection: each root extracts 1 to `2 × per + 1`
+/// files from a pool sized so most qualifying files are new, and about `per` files per
+/// submission score >= 7000 (CAPE 4000 + YARA 3500); the others stay under 1000. A submission
+/// with no such file scores under 7000, so `max_score:>=7000` leaves it out, as on a server.
+pub fn generate_wide(store: &mut Store, count: usize, seed: u64, per: f64) -> Vec<Submission> {
+    if count == 0 {
+        return vec![];
+    }
+    let per = per.max(0.1);
+    let most_children = (2.0 * per).ceil() as u64 + 1;
+    // Files per submission on average: the root and (1 + most_children) / 2 children.
+    let mean_files = 1.0 + (1.0 + most_children as f64) / 2.0;
+    let high_share = (per / mean_files).min(1.0);
+    let pool_len = ((count as f64 * mean_files * 0.9) as usize).max(16);
+    let pool: Vec<PoolFile> = (0..pool_len)
+        .map(|i| {
+            let mut f = pool_file(store, seed, i);
+            let mut rng = rng_for(seed, &format!("wide-tier:{i}"));
+            f.tier = if rng.chance(high_share) { 3 } else { 0 };
+            f
+        })
+        .collect();
+    let mut out = Vec::with_capacity(count);
+    for j in 0..count {
+        let mut rng = rng_for(seed, &format!("wide:{j}"));
+        let pick = |rng: &mut Rng| rng.below(pool_len as u64) as usize;
+        let root = pick(&mut rng);
+        let mut used = vec![root];
+        for _ in 0..rng.range(1, most_children as i64) {
+            let c = pick(&mut rng);
+            if !used.contains(&c) {
+                used.push(c);
+            }
+        }
+        let f = &pool[root];
+        let submitted = T0 - (j as i64 + 1) * 600 - rng.range(0, 600);
+        let mut b = SubBuilder::new(
+            make_sid(seed, &format!("wide:{j}")),
+            &format!("wide-{j}"),
+            &f.name,
+            &f.sha,
+            submitted,
+        );
+        b.sub.submitter = rng.pick(&["analyst", "feeder"]).to_string();
+        b.sub.duration_secs = rng.range(20, 900);
+        let children: Vec<(&str, &str)> = used[1..]
+            .iter()
+            .map(|&c| (pool[c].name.as_str(), pool[c].sha.as_str()))
+            .collect();
+        b.ext(
+            &f.sha,
+            EXTRACT,
+            vec![sec("Extracted files", None, &[])],
+            &children,
+        );
+        for &k in &used {
+            wide_results(&mut b, &mut rng, &pool[k]);
+        }
+        out.push(b.done());
+    }
+    out
+}
+
+/// A high file (tier 3) scores 7500 in every submission; any other stays under 1000.
+fn wide_results(b: &mut SubBuilder, rng: &mut Rng, f: &PoolFile) {
+    let tags: Vec<(&str, Value)> = f.iocs.iter().take(2).cloned().collect();
+    if f.tier == 3 {
+        b.res(
+            &f.sha,
+            CAPE,
+            vec![sec(
+                "Malicious behaviour",
+                heur("CAPE.7", "CAPE heuristic", 4000),
+                &tags,
+            )],
+        );
+        b.res(
+            &f.sha,
+            YARA,
+            vec![sec(
+                "Signature match",
+                heur("YARA.3", "YARA heuristic", 3500),
+                &[],
+            )],
+        );
+    } else {
+        let score = *rng.pick(&[0, 10, 100, 300, 500]);
+        b.res(
+            &f.sha,
+            PE,
+            vec![sec("Header", heur("PE.1", "PE heuristic", score), &tags)],
+        );
+    }
+}

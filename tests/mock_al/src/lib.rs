@@ -79,6 +79,10 @@ pub struct Config {
     /// IoC benchmark: one more submission (query `IOC_QUERY`) with this many distinct network
     /// values (see `ioc_bulk.rs`).
     pub ioc_values: Option<usize>,
+    /// Collections shaped like a month of high-score samples: the generated submissions each
+    /// extract several files, about this many of which score >= 7000 (see `gen::generate_wide`).
+    /// None keeps the classic shape (about one qualifying file per eight submissions).
+    pub qualifying_per_submission: Option<f64>,
 }
 
 impl Default for Config {
@@ -93,6 +97,7 @@ impl Default for Config {
             seed: 7,
             bulk: None,
             ioc_values: None,
+            qualifying_per_submission: None,
         }
     }
 }
@@ -106,11 +111,11 @@ pub fn dataset(config: &Config) -> Dataset {
     let samples = samples::build(&mut store);
     let hand_made = samples.submissions.len();
     store.seed = config.seed;
-    let generated = gen::generate(
-        &mut store,
-        config.submissions.saturating_sub(hand_made),
-        config.seed,
-    );
+    let count = config.submissions.saturating_sub(hand_made);
+    let generated = match config.qualifying_per_submission {
+        Some(per) => gen::generate_wide(&mut store, count, config.seed, per),
+        None => gen::generate(&mut store, count, config.seed),
+    };
     let mut subs = samples.submissions;
     subs.extend(generated);
     let bulk = config.bulk.map(|(files, bytes_each)| {

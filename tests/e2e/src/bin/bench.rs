@@ -11,6 +11,9 @@
 //! Page (issue 5): page weight, time to interactive, IoC view responsiveness with
 //! BENCH_IOC_VALUES (10,000) values; see `bench/page.rs`.
 //!
+//! Scale: thousands of submissions and files, one click and two steps; see `bench/scale.rs`
+//! (BENCH_SCALE picks the workloads).
+//!
 //! Environment: BENCH_SUBMISSIONS (250), BENCH_LATENCY_MS (20), BENCH_MEMORY_GB (2; 0 skips the
 //! memory part), BENCH_SPEED (1; 0 skips the speed part), BENCH_PARALLEL (8: one more page run
 //! with that "Parallel calls" setting; 0 skips it), BENCH_MEMORY_KEEPER (scratch: the zip goes
@@ -26,6 +29,8 @@ use std::time::{Duration, Instant};
 
 #[path = "bench/page.rs"]
 mod page;
+#[path = "bench/scale.rs"]
+mod scale;
 
 use al_e2e::mock_al::{self, Config};
 use al_e2e::mock_control::{downloading, zips};
@@ -1370,6 +1375,10 @@ async fn main() -> ExitCode {
             eprintln!("page benchmark could not run: {e}");
             failed = true;
         }
+    }
+    if let Err(e) = scale::scale(&opts).await {
+        eprintln!("scale benchmark could not run: {e}");
+        failed = true;
     }
     if opts.speed {
         if let Err(e) = speed(&opts).await {

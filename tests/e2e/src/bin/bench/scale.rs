@@ -1,0 +1,224 @@
+//! Scale: collections shaped like real ones — thousands of submissions, several qualifying files
+//! each — at 0 ms and 20 ms per call. For each workload: the seed exercise-2 script, then the
+//! page in one click (Collect zip) and in two steps (Find files, Download zip), with the calls
+//! in flight on average, the latency bound, the page's longest task and event-loop wait, heap
+//! peaks and the rate cART is written at.
+//!
+//! BENCH_SCALE lists the workloads as `submissions x qualifying-per-submission @ ms`, comma
+//! separated (default below; `0` skips the part).
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use al_e2e::mock_al::Config;
+use al_e2e::Session;
+
+use super::{
+    connect_and_open_collect, finished_zip, js, progress_text, run_seed, secs, thousands, verdict,
+    Opts, Zip, MIB,
+};
+
+const DEFAULT_WORKLOADS: &str = "200x0.5@20,500x2@0,4000x2@0,4000x2@20";
+/// The page's default "Parallel calls".
+const PARALLEL: f64 = 6.0;
+
+struct Workload {
+    submissions: usize,
+    per: f64,
+    latency_ms: u64,
+}
+
+fn workloads() -> Result<Vec<Workload>, String> {
+    let text = std::env::var("BENCH_SCALE").unwrap_or_else(|_| DEFAULT_WORKLOADS.into());
+    if text.trim() == "0" {
+        return Ok(vec![]);
+    }
+    text.split(',')
+        .map(|w| {
+            let bad = || format!("BENCH_SCALE: {w:?} is not like 500x2@0");
+            let (shape, ms) = w.trim().split_once('@').ok_or_else(bad)?;
+            let (subs, per) = shape.split_once('x').ok_or_else(bad)?;
+            Ok(Workload {
+                submissions: subs.trim().parse().map_err(|_| bad())?,
+                per: per.trim().parse().map_err(|_| bad())?,
+                latency_ms: ms.trim().parse().map_err(|_| bad())?,
+            })
+        })
+        .collect()
+}
+
+/// Injected once the page is connected: a long-task observer, an event-loop probe every
+/// 50 ms (how late it ran is how long a click would have waited), and heap peaks.
+const PROBES: &str = "\
+    const p = window.__probe = {lag: 0, heap: 0, wasm: 0, longest: 0};\
+    try { new PerformanceObserver(l => { for (const e of l.getEntries()) p.longest = Math.max(p.longest, e.duration); })\
+          .observe({type: 'longtask'}); } catch (e) { p.longest = -1; }\
+    let last = performance.now();\
+    setInterval(() => {\
+      const now = performance.now(); p.lag = Math.max(p.lag, now - last - 50); last = now;\
+      if (performance.memory) p.heap = Math.max(p.heap, performance.memory.usedJSHeapSize);\
+      const w = document.querySelector('.wasm-memory'); if (w) p.wasm = Math.max(p.wasm, +w.dataset.bytes || 0);\
+    }, 50);\
+    performance.setResourceTimingBufferSize(1000000); performance.clearResourceTimings();\
+    return performance.now();";
+
+const READ_PROBES: &str = "\
+    const calls = performance.getEntriesByType('resource').filter(e => e.name.includes('/api/'));\
+    const took = calls.map(e => e.responseEnd - e.startTime).sort((a, b) => a - b);\
+    return {probe: window.__probe, calls: calls.length, busy: took.reduce((a, b) => a + b, 0),\
+            median: took.length ? took[Math.floor(took.length / 2)] : 0};";
+
+struct PageFigures {
+    wall: Duration,
+    calls: u64,
+    busy_ms: f64,
+    median_ms: f64,
+    lag_ms: f64,
+    longest_ms: f64,
+    heap: u64,
+    wasm: u64,
+    zip: Zip,
+}
+
+impl PageFigures {
+    fn in_flight(&self) -> f64 {
+        self.busy_ms / 1000.0 / self.wall.as_secs_f64()
+    }
+    fn bound(&self) -> f64 {
+        self.calls as f64 * self.median_ms / 1000.0 / PARALLEL
+    }
+}
+
+async fn wait_for_zip(s: &Session, started: Instant) -> Result<std::path::PathBuf, String> {
+    let deadline = started + Duration::from_secs(1800);
+    loop {
+        if let Some(z) = finished_zip(&s.downloads) {
+            return Ok(z);
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "no zip after 30 min; progress: {:?}",
+                progress_text(s).await
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// One page run: `one_click` clicks Collect zip; otherwise Find files, then Download zip once
+/// the scan is complete.
+async fn page_run(s: &Session, one_click: bool) -> Result<PageFigures, String> {
+    for z in al_e2e::mock_control::zips(&s.downloads) {
+        let _ = std::fs::remove_file(z);
+    }
+    connect_and_open_collect(s, None).await;
+    js(s, PROBES).await;
+    let started = Instant::now();
+    if one_click {
+        s.click_button("Collect zip").await;
+    } else {
+        s.click_button("Find files").await;
+        loop {
+            let text = progress_text(s).await;
+            if text.contains("Scan complete") {
+                break;
+            }
+            if started.elapsed() > Duration::from_secs(1800) {
+                return Err(format!("no \"Scan complete\" after 30 min: {text:?}"));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        s.click_button("Download zip").await;
+    }
+    let zip = wait_for_zip(s, started).await?;
+    let wall = started.elapsed();
+    let v = js(s, READ_PROBES).await;
+    let num = |x: &serde_json::Value| x.as_f64().unwrap_or(0.0);
+    Ok(PageFigures {
+        wall,
+        calls: v["calls"].as_u64().unwrap_or(0),
+        busy_ms: num(&v["busy"]),
+        median_ms: num(&v["median"]),
+        lag_ms: num(&v["probe"]["lag"]),
+        longest_ms: num(&v["probe"]["longest"]),
+        heap: num(&v["probe"]["heap"]) as u64,
+        wasm: num(&v["probe"]["wasm"]) as u64,
+        zip: Zip::read(&zip)?,
+    })
+}
+
+fn report(label: &str, seed: Duration, page: &PageFigures, seed_files: &BTreeSet<String>) {
+    let ratio = seed.as_secs_f64() / page.wall.as_secs_f64();
+    let files: BTreeSet<String> = page.zip.carts.keys().cloned().collect();
+    println!(
+        "  {label:<9} {:>9}  {:>5.1}×  in flight {:.1} of {PARALLEL} ({:.0} %)  bound {:.2} s (×{:.2})  \
+         median call {:.1} ms  {} calls",
+        secs(page.wall),
+        ratio,
+        page.in_flight(),
+        100.0 * page.in_flight() / PARALLEL,
+        page.bound(),
+        page.wall.as_secs_f64() / page.bound().max(0.001),
+        page.median_ms,
+        thousands(page.calls),
+    );
+    println!(
+        "  {:<9} longest task {:.0} ms, longest probe wait {:.0} ms, JS heap peak {:.1} MiB, WASM {:.1} MiB, \
+         {:.1} MB/s of cART ({} in {} files); same files as the seed: {}",
+        "",
+        page.longest_ms,
+        page.lag_ms,
+        page.heap as f64 / MIB as f64,
+        page.wasm as f64 / MIB as f64,
+        page.zip.size as f64 / 1e6 / page.wall.as_secs_f64(),
+        thousands(page.zip.size),
+        files.len(),
+        if files == *seed_files { "yes" } else { "NO" }
+    );
+}
+
+pub async fn scale(opts: &Opts) -> Result<(), String> {
+    for w in workloads()? {
+        println!(
+            "== Scale: {} submissions, ~{} qualifying files each, {} ms per call (Parallel calls 6)",
+            w.submissions, w.per, w.latency_ms
+        );
+        let s = Session::start(Config {
+            latency_ms: w.latency_ms,
+            submissions: w.submissions,
+            qualifying_per_submission: Some(w.per),
+            ..Config::default()
+        })
+        .await;
+        // Tolerant: the mock, like a real server, has a file whose blob is missing.
+        let seed = run_seed(opts, "seed_exercise2_tolerant.py", s.server.addr).await;
+        if !seed.ok {
+            return Err(format!("the seed script failed: {}", seed.stderr));
+        }
+        println!(
+            "  seed      {:>9}  {} files, {} API calls",
+            secs(seed.wall),
+            seed.files.len(),
+            thousands(seed.stats.api_calls())
+        );
+        let one = page_run(&s, true).await?;
+        report("one click", seed.wall, &one, &seed.files);
+        let two = page_run(&s, false).await?;
+        report("two steps", seed.wall, &two, &seed.files);
+        let target = if w.latency_ms == 0 {
+            format!("page ≤ seed: {}", verdict(one.wall <= seed.wall))
+        } else {
+            format!(
+                "≥ 5× the seed: {}; within 1.25× of the bound: {}",
+                verdict(seed.wall.as_secs_f64() / one.wall.as_secs_f64() >= 5.0),
+                verdict(one.wall.as_secs_f64() <= 1.25 * one.bound())
+            )
+        };
+        println!(
+            "  targets (one click): {target}; no probe waits > 250 ms: {}; WASM < 128 MiB: {}",
+            verdict(one.lag_ms <= 250.0),
+            verdict(one.wasm < 128 * MIB)
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! Collect zip: scanning and downloading in one pipeline, as an analyst collecting a month of
+//! high-score samples uses it — the same set as the seed script, the size guard, Cancel in
+//! the middle, and thousands of files.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use al_e2e::mock_al::Config;
+use al_e2e::seed::{downloadable, failures, open_zip, seed_selection};
+use al_e2e::{user, Session};
+
+async fn on_collect_tab(s: &Session) {
+    s.open().await;
+    let analyst = user("analyst");
+    s.connect(analyst.user, analyst.apikey).await;
+    s.wait_text(".identity", "Connected as analyst").await;
+    s.open_tab("Collect files").await;
+}
+
+/// Waits until the run is over (no "Scanning…", Cancel disabled) and returns the zips saved.
+async fn run_over(s: &Session, within: Duration) -> Vec<std::path::PathBuf> {
+    let deadline = Instant::now() + within;
+    let saved = loop {
+        let v = s
+            .browser
+            .execute(
+                "const c = [...document.querySelectorAll('button')]\
+                   .find(b => b.textContent === 'Cancel' && b.offsetParent);\
+                 return c && c.disabled ? document.querySelectorAll('.progress .saved').length : null;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if let Some(n) = v.as_u64().filter(|n| *n > 0) {
+            break n as usize;
+        }
+        assert!(Instant::now() < deadline, "the run never ended");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    al_e2e::mock_control::wait_zips(&s.downloads, saved).await
+}
+
+#[tokio::test]
+async fn collect_zip_in_one_click_holds_the_seed_selection() {
+    let s = Session::start(Config::default()).await;
+    let data = s.server.dataset();
+    let selected = seed_selection(data, 7000);
+    let expected = downloadable(data, &selected);
+    on_collect_tab(&s).await;
+    s.click_button("Collect zip").await;
+    let zips = run_over(&s, Duration::from_secs(120)).await;
+    assert_eq!(zips.len(), 1, "one zip: {zips:?}");
+    let (carts, manifest) = open_zip(&zips[0], data);
+    assert_eq!(carts, expected, "one click collects the seed's set");
+    let listed: BTreeSet<String> = failures(&manifest).into_iter().map(|f| f.0).collect();
+    for sha in selected.difference(&expected) {
+        assert!(listed.contains(sha), "missing blob {sha} not listed");
+    }
+    // The preview filled in as the files came: every one of them is in the table.
+    let table = s.wait_text("table.files", "files qualify").await;
+    assert!(
+        table.contains(&format!("{} files qualify", selected.len())),
+        "{table}"
+    );
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn the_size_guard_stops_and_asks_and_retry_collects_the_rest() {
+    let s = Session::start(Config::default()).await;
+    let data = s.server.dataset();
+    let expected = downloadable(data, &seed_selection(data, 7000));
+    on_collect_tab(&s).await;
+
+    s.fill("Ask before collecting more than (GB)", "lots").await;
+    s.click_button("Collect zip").await;
+    let words = s
+        .wait_text("section:not([hidden]) [role='alert']", "size in GB")
+        .await;
+    assert!(words.contains("\"lots\""), "{words}");
+
+    // 1 MB: the sample set is about 3 MB, so the guard trips part way.
+    s.fill("Ask before collecting more than (GB)", "0.001")
+        .await;
+    s.click_button("Collect zip").await;
+    let question = s.wait_text(".guard", "This collection has reached").await;
+    assert!(question.contains("1.0 MB you set"), "{question}");
+    s.click_button("Stop here").await;
+    let zips = run_over(&s, Duration::from_secs(120)).await;
+    let (carts, manifest) = open_zip(&zips[0], data);
+    assert!(
+        !carts.is_empty() && carts.len() < expected.len(),
+        "{carts:?}"
+    );
+    let unpacked: u64 = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["size"].as_u64().unwrap())
+        .sum();
+    assert!(
+        unpacked <= 1_000_000,
+        "the zip holds {unpacked} bytes unpacked"
+    );
+    let held: Vec<(String, String)> = failures(&manifest)
+        .into_iter()
+        .filter(|(_, why)| why.contains("Stopped at the size you set"))
+        .collect();
+    let held_shas: BTreeSet<String> = held.iter().map(|f| f.0.clone()).collect();
+    assert_eq!(
+        held_shas,
+        expected.difference(&carts).cloned().collect(),
+        "every file held back is listed with the reason"
+    );
+
+    s.click_button("Retry failed").await;
+    s.wait_text(".progress", "-part2.zip").await;
+    let zips = run_over(&s, Duration::from_secs(120)).await;
+    let part2 = zips
+        .iter()
+        .find(|p| p.to_string_lossy().ends_with("-part2.zip"))
+        .expect("Retry failed saves a second zip");
+    let (rest, _) = open_zip(part2, data);
+    assert_eq!(&carts | &rest, expected, "the two zips hold the whole set");
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn cancel_mid_pipeline_keeps_what_was_verified_and_lists_the_rest() {
+    let s = Session::start(Config {
+        latency_ms: 300,
+        ..Config::default()
+    })
+    .await;
+    let data = s.server.dataset();
+    let expected = downloadable(data, &seed_selection(data, 7000));
+    on_collect_tab(&s).await;
+    s.click_button("Collect zip").await;
+    // Cancel once at least one file is in, while others are still coming.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let progress = s.wait_text(".progress", "Downloaded").await;
+        let done = progress
+            .split("Downloaded: ")
+            .nth(1)
+            .and_then(|t| t.split_whitespace().next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
+        if done >= 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "nothing downloaded: {progress}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    s.click_button("Cancel").await;
+    let zips = run_over(&s, Duration::from_secs(60)).await;
+    let (carts, manifest) = open_zip(&zips[0], data);
+    assert!(!carts.is_empty(), "what was verified is kept");
+    assert!(carts.len() < expected.len(), "the run was cut short");
+    let listed: BTreeSet<String> = failures(&manifest).into_iter().map(|f| f.0).collect();
+    for sha in expected.difference(&carts) {
+        assert!(listed.contains(sha), "{sha} neither in the zip nor listed");
+    }
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn five_thousand_files_in_one_click() {
+    let s = Session::start(Config {
+        submissions: 2_600,
+        qualifying_per_submission: Some(2.0),
+        ..Config::default()
+    })
+    .await;
+    let data = s.server.dataset();
+    let expected = downloadable(data, &seed_selection(data, 7000));
+    assert!(expected.len() >= 4_500, "{} files", expected.len());
+    on_collect_tab(&s).await;
+    s.click_button("Collect zip").await;
+    let zips = run_over(&s, Duration::from_secs(1200)).await;
+    assert_eq!(zips.len(), 1);
+    let (carts, _) = open_zip(&zips[0], data);
+    assert_eq!(carts.len(), expected.len());
+    assert_eq!(carts, expected);
+    s.finish().await;
+}
