@@ -210,70 +210,95 @@ pub fn generate(store: &mut Store, count: usize, seed: u64) -> Vec<Submission> {
     out
 }
 
-/// `count` submissions shaped like a real collection: each root extracts 1 to `2 × per + 1`
-/// files from a pool sized so most qualifying files are new, and about `per` files per
-/// submission score >= 7000 (CAPE 4000 + YARA 3500); the others stay under 1000. A submission
-/// with no such file scores under 7000, so `max_score:>=7000` leaves it out, as on a server.
+/// `count` submissions shaped like a real collection: each extracts a few files, of which 0 to
+/// `2 × per` score >= 7000 (CAPE 4000 + YARA 3500; `per` on average), the rest under 1000. Nine
+/// in ten qualifying files are new, one in ten was seen in an earlier submission, so about
+/// `0.9 × per × count` distinct files qualify. A submission with none scores under 7000, so
+/// `max_score:>=7000` leaves it out, as on a server. Files are small (0.5–40 KB): thousands of
+/// them stay cheap to build and serve.
 pub fn generate_wide(store: &mut Store, count: usize, seed: u64, per: f64) -> Vec<Submission> {
-    if count == 0 {
-        return vec![];
-    }
-    let per = per.max(0.1);
-    let most_children = (2.0 * per).ceil() as u64 + 1;
-    // Files per submission on average: the root and (1 + most_children) / 2 children.
-    let mean_files = 1.0 + (1.0 + most_children as f64) / 2.0;
-    let high_share = (per / mean_files).min(1.0);
-    let pool_len = ((count as f64 * mean_files * 0.9) as usize).max(16);
-    let pool: Vec<PoolFile> = (0..pool_len)
-        .map(|i| {
-            let mut f = pool_file(store, seed, i);
-            let mut rng = rng_for(seed, &format!("wide-tier:{i}"));
-            f.tier = if rng.chance(high_share) { 3 } else { 0 };
-            f
-        })
+    let per = per.max(0.0);
+    let most_high = (2.0 * per).round() as i64;
+    let benign: Vec<PoolFile> = (0..64)
+        .map(|i| wide_file(store, seed, &format!("wide-benign:{i}"), 0))
         .collect();
+    let mut high: Vec<PoolFile> = Vec::new();
     let mut out = Vec::with_capacity(count);
     for j in 0..count {
         let mut rng = rng_for(seed, &format!("wide:{j}"));
-        let pick = |rng: &mut Rng| rng.below(pool_len as u64) as usize;
-        let root = pick(&mut rng);
-        let mut used = vec![root];
-        for _ in 0..rng.range(1, most_children as i64) {
-            let c = pick(&mut rng);
-            if !used.contains(&c) {
-                used.push(c);
+        let mut files: Vec<usize> = Vec::new();
+        for _ in 0..rng.range(0, most_high) {
+            let k = if high.is_empty() || rng.chance(0.9) {
+                high.push(wide_file(
+                    store,
+                    seed,
+                    &format!("wide-high:{}", high.len()),
+                    3,
+                ));
+                high.len() - 1
+            } else {
+                rng.below(high.len() as u64) as usize
+            };
+            if !files.contains(&k) {
+                files.push(k);
             }
         }
-        let f = &pool[root];
+        let lows: Vec<usize> = (0..rng.range(1, 3))
+            .map(|_| rng.below(benign.len() as u64) as usize)
+            .collect();
+        let mut members: Vec<&PoolFile> = files.iter().map(|&k| &high[k]).collect();
+        for &l in &lows {
+            if !members.iter().any(|m| m.sha == benign[l].sha) {
+                members.push(&benign[l]);
+            }
+        }
+        // The root is a benign archive or the first qualifying file; the rest are extracted.
+        let root = members.remove(members.len() - 1);
         let submitted = T0 - (j as i64 + 1) * 600 - rng.range(0, 600);
         let mut b = SubBuilder::new(
             make_sid(seed, &format!("wide:{j}")),
             &format!("wide-{j}"),
-            &f.name,
-            &f.sha,
+            &root.name,
+            &root.sha,
             submitted,
         );
         b.sub.submitter = rng.pick(&["analyst", "feeder"]).to_string();
         b.sub.duration_secs = rng.range(20, 900);
-        let children: Vec<(&str, &str)> = used[1..]
+        let children: Vec<(&str, &str)> = members
             .iter()
-            .map(|&c| (pool[c].name.as_str(), pool[c].sha.as_str()))
+            .map(|m| (m.name.as_str(), m.sha.as_str()))
             .collect();
         b.ext(
-            &f.sha,
+            &root.sha,
             EXTRACT,
             vec![sec("Extracted files", None, &[])],
             &children,
         );
-        for &k in &used {
-            wide_results(&mut b, &mut rng, &pool[k]);
+        wide_results(&mut b, &mut rng, root);
+        for m in members {
+            wide_results(&mut b, &mut rng, m);
         }
         out.push(b.done());
     }
     out
 }
 
-/// A high file (tier 3) scores 7500 in every submission; any other stays under 1000.
+fn wide_file(store: &mut Store, seed: u64, label: &str, tier: u8) -> PoolFile {
+    let mut rng = rng_for(seed, label);
+    let kind = *rng.pick(&ALL_KINDS);
+    let size = rng.range(500, 40_000) as usize;
+    let sha = store.add_file(label, kind, size, CLEAR);
+    let name = format!("{}_{}.bin", rng.pick(&WORDS), &sha[..8]);
+    let iocs = (0..rng.range(1, 3)).map(|_| ioc(rng.below(120))).collect();
+    PoolFile {
+        sha,
+        name,
+        tier,
+        iocs,
+    }
+}
+
+/// A qualifying file (tier 3) scores 7500 in every submission; any other stays under 1000.
 fn wide_results(b: &mut SubBuilder, rng: &mut Rng, f: &PoolFile) {
     let tags: Vec<(&str, Value)> = f.iocs.iter().take(2).cloned().collect();
     if f.tier == 3 {

@@ -8,3 +8,4 @@ mod faults;
 mod search;
 mod statics;
 mod submission;
+mod wide;

@@ -18,7 +18,7 @@ use super::{
     Opts, Zip, MIB,
 };
 
-const DEFAULT_WORKLOADS: &str = "200x0.5@20,500x2@0,4000x2@0,4000x2@20";
+const DEFAULT_WORKLOADS: &str = "200x0.55@20,500x2.2@0,4000x2.2@0,4000x2.2@20";
 /// The page's default "Parallel calls".
 const PARALLEL: f64 = 6.0;
 
