@@ -22,6 +22,11 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   rustup target add wasm32-unknown-unknown
 fi
 
+if ! cargo clippy --version >/dev/null 2>&1; then
+  say "adding clippy (the lint gate in scripts/test.sh)"
+  rustup component add clippy
+fi
+
 # Trunk 0.22 needs a newer rustc than this machine's; 0.21.14 is the last that builds here.
 if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "0.21.14" ]; then
   say "installing trunk 0.21.14 (about 10 minutes, once)"

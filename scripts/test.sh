@@ -16,6 +16,10 @@ run() { "$@" 2>&1 | tee -a "$log"; }
 step "format"
 cargo fmt --all -- --check
 
+step "lints: clippy, native and for the page (wasm32), warnings are errors"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo clippy -p al-collector --target wasm32-unknown-unknown --lib --bins --test browser --quiet -- -D warnings
+
 step "1/3 native tests: pure core and mock Assemblyline server"
 run cargo test --workspace --exclude al-e2e
 

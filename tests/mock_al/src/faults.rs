@@ -90,7 +90,7 @@ pub fn fault_draw(seed: u64, n: u64) -> f64 {
 /// How long the n-th call waits: the base latency, plus a spike for a seeded share of calls.
 pub fn latency(rt: &Runtime, seed: u64, n: u64) -> std::time::Duration {
     // Another salt than the 502 draw, so spikes and faults fall on different calls.
-    let spiked = rt.spike_rate > 0.0 && fault_draw(seed ^ 0x5A1C_E5, n) < rt.spike_rate;
+    let spiked = rt.spike_rate > 0.0 && fault_draw(seed ^ 0x005A_1CE5, n) < rt.spike_rate;
     std::time::Duration::from_millis(rt.latency_ms + if spiked { rt.spike_ms } else { 0 })
 }
 

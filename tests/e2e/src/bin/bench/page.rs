@@ -36,7 +36,7 @@ fn weights(dist: &Path, kinds: &[&str]) -> Result<Vec<(String, u64, u64)>, Strin
         let packed = gz.finish().map_err(|e| e.to_string())?.len() as u64;
         out.push((name, bytes.len() as u64, packed));
     }
-    out.sort_by(|a, b| b.2.cmp(&a.2));
+    out.sort_by_key(|e| std::cmp::Reverse(e.2));
     Ok(out)
 }
 
