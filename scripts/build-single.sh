@@ -99,6 +99,19 @@ html = html.replace(/\s*<link rel="stylesheet" href="\.\/([^"]+\.css)"[^>]*\/?>/
 });
 if (/<\/style/i.test(css)) fail("the CSS contains </style");
 
+// index.html's words for a page that cannot start, said for this file: the usual cause is a
+// CSP header from the web server that forbids its inline code.
+const fallback = /<div id="al-collector-fallback">[\s\S]*?<\/div>/;
+if (!fallback.test(html)) fail('no <div id="al-collector-fallback"> in index.html');
+html = html.replace(fallback, `<div id="al-collector-fallback">
+      <p>Loading AL Collector…</p>
+      <p>If this text stays, the page could not start. This single file runs its own code inline,
+        allowed by the policy inside it; a Content-Security-Policy header from the web server
+        (such as the one deploy/nginx sends for <code>dist/</code>) forbids that. Serve this file
+        without that header (<code>deploy/README.md</code>, "Single file"). Otherwise,
+        JavaScript or WebAssembly is disabled in this browser.</p>
+    </div>`);
+
 const b64sha = (text) => "'sha256-" + crypto.createHash("sha256").update(text, "utf8").digest("base64") + "'";
 html = html
   .replace(/\s*<script type="module"[\s\S]*?<\/script>/, "")
