@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds AL Collector as ONE self-contained HTML file (CSS, JS glue and the wasm inlined), to
-# drop into any static folder or open from disk, and prints its SHA-256 the way CyberChef
-# publishes its download.
+# Builds AL Collector as ONE self-contained HTML file (CSS, JS glue, the public suffix list and
+# the wasm inlined), to serve at its own location on the Assemblyline origin
+# (deploy/nginx/single-file-location.conf) or open from disk, and prints its SHA-256 the way
+# CyberChef publishes its download.
 #
 #   bash scripts/build-single.sh                 release build, then dist-single/al-collector.html
 #                                                and dist-single/al-collector.html.sha256
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --from) from="$(absolute "$2")"; shift 2;;
     --out) out="$(absolute "$2")"; shift 2;;
-    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0;;
+    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0;;
     *) echo "build-single.sh: unknown argument $1" >&2; exit 2;;
   esac
 done

@@ -77,8 +77,12 @@ pub fn run(name: &str, values: &str, cwd: &Path, env: &[(&str, String)]) -> Stri
 /// `dist/` (links to the real ones), and room for whatever the commands write.
 pub fn workdir(dir: &Path, dist: &Path) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
-    std::os::unix::fs::symlink(repo_root().join("deploy"), dir.join("deploy")).unwrap();
-    std::os::unix::fs::symlink(dist, dir.join("dist")).unwrap();
+    for (name, target) in [("deploy", repo_root().join("deploy")), ("dist", dist.to_path_buf())] {
+        let link = dir.join(name);
+        if std::fs::symlink_metadata(&link).is_err() {
+            std::os::unix::fs::symlink(target, link).unwrap();
+        }
+    }
     dir.to_path_buf()
 }
 
