@@ -18,8 +18,8 @@ pub fn block(name: &str) -> String {
     let mut lines = guide.lines();
     while let Some(line) = lines.next() {
         let fence = line.trim_start();
-        let is_tagged = fence.starts_with("```")
-            && fence[3..].split_whitespace().any(|word| word == tag);
+        let is_tagged =
+            fence.starts_with("```") && fence[3..].split_whitespace().any(|word| word == tag);
         if !is_tagged {
             continue;
         }
@@ -77,7 +77,10 @@ pub fn run(name: &str, values: &str, cwd: &Path, env: &[(&str, String)]) -> Stri
 /// `dist/` (links to the real ones), and room for whatever the commands write.
 pub fn workdir(dir: &Path, dist: &Path) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
-    for (name, target) in [("deploy", repo_root().join("deploy")), ("dist", dist.to_path_buf())] {
+    for (name, target) in [
+        ("deploy", repo_root().join("deploy")),
+        ("dist", dist.to_path_buf()),
+    ] {
         let link = dir.join(name);
         if std::fs::symlink_metadata(&link).is_err() {
             std::os::unix::fs::symlink(target, link).unwrap();
@@ -99,12 +102,14 @@ impl Certificate {
         let cert = dir.join(format!("{stem}.crt"));
         let key = dir.join(format!("{stem}.key"));
         let mut cmd = Command::new("openssl");
-        cmd.args(["req", "-x509", "-nodes", "-newkey", "rsa:2048", "-days", "2"])
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .args(["-subj", subject]);
+        cmd.args([
+            "req", "-x509", "-nodes", "-newkey", "rsa:2048", "-days", "2",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .args(["-subj", subject]);
         if !alt_names.is_empty() {
             cmd.args(["-addext", &format!("subjectAltName={alt_names}")]);
         }

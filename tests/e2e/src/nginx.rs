@@ -132,7 +132,10 @@ impl Nginx {
                     self.error_log()
                 );
             }
-            assert!(Instant::now() < deadline, "nginx is not listening on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "nginx is not listening on {port}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }

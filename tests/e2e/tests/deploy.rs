@@ -175,7 +175,10 @@ fn start_appliance(work: &Path, mock_addr: &str) -> Appliance {
             ("KIBANA_HOST", mock_addr.into()),
             ("TEMPLATE", template.clone()),
             ("ACCESS_LOG", "off".into()),
-            ("ERROR_LOG", work.join("appliance-error.log").display().to_string()),
+            (
+                "ERROR_LOG",
+                work.join("appliance-error.log").display().to_string(),
+            ),
             ("ERROR_LEVEL", "notice".into()),
             ("READ_TIMEOUT", "60s".into()),
             ("CONNECT_TIMEOUT", "60s".into()),
@@ -539,7 +542,10 @@ fn host_and_single_file_blocks_pass_nginx_t() {
             .unwrap();
         assert!(run.status.success(), "deploy:{name}: {run:?}");
         let blocks = std::fs::read_to_string(cwd.join(out)).unwrap();
-        let server = format!("server {{\n    listen 127.0.0.1:{};\n{blocks}\n}}\n", free_port());
+        let server = format!(
+            "server {{\n    listen 127.0.0.1:{};\n{blocks}\n}}\n",
+            free_port()
+        );
         nginx::check(name, &server).unwrap_or_else(|e| panic!("deploy:{name}:\n{e}\n{server}"));
     }
     let _ = std::fs::remove_dir_all(work);
