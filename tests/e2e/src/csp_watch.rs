@@ -36,7 +36,7 @@ pub fn saved_files(s: &Session) -> Vec<PathBuf> {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| !p.extension().is_some_and(|e| e == "crdownload"))
+        .filter(|p| p.extension().is_none_or(|e| e != "crdownload"))
         .collect();
     files.sort();
     files

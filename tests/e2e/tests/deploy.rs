@@ -76,7 +76,8 @@ server {
 
 /// The appliance: the guide's steps on the template, then what the container does with it.
 struct Appliance {
-    nginx: Nginx,
+    /// Serves until dropped.
+    _nginx: Nginx,
     port: u16,
     cert: Certificate,
     /// Its access log: one "<connection> <uri>" line per request.
@@ -205,7 +206,7 @@ fn start_appliance(work: &Path, mock_addr: &str) -> Appliance {
     }
     let nginx = Nginx::start("appliance", &conf, &[port]);
     Appliance {
-        nginx,
+        _nginx: nginx,
         port,
         cert,
         access_log,
