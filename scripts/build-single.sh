@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds AL Collector as ONE self-contained HTML file (CSS, JS glue and the wasm inlined), to
-# drop into any static folder or open from disk, and prints its SHA-256 the way CyberChef
-# publishes its download.
+# Builds AL Collector as ONE self-contained HTML file (CSS, JS glue, the public suffix list and
+# the wasm inlined), to serve at its own location on the Assemblyline origin
+# (deploy/nginx/single-file-location.conf) or open from disk, and prints its SHA-256 the way
+# CyberChef publishes its download.
 #
 #   bash scripts/build-single.sh                 release build, then dist-single/al-collector.html
 #                                                and dist-single/al-collector.html.sha256
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --from) from="$(absolute "$2")"; shift 2;;
     --out) out="$(absolute "$2")"; shift 2;;
-    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0;;
+    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0;;
     *) echo "build-single.sh: unknown argument $1" >&2; exit 2;;
   esac
 done
@@ -98,6 +99,19 @@ html = html.replace(/\s*<link rel="stylesheet" href="\.\/([^"]+\.css)"[^>]*\/?>/
   return "";
 });
 if (/<\/style/i.test(css)) fail("the CSS contains </style");
+
+// index.html's words for a page that cannot start, said for this file: the usual cause is a
+// CSP header from the web server that forbids its inline code.
+const fallback = /<div id="al-collector-fallback">[\s\S]*?<\/div>/;
+if (!fallback.test(html)) fail('no <div id="al-collector-fallback"> in index.html');
+html = html.replace(fallback, `<div id="al-collector-fallback">
+      <p>Loading AL Collector…</p>
+      <p>If this text stays, the page could not start. This single file runs its own code inline,
+        allowed by the policy inside it; a Content-Security-Policy header from the web server
+        (such as the one deploy/nginx sends for <code>dist/</code>) forbids that. Serve this file
+        without that header (<code>deploy/README.md</code>, "Single file"). Otherwise,
+        JavaScript or WebAssembly is disabled in this browser.</p>
+    </div>`);
 
 const b64sha = (text) => "'sha256-" + crypto.createHash("sha256").update(text, "utf8").digest("base64") + "'";
 html = html

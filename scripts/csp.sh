@@ -35,7 +35,7 @@ connect_src() {
 policy() {
   local connect
   connect="$(connect_src)" || exit 2
-  printf "default-src 'none'; script-src %s 'wasm-unsafe-eval'; style-src %s; connect-src %s; img-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'" \
+  printf "default-src 'none'; script-src %s 'wasm-unsafe-eval'; style-src %s; connect-src %s; img-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'" \
     "$1" "$2" "$connect"
 }
 

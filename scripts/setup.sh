@@ -71,3 +71,14 @@ if ! command -v nginx >/dev/null && ! [ -x /usr/sbin/nginx ]; then
   if [ -n "$no_start" ]; then as_root rm -f /usr/sbin/policy-rc.d; fi
   if [ "$status" != 0 ]; then exit "$status"; fi
 fi
+# The deployment tests also run the guide's commands (openssl, envsubst) and talk TLS and
+# HTTP/2 to nginx (curl).
+missing=""
+for tool in openssl:openssl envsubst:gettext-base curl:curl; do
+  command -v "${tool%%:*}" >/dev/null || missing+=" ${tool#*:}"
+done
+if [ -n "$missing" ]; then
+  say "installing$missing (for the deployment tests)"
+  # shellcheck disable=SC2086
+  apt_install $missing
+fi

@@ -33,7 +33,7 @@ pub enum ApiError {
     #[error("The daily API quota of this user is used up ({0}). Nothing more can be fetched today; what was collected so far is kept.")]
     DailyQuota(String),
 
-    #[error("The server or a proxy in front of it failed (HTTP {0}); retried, still failing.")]
+    #[error("{}", gateway_words(*.0))]
     Gateway(u16),
 
     #[error("The answer was cut off before its end (connection reset or proxy timeout).")]
@@ -63,6 +63,21 @@ fn network_words(cross_origin: &bool) -> String {
     } else {
         base.to_string()
     }
+}
+
+/// 502 and 504 come from a proxy (nginx), never from Assemblyline's API itself, which always
+/// answers in its JSON envelope: the reason is in that proxy's error log, not on the page.
+fn gateway_words(status: u16) -> String {
+    let what = if status == 504 {
+        "the proxy timed out waiting for Assemblyline"
+    } else {
+        "the proxy could not reach Assemblyline"
+    };
+    format!(
+        "HTTP {status}: {what}; retried, still failing. The reason is in the proxy's error log \
+         (nginx: /var/log/nginx/error.log, or `docker logs nginx` on the appliance), e.g. a \
+         certificate it does not trust or Assemblyline down."
+    )
 }
 
 fn role_hint(role: &Option<String>) -> String {
@@ -208,6 +223,13 @@ mod tests {
         );
         assert_eq!(e, ApiError::Gateway(502));
         assert!(e.is_retryable());
+        let words = e.to_string();
+        assert!(
+            words.contains("HTTP 502")
+                && words.contains("the proxy could not reach Assemblyline")
+                && words.contains("error log"),
+            "{words}"
+        );
         let e = ApiError::from_status(
             Route::Search,
             400,

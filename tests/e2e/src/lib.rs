@@ -12,7 +12,10 @@ use serde_json::{json, Value};
 
 pub use mock_al;
 
+pub mod csp_watch;
+pub mod guide;
 pub mod mock_control;
+pub mod nginx;
 pub mod seed;
 
 /// Where the built page is: `AL_DIST`, or `dist/` at the repository root.
@@ -293,6 +296,8 @@ impl Session {
         let profile = scratch.join("profile");
         std::fs::create_dir_all(&downloads).unwrap();
         let capabilities = json!({
+            // The deployment tests serve the page over TLS with certificates they make.
+            "acceptInsecureCerts": true,
             "goog:chromeOptions": {
                 "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
                 "args": [

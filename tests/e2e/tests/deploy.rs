@@ -1,191 +1,259 @@
-//! Deployment, as an operator does it: the shipped nginx configurations (deploy/nginx/) run in
-//! a real nginx in front of the mock Assemblyline, the page under /collector/, and the
-//! single-file build (scripts/build-single.sh) served from a folder and opened from disk.
+//! Deployment, as an operator does it: the guide's own commands (`deploy/README.md` blocks
+//! tagged `deploy:…`, run word for word) produce the nginx configurations, which a real nginx
+//! checks (`nginx -t`) and serves over TLS and HTTP/2 in front of the mock Assemblyline; the
+//! page is then driven in Chromium under the headers and its own policy. Also the single-file
+//! build (scripts/build-single.sh), and both builds opened from disk.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
-use al_e2e::{dist_dir, free_port, http_get, meta_csp, mock_al::Config, repo_root, user, Session};
+use al_e2e::csp_watch::{save_one, violations, watch};
+use al_e2e::guide::{self, Certificate};
+use al_e2e::nginx::{self, scratch_dir, Curl, Nginx};
+use al_e2e::{dist_dir, free_port, meta_csp, mock_al::Config, repo_root, user, Session};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
-/// A real nginx (Debian's), run as a child process on a loopback port with everything it
-/// writes (pid, logs, temp files) inside its own temporary folder.
-struct Nginx {
-    child: Child,
-    dir: PathBuf,
+/// A stand-in for the template Assemblyline's nginx container fills in at start
+/// (CybercentreCanada/assemblyline-base, docker/nginx-ssl-frontend/full.template), with what the
+/// page's blocks meet there: envsubst variables, nginx's own written `${DOLLAR}name`, an
+/// error_log line, a TLS listener, server-wide gzip at level 5, `location /` trying files
+/// before the front end, and `location /api/` to the UI server. Added, as on a customised front
+/// end: a regex location for .html, .js and .css files, which without `^~` would take the
+/// page's files. Its access log names each request's connection, to see the proxy's
+/// keep-alive. The TEST_* variables stand for the template's fixed port and paths.
+const APPLIANCE_TEMPLATE: &str = r#"error_log    ${ERROR_LOG} ${ERROR_LEVEL};
+log_format   al_connections '${DOLLAR}connection ${DOLLAR}request_uri';
+
+server {
+    server_name               ${FQDN};
+    listen                    127.0.0.1:${TEST_PORT} ssl;
+    charset                   utf-8;
+    client_max_body_size      ${MAX_BODY_SIZE};
+
+    ssl_certificate           ${TEST_CERT};
+    ssl_certificate_key       ${TEST_KEY};
+
+    server_tokens off;
+
+    access_log    ${TEST_ACCESS_LOG} al_connections;
+
+    gzip on;
+    gzip_vary on;
+    gzip_comp_level 5;
+    gzip_types application/javascript application/json text/css text/javascript text/plain;
+
+    proxy_read_timeout ${READ_TIMEOUT};
+    proxy_connect_timeout ${CONNECT_TIMEOUT};
+    proxy_send_timeout ${SEND_TIMEOUT};
+
+    location / {
+        try_files    ${DOLLAR}uri @frontend;
+    }
+
+    location @frontend {
+        proxy_set_header      Host                       ${DOLLAR}http_host;
+        proxy_pass            http://${FRONTEND_HOST};
+    }
+
+    location ~* \.(html|js|css)$ {
+        proxy_pass            http://${FRONTEND_HOST};
+    }
+
+    location /api/ {
+        add_header            X-Frame-Options            SAMEORIGIN;
+        add_header            Strict-Transport-Security  "max-age=31536000; includeSubDomains";
+
+        proxy_set_header      X-Forwarded-For            ${DOLLAR}proxy_add_x_forwarded_for;
+        proxy_set_header      Host                       ${DOLLAR}http_host;
+        proxy_set_header      Scheme                     ${DOLLAR}scheme;
+
+        proxy_pass            http://${UI_HOST};
+    }
+}
+"#;
+
+/// The appliance: the guide's steps on the template, then what the container does with it.
+struct Appliance {
+    /// Serves until dropped.
+    _nginx: Nginx,
     port: u16,
+    cert: Certificate,
+    /// Its access log: one "<connection> <uri>" line per request.
+    access_log: PathBuf,
 }
 
-impl Nginx {
-    fn binary() -> PathBuf {
-        if let Some(path) = std::env::var_os("NGINX") {
-            return PathBuf::from(path);
-        }
-        let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
-            .map(|p| std::env::split_paths(&p).collect())
-            .unwrap_or_default();
-        dirs.extend(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from));
-        dirs.into_iter()
-            .map(|d| d.join("nginx"))
-            .find(|p| p.is_file())
-            .unwrap_or_else(|| {
-                panic!(
-                    "nginx is not installed, and the deployment tests need the real one: \
-                     run `bash scripts/setup.sh` (it installs Debian's nginx), or set NGINX=/path/to/nginx"
-                )
-            })
+impl Appliance {
+    fn url(&self, path: &str) -> String {
+        format!("https://127.0.0.1:{}{path}", self.port)
     }
+}
 
-    /// Starts nginx with `server` (one or more `server {}` blocks) in its http {} context.
-    fn start(port: u16, server: &str) -> Nginx {
-        let binary = Self::binary();
-        let dir = std::env::temp_dir().join(format!("al-e2e-nginx-{}-{port}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let d = dir.display();
-        std::fs::write(dir.join("site.conf"), server).unwrap();
-        let main = format!(
-            "worker_processes 1;\n\
-             pid {d}/nginx.pid;\n\
-             lock_file {d}/nginx.lock;\n\
-             error_log {d}/error.log info;\n\
-             events {{ worker_connections 256; }}\n\
-             http {{\n\
-             \x20   include /etc/nginx/mime.types;\n\
-             \x20   default_type application/octet-stream;\n\
-             \x20   access_log {d}/access.log;\n\
-             \x20   client_body_temp_path {d}/client_body;\n\
-             \x20   proxy_temp_path {d}/proxy;\n\
-             \x20   fastcgi_temp_path {d}/fastcgi;\n\
-             \x20   uwsgi_temp_path {d}/uwsgi;\n\
-             \x20   scgi_temp_path {d}/scgi;\n\
-             \x20   include {d}/site.conf;\n\
-             }}\n"
-        );
-        let conf = dir.join("nginx.conf");
-        std::fs::write(&conf, main).unwrap();
-        let error_log = dir.join("error.log");
-        let args = |extra: &[&str]| {
-            let mut cmd = Command::new(&binary);
-            cmd.arg("-p")
-                .arg(&dir)
-                .arg("-c")
-                .arg(&conf)
-                .arg("-e")
-                .arg(&error_log)
-                .args(extra);
-            cmd
-        };
-        let check = args(&["-t"]).output().unwrap_or_else(|e| {
-            panic!(
-                "cannot run nginx ({}): {e} — run `bash scripts/setup.sh` (it installs Debian's nginx)",
-                binary.display()
-            )
+/// The volume lines of the guide's docker-compose override: (host path relative to the
+/// compose folder, path in the container), and its TEMPLATE value.
+fn override_mounts() -> (Vec<(String, String)>, String) {
+    let yaml = guide::block("appliance-override");
+    let mut mounts = Vec::new();
+    let mut template = String::new();
+    for line in yaml.lines().map(str::trim) {
+        if let Some(value) = line.strip_prefix("- TEMPLATE=") {
+            template = value.to_string();
+        } else if let Some(volume) = line.strip_prefix("- ./") {
+            let parts: Vec<&str> = volume.split(':').collect();
+            mounts.push((parts[0].to_string(), parts[1].to_string()));
+        }
+    }
+    (mounts, template)
+}
+
+/// Runs the guide's appliance steps in `work` and starts the result the way the container
+/// does: `envsubst < /opt/$TEMPLATE.template` with the image's environment (and no other),
+/// the override's volumes mapped to their folders here.
+fn start_appliance(work: &Path, mock_addr: &str) -> Appliance {
+    let compose = work.join("compose");
+    let al_dir = compose.join("al-collector");
+    std::fs::create_dir_all(&al_dir).unwrap();
+    // Step 2 of the guide: the page, the single file, and the template out of the image.
+    std::os::unix::fs::symlink(dist_dir().canonicalize().unwrap(), al_dir.join("dist")).unwrap();
+    std::fs::copy(single_file(), al_dir.join("al-collector.html")).unwrap();
+    std::fs::write(al_dir.join("full.template"), APPLIANCE_TEMPLATE).unwrap();
+    let cert = Certificate::self_signed(
+        work,
+        "assemblyline",
+        "/C=CA/ST=Ontario/L=Ottawa/O=CCCS/CN=assemblyline.local",
+        "",
+    );
+
+    for file in ["al-host-location.conf", "single-file-location.conf"] {
+        let text = std::fs::read_to_string(repo_root().join("deploy/nginx").join(file)).unwrap();
+        // envsubst replaces "$name" and "${name}" wherever they are, comments included.
+        let bytes = text.as_bytes();
+        let names = bytes.windows(2).filter(|w| {
+            w[0] == b'$' && (w[1].is_ascii_alphabetic() || w[1] == b'_' || w[1] == b'{')
         });
-        assert!(
-            check.status.success(),
-            "nginx rejects the configuration:\n{}\n--- site.conf ---\n{server}",
-            String::from_utf8_lossy(&check.stderr)
+        assert_eq!(
+            names.count(),
+            0,
+            "{file} holds a $name: the appliance's envsubst would replace it"
         );
-        let child = args(&["-g", "daemon off;"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut nginx = Nginx { child, dir, port };
-        nginx.wait_listening();
-        nginx
     }
+    let cwd = guide::workdir(&work.join("checkout"), &dist_dir());
+    guide::run(
+        "appliance-template",
+        "appliance-values",
+        &cwd,
+        &[
+            ("COMPOSE_DIR", compose.display().to_string()),
+            ("AL_DIR", al_dir.display().to_string()),
+            ("PROFILE", "full".into()),
+        ],
+    );
 
-    fn wait_listening(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                let mut stderr = String::new();
-                if let Some(mut pipe) = self.child.stderr.take() {
-                    let _ = pipe.read_to_string(&mut stderr);
-                }
-                panic!(
-                    "nginx exited ({status}) before listening on {}:\n{stderr}\n{}",
-                    self.port,
-                    std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default()
-                );
-            }
-            assert!(
-                Instant::now() < deadline,
-                "nginx is not listening on {}",
-                self.port
-            );
-            std::thread::sleep(Duration::from_millis(50));
+    let (mounts, template) = override_mounts();
+    assert_eq!(template, "custom", "the override picks the custom template");
+    let source = |target: &str| -> PathBuf {
+        let (host, _) = mounts
+            .iter()
+            .find(|(_, t)| t == target)
+            .unwrap_or_else(|| panic!("the override mounts nothing at {target}: {mounts:?}"));
+        compose.join(host)
+    };
+    let custom = source(&format!("/opt/{template}.template"));
+    let port = free_port();
+    let access_log = work.join("appliance-access.log");
+    // The image's ENV (docker/nginx-ssl-frontend/Dockerfile) with the compose file's values.
+    let filled = Command::new("envsubst")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs([
+            ("DOLLAR", "$".to_string()),
+            ("FQDN", "assemblyline.local".into()),
+            ("MAX_BODY_SIZE", "100M".into()),
+            ("FRONTEND_HOST", mock_addr.into()),
+            ("SOCKET_HOST", mock_addr.into()),
+            ("UI_HOST", mock_addr.into()),
+            ("KIBANA_HOST", mock_addr.into()),
+            ("TEMPLATE", template.clone()),
+            ("ACCESS_LOG", "off".into()),
+            (
+                "ERROR_LOG",
+                work.join("appliance-error.log").display().to_string(),
+            ),
+            ("ERROR_LEVEL", "notice".into()),
+            ("READ_TIMEOUT", "60s".into()),
+            ("CONNECT_TIMEOUT", "60s".into()),
+            ("SEND_TIMEOUT", "60s".into()),
+            ("TEST_PORT", port.to_string()),
+            ("TEST_CERT", cert.cert.display().to_string()),
+            ("TEST_KEY", cert.key.display().to_string()),
+            ("TEST_ACCESS_LOG", access_log.display().to_string()),
+        ])
+        .stdin(std::fs::File::open(&custom).unwrap())
+        .output()
+        .expect("envsubst runs (Debian gettext-base)");
+    assert!(filled.status.success());
+    let mut conf = String::from_utf8(filled.stdout).unwrap();
+    assert!(
+        conf.contains("ssl http2;"),
+        "the guide turns HTTP/2 on:\n{conf}"
+    );
+    // The volumes: paths in the container are folders here.
+    for (host, target) in &mounts {
+        if !target.ends_with(".template") {
+            conf = conf.replace(target.as_str(), &compose.join(host).display().to_string());
         }
+    }
+    let nginx = Nginx::start("appliance", &conf, &[port]);
+    Appliance {
+        _nginx: nginx,
+        port,
+        cert,
+        access_log,
+    }
+}
+
+/// The test's values for the guide's (b) values block.
+struct ProxyValues {
+    listen_port: u16,
+    cert: Certificate,
+    al_address: String,
+    al_ca: PathBuf,
+    dist: PathBuf,
+    site: PathBuf,
+}
+
+impl ProxyValues {
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("LISTEN", format!("127.0.0.1:{}", self.listen_port)),
+            ("SERVER_NAME", "localhost".into()),
+            ("TLS_CERT", self.cert.cert.display().to_string()),
+            ("TLS_KEY", self.cert.key.display().to_string()),
+            ("AL_ADDRESS", self.al_address.clone()),
+            // The name on the appliance image's own certificate.
+            ("AL_NAME", "assemblyline.local".into()),
+            ("AL_CA", self.al_ca.display().to_string()),
+            ("DIST", self.dist.display().to_string()),
+            ("SITE", self.site.display().to_string()),
+        ]
     }
 
     fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        format!("https://127.0.0.1:{}{path}", self.listen_port)
     }
 }
 
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        // A graceful stop of the master, so its worker goes with it; kill only if it hangs.
-        let _ = Command::new("kill")
-            .args(["-QUIT", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                let _ = std::fs::remove_dir_all(&self.dir);
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A shipped file from deploy/nginx/ with its documented placeholders filled in; fails if one
-/// is left, so the documentation and the test cannot drift apart.
-fn shipped(name: &str, values: &[(&str, &str)]) -> String {
-    let path = repo_root().join("deploy/nginx").join(name);
-    let mut text =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    for (placeholder, value) in values {
-        assert!(
-            text.contains(placeholder),
-            "{name} has no {placeholder} placeholder"
-        );
-        text = text.replace(placeholder, value);
-    }
-    let code: String = text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .collect::<Vec<_>>()
-        .join("\n");
-    assert!(
-        !code.contains('@'),
-        "{name}: a placeholder is left unfilled:\n{code}"
-    );
-    text
-}
-
-fn dist() -> String {
-    dist_dir().canonicalize().unwrap().display().to_string()
-}
-
-/// The header policy must be the page's own <meta> policy plus frame-ancestors.
-async fn check_page_headers(page_url: &str) {
-    let page = http_get(page_url).await;
+/// The headers of a page location: the header policy is the page's own <meta> policy plus
+/// frame-ancestors; hashed files cached for good and gzipped at level 9; the suffix list.
+async fn check_page_location(curl: &Curl, page_url: &str) {
+    let page = curl.get(page_url).await;
     assert_eq!(page.status, 200, "{page_url}");
-    let meta = meta_csp(&page.text()).expect(
-        "the built index.html carries a CSP <meta> tag (scripts/build.sh → scripts/csp.sh)",
-    );
+    assert_eq!(page.http_version, "2", "HTTP/2 on the TLS listener");
+    // The file nginx sent (its body here is gzipped).
+    let html = std::fs::read_to_string(dist_dir().join("index.html")).unwrap();
+    let meta = meta_csp(&html).expect("the built index.html carries a CSP <meta> tag");
+    assert!(meta.contains("worker-src 'self'"), "{meta}");
     assert_eq!(
         page.header("content-security-policy"),
         Some(format!("{meta}; frame-ancestors 'none'").as_str()),
@@ -194,6 +262,7 @@ async fn check_page_headers(page_url: &str) {
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(page.header("x-frame-options"), Some("DENY"));
     assert_eq!(page.header("cache-control"), Some("no-cache"));
+    assert!(page.header("strict-transport-security").is_some());
 
     let wasm = std::fs::read_dir(dist_dir())
         .unwrap()
@@ -201,9 +270,10 @@ async fn check_page_headers(page_url: &str) {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .find(|n| n.ends_with(".wasm"))
         .expect("a .wasm in dist");
-    let asset = http_get(&format!("{page_url}{wasm}")).await;
+    let asset = curl.get(&format!("{page_url}{wasm}")).await;
     assert_eq!(asset.status, 200);
     assert_eq!(asset.header("content-type"), Some("application/wasm"));
+    assert_eq!(asset.header("content-encoding"), Some("gzip"));
     assert!(
         asset
             .header("cache-control")
@@ -216,107 +286,270 @@ async fn check_page_headers(page_url: &str) {
         asset.header("content-security-policy").is_some(),
         "headers reach the nested asset location"
     );
+    // Level 9, as the README's page weight is measured (gzip -9), not nginx's default 1.
+    let raw = std::fs::read(dist_dir().join(&wasm)).unwrap();
+    let mut best = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut best, &raw).unwrap();
+    let best = best.finish().unwrap().len();
+    assert!(
+        asset.body.len() * 100 <= best * 102,
+        "nginx sends {} gzipped bytes of {wasm}, gzip -9 makes {best}",
+        asset.body.len()
+    );
 
     // The public suffix list, fetched by the page once it is up: text (so gzipped), and
     // revalidated like index.html since its name carries no hash.
-    let list = http_get(&format!("{page_url}public_suffix_list.dat")).await;
+    let list = curl.get(&format!("{page_url}public_suffix_list.dat")).await;
     assert_eq!(list.status, 200);
-    assert_eq!(list.header("content-type"), Some("text/plain"));
+    // (Assemblyline's server adds "; charset=utf-8" with its `charset utf-8`.)
+    assert!(
+        list.header("content-type")
+            .is_some_and(|t| t.starts_with("text/plain")),
+        "{:?}",
+        list.headers
+    );
     assert_eq!(list.header("cache-control"), Some("no-cache"));
+    assert_eq!(list.header("content-encoding"), Some("gzip"));
     assert!(list.header("content-security-policy").is_some());
-    assert!(list.text().contains("BEGIN ICANN DOMAINS"));
 }
 
-async fn connect_as_analyst(s: &Session) {
+/// Opens the page over HTTP/2 and connects, with the CSP watcher on.
+async fn open_and_connect(s: &Session, url: &str) {
+    s.open_at(url).await;
+    let protocol = s
+        .js("return performance.getEntriesByType('navigation')[0].nextHopProtocol")
+        .await;
+    assert_eq!(protocol, json!("h2"), "the page came over HTTP/2");
+    watch(s).await;
     let analyst = user("analyst");
     s.connect(analyst.user, analyst.apikey).await;
     s.wait_text(".identity", "Connected as analyst").await;
 }
 
-/// Set-up (b): the shipped standalone proxy, page under /collector/, /api/ to Assemblyline.
+/// Set-up (a) on Assemblyline's docker-compose appliance: the guide's commands put the blocks
+/// into the template, the container's envsubst leaves them intact, and the page and the single
+/// file are served beside /api/ over TLS and HTTP/2, even with a regex location for .html/.js.
 #[tokio::test]
-async fn standalone_proxy_serves_the_page_under_a_sub_path_and_streams_the_api() {
+async fn appliance_template_serves_the_page_and_the_single_file_beside_the_api() {
     let s = Session::start_with(Config::default()).await;
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let upstream = format!("http://{}", s.server.addr);
-    let dist = dist();
-    let nginx = Nginx::start(
-        port,
-        &shipped(
-            "al-collector-proxy.conf",
-            &[
-                ("@LISTEN@", &listen),
-                ("@SERVER_NAME@", "_"),
-                ("@AL_UPSTREAM@", &upstream),
-                ("@DIST@", &dist),
-            ],
-        ),
-    );
-
-    // Without the slash, and at the root, the visitor is sent to /collector/.
-    let bare = http_get(&nginx.url("/collector")).await;
+    let work = scratch_dir("appliance");
+    let al = start_appliance(&work, &s.server.addr.to_string());
+    // curl checks the name: the appliance's certificate is for assemblyline.local.
+    let curl = Curl::new(&al.cert.cert).resolving("assemblyline.local", al.port);
+    let named = |path: &str| format!("https://assemblyline.local:{}{path}", al.port);
+    let bare = curl.get(&named("/collector")).await;
     assert_eq!(bare.status, 301);
     assert_eq!(bare.header("location"), Some("/collector/"));
-    let root = http_get(&nginx.url("/")).await;
+    check_page_location(&curl, &named("/collector/")).await;
+    let single = curl.get(&named("/al-collector.html")).await;
+    assert_eq!(single.status, 200);
+    assert_eq!(
+        single.header("content-security-policy"),
+        Some("frame-ancestors 'none'"),
+        "the single file's location leaves scripts to the file's own policy"
+    );
+
+    open_and_connect(&s, &al.url("/collector/")).await;
+    let shown = s.wait_text(".identity", "analyst").await;
+    assert!(shown.contains("submission_view"), "{shown}");
+    assert_eq!(violations(&s).await, Vec::<serde_json::Value>::new());
+
+    // The single file at its own location, under its own policy and the header.
+    open_and_connect(&s, &al.url("/al-collector.html")).await;
+    assert_eq!(violations(&s).await, Vec::<serde_json::Value>::new());
+    drop(al);
+    s.finish().await;
+    let _ = std::fs::remove_dir_all(work);
+}
+
+/// Set-up (b): the proxy the guide's commands write, over TLS and HTTP/2, in front of the
+/// self-signed appliance (its certificate fetched and checked the guide's way). The page
+/// connects, shows IoCs, saves every export and a zip of samples, with no CSP violation under
+/// the header and the tag; the upstream connections are reused.
+#[tokio::test]
+async fn standalone_proxy_saves_a_zip_and_every_export_over_tls_without_csp_violation() {
+    let s = Session::start_with(Config::default()).await;
+    let work = scratch_dir("proxy");
+    let al = start_appliance(&work, &s.server.addr.to_string());
+    let cwd = guide::workdir(&work.join("checkout"), &dist_dir());
+    // The page folder, with the single file dropped in where it does not belong.
+    let dist = work.join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    for entry in std::fs::read_dir(dist_dir()).unwrap().flatten() {
+        std::os::unix::fs::symlink(entry.path(), dist.join(entry.file_name())).unwrap();
+    }
+    std::fs::copy(single_file(), dist.join("al-collector.html")).unwrap();
+
+    let values = ProxyValues {
+        listen_port: free_port(),
+        cert: Certificate::self_signed(&work, "collector", "/CN=localhost", "IP:127.0.0.1"),
+        al_address: format!("127.0.0.1:{}", al.port),
+        al_ca: work.join("assemblyline.pem"),
+        dist,
+        site: work.join("al-collector.conf"),
+    };
+    let printed = guide::run("proxy-fetch-al-cert", "proxy-values", &cwd, &values.env());
+    assert!(
+        printed.contains(&al.cert.fingerprint()),
+        "the fetched certificate is the appliance's: {printed}"
+    );
+    guide::run("proxy-config", "proxy-values", &cwd, &values.env());
+    let site = std::fs::read_to_string(&values.site).unwrap();
+    guide::run("proxy-redirect", "proxy-values", &cwd, &values.env());
+    let with_redirect = std::fs::read_to_string(&values.site).unwrap();
+    assert!(with_redirect.starts_with(&site) && with_redirect.contains("listen 80;"));
+    nginx::check("proxy-redirect", &with_redirect)
+        .unwrap_or_else(|e| panic!("nginx -t rejects the port-80 redirect:\n{e}"));
+    let proxy = Nginx::start("proxy", &site, &[values.listen_port]);
+    let curl = Curl::new(&values.cert.cert);
+    let root = curl.get(&values.url("/")).await;
     assert_eq!(root.header("location"), Some("/collector/"));
-    check_page_headers(&nginx.url("/collector/")).await;
-    // The API is Assemblyline's, passed through (this one is a 401 in Assemblyline's JSON).
-    let api = http_get(&nginx.url("/api/v4/user/whoami/")).await;
-    assert_eq!(api.status, 401);
+    let bare = curl.get(&values.url("/collector")).await;
+    assert_eq!(bare.status, 301);
+    assert_eq!(bare.header("location"), Some("/collector/"));
+    check_page_location(&curl, &values.url("/collector/")).await;
+    let favicon = curl.get(&values.url("/favicon.ico")).await;
+    assert_eq!(favicon.status, 204);
+    // The API is Assemblyline's, passed through TLS (this one is a 401 in its JSON).
+    let api = curl.get(&values.url("/api/v4/user/whoami/")).await;
+    assert_eq!(api.status, 401, "{}", proxy.error_log());
     assert!(api.text().contains("api_error_message"), "{}", api.text());
 
-    s.open_at(&nginx.url("/collector/")).await;
-    connect_as_analyst(&s).await;
+    open_and_connect(&s, &values.url("/collector/")).await;
+    let sid = s
+        .server
+        .dataset()
+        .sample_sid("invoice")
+        .unwrap()
+        .to_string();
+    s.open_tab("Network IoCs").await;
+    s.fill("Submission IDs", &sid).await;
+    s.click_button("Show IoCs").await;
+    s.wait_text(".run-progress", "Loaded 1 of 1").await;
+    for export in [
+        "Export JSON",
+        "Export CSV",
+        "Export MISP CSV",
+        "Export STIX",
+    ] {
+        let file = save_one(&s, export).await;
+        assert!(
+            std::fs::metadata(&file).unwrap().len() > 0,
+            "{export}: {file:?}"
+        );
+    }
     s.open_tab("Collect files").await;
     s.click_button("Find files").await;
     s.wait_text(".progress", "Scan complete").await;
     s.wait_text("table.files", "files qualify").await;
-    // The samples come through the proxy too (streamed, unbuffered) into one zip.
-    s.click_button("Download zip").await;
+    let saved = save_one(&s, "Download zip").await;
     s.wait_text(".progress", "Zip saved").await;
-    let saved = s.wait_download(".zip").await;
     let zip = zip::ZipArchive::new(std::fs::File::open(&saved).unwrap()).unwrap();
     assert!(
         zip.file_names()
             .any(|n| n.is_ok_and(|n| n.ends_with(".cart"))),
         "the zip holds the samples"
     );
-    let log = std::fs::read_to_string(nginx.dir.join("access.log")).unwrap();
-    assert!(
-        log.contains("GET /api/v4/file/download/"),
-        "the downloads went through nginx"
+    assert_eq!(
+        violations(&s).await,
+        Vec::<serde_json::Value>::new(),
+        "saving trips the policy (header or <meta>)"
     );
-    drop(nginx);
+
+    // Keep-alive: the proxy's calls to Assemblyline share a few connections.
+    let appliance_log = std::fs::read_to_string(&al.access_log).unwrap();
+    let api_calls: Vec<&str> = appliance_log
+        .lines()
+        .filter(|l| l.contains(" /api/"))
+        .collect();
+    let connections: std::collections::BTreeSet<&str> = api_calls
+        .iter()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(
+        api_calls.len() >= 10 && connections.len() * 3 <= api_calls.len(),
+        "{} API calls over {} connections to Assemblyline",
+        api_calls.len(),
+        connections.len()
+    );
+    assert!(
+        !proxy.error_log().contains("favicon"),
+        "{}",
+        proxy.error_log()
+    );
+
+    // The single file under the /collector/ header cannot run: it says so in words.
+    s.browser
+        .goto(&values.url("/collector/al-collector.html"))
+        .await
+        .unwrap();
+    let words = s
+        .wait_text("#al-collector-fallback", "could not start")
+        .await;
+    assert!(words.contains("Content-Security-Policy header"), "{words}");
+    drop(proxy);
+
+    // Assemblyline's certificate not trusted: a 502 from the proxy, the reason in its error
+    // log, and the page points there.
+    let untrusting = ProxyValues {
+        listen_port: free_port(),
+        al_ca: values.cert.cert.clone(),
+        site: work.join("al-collector-untrusting.conf"),
+        ..values
+    };
+    guide::run("proxy-config", "proxy-values", &cwd, &untrusting.env());
+    let proxy = Nginx::start(
+        "proxy-untrusting",
+        &std::fs::read_to_string(&untrusting.site).unwrap(),
+        &[untrusting.listen_port],
+    );
+    let api = curl.get(&untrusting.url("/api/v4/user/whoami/")).await;
+    assert_eq!(api.status, 502);
+    assert!(
+        proxy
+            .error_log()
+            .contains("upstream SSL certificate verify error"),
+        "{}",
+        proxy.error_log()
+    );
+    s.open_at(&untrusting.url("/collector/")).await;
+    let analyst = user("analyst");
+    s.connect(analyst.user, analyst.apikey).await;
+    let alert = s
+        .wait_text("[role='alert']", "the proxy could not reach Assemblyline")
+        .await;
+    assert!(alert.contains("error log"), "{alert}");
+    drop(proxy);
+    drop(al);
     s.finish().await;
+    let _ = std::fs::remove_dir_all(work);
 }
 
-/// Set-up (a): the shipped location blocks inside a server that, like Assemblyline's own
-/// nginx, already forwards /api/.
-#[tokio::test]
-async fn location_block_on_the_assemblyline_host_serves_the_page_beside_the_api() {
-    let s = Session::start_with(Config::default()).await;
-    let port = free_port();
-    let dist = dist();
-    let snippet = shipped("al-host-location.conf", &[("@DIST@", &dist)]);
-    let server = format!(
-        "server {{\n    listen 127.0.0.1:{port};\n    server_name _;\n{snippet}\n    \
-         # Stands for Assemblyline's own \"location /api/\".\n    \
-         location /api/ {{ proxy_pass http://{}; }}\n}}\n",
-        s.server.addr
-    );
-    let nginx = Nginx::start(port, &server);
-
-    let bare = http_get(&nginx.url("/collector")).await;
-    assert_eq!(bare.header("location"), Some("/collector/"));
-    check_page_headers(&nginx.url("/collector/")).await;
-
-    s.open_at(&nginx.url("/collector/")).await;
-    connect_as_analyst(&s).await;
-    let shown = s.wait_text(".identity", "analyst").await;
-    assert!(shown.contains("submission_view"), "{shown}");
-    drop(nginx);
-    s.finish().await;
+/// The other guide blocks pass `nginx -t` inside a server of their own.
+#[test]
+fn host_and_single_file_blocks_pass_nginx_t() {
+    let work = scratch_dir("blocks");
+    let cwd = guide::workdir(&work.join("checkout"), &dist_dir());
+    for (name, out) in [
+        ("host-blocks", "al-collector-blocks.conf"),
+        ("single-file-block", "al-collector-single.conf"),
+    ] {
+        // These blocks need no values.
+        let script = guide::block(name);
+        let run = Command::new("bash")
+            .args(["-euo", "pipefail", "-c", &script])
+            .current_dir(&cwd)
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "deploy:{name}: {run:?}");
+        let blocks = std::fs::read_to_string(cwd.join(out)).unwrap();
+        let server = format!(
+            "server {{\n    listen 127.0.0.1:{};\n{blocks}\n}}\n",
+            free_port()
+        );
+        nginx::check(name, &server).unwrap_or_else(|e| panic!("deploy:{name}:\n{e}\n{server}"));
+    }
+    let _ = std::fs::remove_dir_all(work);
 }
 
 /// The single-file build, made once per test run from the page under test.
@@ -378,8 +611,7 @@ async fn single_file_build_is_self_contained_and_connects() {
     );
 
     // Dropped into a static folder (here: the only file the server has, as its index.html).
-    let folder = std::env::temp_dir().join(format!("al-e2e-single-dist-{}", std::process::id()));
-    std::fs::create_dir_all(&folder).unwrap();
+    let folder = scratch_dir("single-dist");
     std::fs::copy(html_path, folder.join("index.html")).unwrap();
     let s = Session::start_with(Config {
         dist: Some(folder.clone()),
@@ -387,12 +619,10 @@ async fn single_file_build_is_self_contained_and_connects() {
     })
     .await;
     s.open_at(&s.server.url()).await;
-    s.js("window.__cspViolations = [];
-          document.addEventListener('securitypolicyviolation',
-              e => window.__cspViolations.push(e.effectiveDirective + ' ' + e.blockedURI));
-          return true;")
-        .await;
-    connect_as_analyst(&s).await;
+    watch(&s).await;
+    let analyst = user("analyst");
+    s.connect(analyst.user, analyst.apikey).await;
+    s.wait_text(".identity", "Connected as analyst").await;
     // The IoC sort's public suffix list comes from inside the file, not from the server.
     let sid = s
         .server
@@ -407,12 +637,14 @@ async fn single_file_build_is_self_contained_and_connects() {
     assert_eq!(
         s.js("return document.querySelectorAll('.notes .order').length")
             .await,
-        serde_json::json!(0),
+        json!(0),
         "the inline suffix list was read"
     );
+    // Saving under the file's own policy too.
+    save_one(&s, "Export CSV").await;
     assert_eq!(
-        s.js("return window.__cspViolations").await,
-        serde_json::json!([]),
+        violations(&s).await,
+        Vec::<serde_json::Value>::new(),
         "the single file trips its own policy"
     );
     // Everything the page fetched after loading itself was the API.
@@ -428,11 +660,31 @@ async fn single_file_build_is_self_contained_and_connects() {
     let _ = std::fs::remove_dir_all(folder);
 }
 
+/// Opened from disk: dist/index.html cannot run there and says so in words; the single file
+/// runs, and explains that it cannot reach Assemblyline.
 #[tokio::test]
-async fn single_file_opened_from_disk_explains_cross_origin() {
-    let html_path = single_file();
+async fn both_builds_opened_from_disk_show_words() {
     let s = Session::start_with(Config::default()).await;
+    let index = dist_dir().canonicalize().unwrap().join("index.html");
+    s.browser
+        .goto(&format!("file://{}", index.display()))
+        .await
+        .unwrap();
+    let words = s
+        .wait_text("#al-collector-fallback", "could not start")
+        .await;
+    for needed in ["file://", "deploy/README.md", "al-collector.html"] {
+        assert!(words.contains(needed), "{needed:?} missing: {words}");
+    }
+
+    let html_path = single_file();
     s.open_at(&format!("file://{}", html_path.display())).await;
+    assert_eq!(
+        s.js("return document.getElementById('al-collector-fallback')")
+            .await,
+        serde_json::Value::Null,
+        "the page replaced its fallback words"
+    );
     // Said before anything is tried: a page from a file cannot reach Assemblyline.
     let note = s.wait_text(".connect-origin", "opened from a file").await;
     assert!(note.contains("cross-origin"), "{note}");
@@ -444,12 +696,6 @@ async fn single_file_opened_from_disk_explains_cross_origin() {
 
     // A Server URL that answers (the mock is up): the browser still refuses the call.
     s.fill("Server URL", &s.server.url()).await;
-    connect_as_analyst_expecting_refusal(&s).await;
-    s.finish().await;
-}
-
-async fn connect_as_analyst_expecting_refusal(s: &Session) {
-    let analyst = user("analyst");
     s.connect(analyst.user, analyst.apikey).await;
     let alert = s
         .wait_text("[role='alert']", "Could not reach the Assemblyline server")
@@ -458,4 +704,5 @@ async fn connect_as_analyst_expecting_refusal(s: &Session) {
         assert!(alert.contains(words), "{words:?} missing: {alert}");
     }
     assert!(!alert.contains(analyst.apikey), "{alert}");
+    s.finish().await;
 }
