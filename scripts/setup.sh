@@ -66,3 +66,23 @@ if ! command -v nginx >/dev/null && ! [ -x /usr/sbin/nginx ]; then
   if [ -n "$no_start" ]; then as_root rm -f /usr/sbin/policy-rc.d; fi
   if [ "$status" != 0 ]; then exit "$status"; fi
 fi
+
+# The export checkers the end-to-end tests run on the page's files (tests/e2e/tests/exports.rs):
+# OASIS's STIX validator and library, and pymisp (MISP's attribute types and categories), in a
+# venv of their own under .tools/, made once and remade only when a package is missing.
+venv="$root/.tools/validators-venv"
+if ! "$venv/bin/python" -c 'import stix2validator, stix2, pymisp' 2>/dev/null; then
+  say "creating $venv with stix2-validator, stix2 and pymisp from PyPI"
+  rm -rf "$venv"
+  python3 -m venv "$venv" || { apt_install python3-venv; python3 -m venv "$venv"; }
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    'stix2-validator>=3.3,<4' 'stix2>=3.0.2,<4' 'pymisp>=2.5,<3'
+fi
+
+# axe-core, the accessibility engine the end-to-end run injects on every tab (tests/e2e/tests/a11y.rs).
+if ! [ -f "$root/.tools/axe-core/node_modules/axe-core/axe.min.js" ]; then
+  command -v npm >/dev/null || apt_install nodejs npm
+  say "installing axe-core@4.14 (npm) into .tools/"
+  mkdir -p "$root/.tools/axe-core"
+  (cd "$root/.tools/axe-core" && npm install --silent --no-audit --no-fund axe-core@4.14 >/dev/null)
+fi

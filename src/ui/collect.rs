@@ -11,10 +11,14 @@ use crate::core::bundle::{parse_part_size, MEMORY_PART_BYTES};
 use crate::core::collect::Collection;
 use crate::web::collection::{self, CollectionSignal};
 use crate::web::download::{self, RunInfo, Saved};
+use crate::web::focus;
 use crate::web::http::Cancel;
 use crate::web::save;
 use crate::web::scratch;
 use crate::web::zip_sink::ZipSink;
+
+/// Where focus waits while Find files runs (the button disables itself): the progress lines.
+const PROGRESS: &str = "#panel-collect .progress";
 
 /// Above this, saving straight to disk is suggested (Chrome keeps big Blobs in memory).
 const LARGE_BYTES: u64 = 1 << 30;
@@ -87,9 +91,11 @@ pub fn CollectPanel() -> impl IntoView {
         let run = Cancel::new();
         cancel.set_value(run.clone());
         phase.set(Phase::Finding);
+        focus::focus_soon(PROGRESS);
         spawn_local(async move {
             collection::find(transport, state, stop, run).await;
             phase.set(Phase::Found);
+            focus::return_focus("#collect-find", PROGRESS);
             to_disk.set(
                 save::can_pick_file() && state.with_untracked(|c| c.totals().bytes) > LARGE_BYTES,
             );
@@ -184,7 +190,7 @@ pub fn CollectPanel() -> impl IntoView {
                 })}
             </span>
             <div class="buttons">
-                <button type="submit" disabled=busy>"Find files"</button>
+                <button type="submit" id="collect-find" disabled=busy>"Find files"</button>
                 <button type="button" disabled=move || !busy() on:click=cancel_run>"Cancel"</button>
             </div>
         </form>
