@@ -33,7 +33,7 @@ use uuid::{Builder, Uuid};
 use crate::core::api::Verdict;
 use crate::core::ioc::Ioc;
 
-pub use observable::{object_id, observable, Observable};
+pub use observable::{object_id, observable};
 
 /// The day this scheme of fixed objects was defined: the `created` of every object whose
 /// content never changes (AL Collector's identity, the extension, users' identities).
@@ -83,7 +83,7 @@ pub fn to_stix(iocs: &[&Ioc], export: &StixExport, random: &mut dyn FnMut() -> [
     let mut objects = vec![producer(), extension(), user_identity(&user_id, export)];
     let mut seen_objects = BTreeSet::new();
     let mut merged: Vec<Merged> = Vec::new();
-    for ioc in iocs {
+    for &ioc in iocs {
         let Some(form) = observable(&ioc.tag_type, &ioc.value) else {
             continue;
         };
@@ -219,7 +219,7 @@ fn indicator(m: &Merged, id: &str, creator: &str, now: &str) -> Value {
         verdict.as_str(),
         if safelisted { ", safelisted" } else { "" },
         union(|i| &i.sids),
-        if files.is_empty() { "unknown" } else { &files },
+        if files.is_empty() { "unknown" } else { files.as_str() },
     );
     let mut labels = vec![verdict.as_str()];
     if safelisted {
