@@ -219,7 +219,11 @@ fn indicator(m: &Merged, id: &str, creator: &str, now: &str) -> Value {
         verdict.as_str(),
         if safelisted { ", safelisted" } else { "" },
         union(|i| &i.sids),
-        if files.is_empty() { "unknown" } else { files.as_str() },
+        if files.is_empty() {
+            "unknown"
+        } else {
+            files.as_str()
+        },
     );
     let mut labels = vec![verdict.as_str()];
     if safelisted {

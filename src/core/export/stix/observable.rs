@@ -21,7 +21,9 @@ pub struct Observable {
 /// The STIX form of a value, or None when STIX cannot say it. Mapping:
 /// - `*.ip` → `ipv4-addr`/`ipv6-addr` (a value that is neither address is left out);
 /// - `*.domain` and `network.tls.sni` (the host name a TLS client asked for) → `domain-name`;
-/// - `*.uri` → `url`; `network.email.address` → `email-addr`;
+/// - `*.uri` → `url`, percent-encoded where RFC 3986 (which STIX requires) allows no
+///   character as is (`<`, spaces, non-ASCII, …): the URI a browser requests for that text;
+///   a value with no scheme is no URL and is left out; `network.email.address` → `email-addr`;
 /// - `network.mac_address` → `mac-addr`, written as STIX requires (lowercase, colons);
 /// - pattern only: `network.port` (`network-traffic` needs a source or destination object,
 ///   and AL does not say which end the port was: either matches), `*.uri_path` and
@@ -58,7 +60,7 @@ pub fn observable(tag_type: &str, value: &str) -> Option<Observable> {
         _ if network(".domain") || tag_type == "network.tls.sni" => {
             object("domain-name", value.to_string())
         }
-        _ if network(".uri") => object("url", value.to_string()),
+        _ if network(".uri") => object("url", uri_form(value)?),
         "network.email.address" => object("email-addr", value.to_string()),
         "network.mac_address" => object("mac-addr", mac_48(value)?),
         "network.port" => {
@@ -103,4 +105,48 @@ fn mac_48(value: &str) -> Option<String> {
     let parts: Vec<&str> = value.trim().split([':', '-']).collect();
     let hex_pair = |p: &&str| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit());
     (parts.len() == 6 && parts.iter().all(hex_pair)).then(|| parts.join(":").to_lowercase())
+}
+
+/// The RFC 3986 form of a URL as AL saw it: every character a URI cannot hold as is becomes
+/// `%XX` of its UTF-8 bytes (a `%` that starts no escape too, a second `#`, brackets outside
+/// the host). None when the text has no scheme (`http:`, …).
+fn uri_form(value: &str) -> Option<String> {
+    let (scheme, rest) = value.split_once(':')?;
+    let mut letters = scheme.bytes();
+    let scheme_ok = letters.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && letters.all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+    if !scheme_ok {
+        return None;
+    }
+    // The host, where `[` `]` enclose an IPv6 address, runs from `//` to the next `/?#`.
+    let host_end = rest
+        .strip_prefix("//")
+        .map(|after| 2 + after.find(['/', '?', '#']).unwrap_or(after.len()));
+    let mut out = format!("{scheme}:");
+    let mut seen_fragment = false;
+    let bytes = rest.as_bytes();
+    for (i, c) in rest.char_indices() {
+        let in_host = host_end.is_some_and(|end| i >= 2 && i < end);
+        let escape_start = c == '%'
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+            && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+        let keep = match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' => true,
+            '-' | '.' | '_' | '~' | '!' | '$' | '&' | '\'' | '(' | ')' | '*' | '+' | ',' | ';'
+            | '=' | ':' | '@' | '/' | '?' => true,
+            '%' => escape_start,
+            '#' => !std::mem::replace(&mut seen_fragment, true),
+            '[' | ']' => in_host,
+            _ => false,
+        };
+        if keep {
+            out.push(c);
+        } else {
+            let mut utf8 = [0u8; 4];
+            for b in c.encode_utf8(&mut utf8).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    Some(out)
 }

@@ -144,8 +144,8 @@ fn bundle_holds_producer_user_observables_and_indicators() {
 
     let url = &of_type(&bundle, "url")[0];
     assert_eq!(
-        url["value"], "http://evil.co.uk/it's\\here",
-        "raw, not defanged"
+        url["value"], "http://evil.co.uk/it's%5Chere",
+        "not defanged; RFC 3986 has no backslash"
     );
     assert!(url.get("created").is_none(), "observables have no times");
     assert_eq!(url["created_by_ref"], PRODUCER_ID);
@@ -165,7 +165,7 @@ fn bundle_holds_producer_user_observables_and_indicators() {
             "[ipv4-addr:value = '10.0.0.1']",
             "[ipv6-addr:value = '2001:db8::1']",
             "[domain-name:value = 'evil.co.uk']",
-            r"[url:value = 'http://evil.co.uk/it\'s\\here']",
+            r"[url:value = 'http://evil.co.uk/it\'s%5Chere']",
             "[email-addr:value = 'bob@evil.co.uk']",
             "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = '=HYPERLINK(\"http://x\")']",
         ]
@@ -176,6 +176,10 @@ fn bundle_holds_producer_user_observables_and_indicators() {
     }
     assert_eq!(first["created_by_ref"], ANALYST);
     assert_eq!(first["name"], "10.0.0.1");
+    assert_eq!(
+        indicators[3]["name"], "http://evil.co.uk/it's\\here",
+        "as AL has it"
+    );
     assert_eq!(uuid_of(first["id"].as_str().unwrap()).get_version_num(), 4);
     let description = first["description"].as_str().unwrap();
     assert!(
@@ -313,6 +317,31 @@ fn patterns_for_ports_paths_macs_and_mail() {
         Some(("domain-name", "a.example".to_string()))
     );
     assert_eq!(observable("network.static.ip", "not an ip"), None);
+    let url = |v: &str| {
+        observable("network.static.uri", v)
+            .and_then(|o| o.object)
+            .map(|o| o.1)
+    };
+    for (raw, uri) in [
+        (
+            "http://xss.example/search?q=<script>alert(1)</script>",
+            "http://xss.example/search?q=%3Cscript%3Ealert(1)%3C/script%3E",
+        ),
+        (
+            "http://b\u{fc}cher.example/\u{fc}/a b",
+            "http://b%C3%BCcher.example/%C3%BC/a%20b",
+        ),
+        ("http://x/r\u{202e}fdp.exe", "http://x/r%E2%80%AEfdp.exe"),
+        (
+            "http://[::1]:80/a[b]?q=%20%zz#f#g",
+            "http://[::1]:80/a%5Bb%5D?q=%20%25zz#f%23g",
+        ),
+        ("HTTPS://x/a|b\"c", "HTTPS://x/a%7Cb%22c"),
+    ] {
+        assert_eq!(url(raw).as_deref(), Some(uri), "{raw:?}");
+    }
+    assert_eq!(url("evil.com/x"), None, "no scheme");
+    assert_eq!(url("1http://x/"), None);
     for left_out in [
         "network.tls.ja3_hash",
         "network.tls.ja4_hash",
