@@ -12,6 +12,7 @@ Prints what it found; exits 1 on the first kind of failure, with the reasons.
 """
 import json
 import sys
+from urllib.parse import unquote
 
 import stix2
 from stix2validator import ValidationOptions, print_results, validate_file
@@ -85,14 +86,17 @@ def main():
         exported = json.load(f)
     missing = []
     for bundle in bundles:
-        values = {o.value for o in bundle.objects if o.type in OBJECT_TYPES}
+        # A url holds the RFC 3986 form of AL's text: the same once percent-escapes are read.
+        values = {unquote(o.value) if o.type == "url" else o.value
+                  for o in bundle.objects if o.type in OBJECT_TYPES}
         patterns = "\n".join(o.pattern for o in bundle.objects if o.type == "indicator")
         for tag_type, tag_values in exported.items():
             how = expressible(tag_type)
             for value in tag_values:
                 value = str(value)
                 literal = value.replace("\\", "\\\\").replace("'", "\\'")
-                if how == "object" and value.lower() not in {v.lower() for v in values}:
+                wanted = unquote(value) if tag_type.endswith(".uri") else value
+                if how == "object" and wanted.lower() not in {v.lower() for v in values}:
                     missing.append(f"{tag_type} {value!r}: no cyber-observable")
                 if how == "pattern" and literal not in patterns:
                     missing.append(f"{tag_type} {value!r}: no indicator pattern")
