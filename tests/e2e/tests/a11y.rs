@@ -38,17 +38,29 @@ async fn axe(s: &Session, moment: &str) -> Vec<String> {
     let results = s
         .js_async(
             "axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })
-                .then(r => done(r.violations.map(v => ({
-                    id: v.id, impact: v.impact, help: v.help,
-                    nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary).slice(0, 5),
-                    count: v.nodes.length,
-                })))), e => done({ error: String(e) }));",
+                .then(r => done({
+                    violations: r.violations.map(v => ({
+                        id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary).slice(0, 5),
+                        count: v.nodes.length,
+                    })),
+                    passes: r.passes.length,
+                    contrast: (r.passes.find(p => p.id === 'color-contrast') || { nodes: [] }).nodes.length,
+                    unsure: r.incomplete.map(v => v.id + ' (' + v.nodes.length + ')'),
+                }), e => done({ error: String(e) }));",
         )
         .await;
-    let violations = results
+    let violations = results["violations"]
         .as_array()
         .unwrap_or_else(|| panic!("axe failed at {moment}: {results}"));
-    println!("axe at {moment}: {} violations", violations.len());
+    println!(
+        "axe at {moment}: {} violations; {} rules passed, {} elements of sufficient contrast; \
+         needs review: {}",
+        violations.len(),
+        results["passes"],
+        results["contrast"],
+        results["unsure"]
+    );
     let mut failing = Vec::new();
     for v in violations {
         let (id, impact) = (
@@ -78,6 +90,7 @@ async fn walk_with_runs(s: &Session) -> Vec<String> {
     let mut failing = Vec::new();
     s.open().await;
     each_tab(s, "before connecting", &mut failing).await;
+    s.open_tab("Server").await;
     let analyst = user("analyst");
     s.connect(analyst.user, analyst.apikey).await;
     s.wait_text(".identity", "Connected as analyst").await;
