@@ -366,6 +366,28 @@ impl Session {
     }
 }
 
+impl Session {
+    /// Records every Content-Security-Policy violation the page reports from now on (read
+    /// them with [`Session::csp_violations`]); a reload forgets the watch.
+    pub async fn watch_csp(&self) {
+        self.js("window.__cspViolations = [];
+             document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push({
+                 blocked: e.blockedURI, directive: e.effectiveDirective, disposition: e.disposition,
+             }));
+             return true;")
+            .await;
+    }
+
+    /// The violations recorded since [`Session::watch_csp`].
+    pub async fn csp_violations(&self) -> Vec<Value> {
+        self.js("return window.__cspViolations")
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
 /// One HTTP answer, as [`http_get`] reads it.
 #[derive(Debug)]
 pub struct HttpAnswer {

@@ -69,6 +69,7 @@ async fn stix_and_misp_exports_pass_the_consumers_own_checks() {
     // Exports follow the filters; show safelisted values too, so every value is in each.
     s.field("Hide safelisted").await.click().await.unwrap();
 
+    s.watch_csp().await;
     let keep = s.downloads.parent().unwrap().join("kept");
     std::fs::create_dir_all(&keep).unwrap();
     s.click_button("Export JSON").await;
@@ -98,6 +99,11 @@ async fn stix_and_misp_exports_pass_the_consumers_own_checks() {
     assert!(
         !text.lines().skip(1).any(|l| l.contains(",'")),
         "no spreadsheet guard in the MISP CSV:\n{text}"
+    );
+    assert_eq!(
+        s.csp_violations().await,
+        Vec::<serde_json::Value>::new(),
+        "exports trip the Content-Security-Policy"
     );
     let page = s.page_text().await;
     assert!(
