@@ -21,9 +21,8 @@ pub fn save_blob(blob: &Blob, file_name: &str) -> Result<(), String> {
         .unchecked_into();
     anchor.set_href(&url);
     anchor.set_download(file_name);
-    anchor
-        .set_attribute("style", "display:none")
-        .map_err(js_text)?;
+    // `hidden`, not a style attribute: the page's CSP (style-src 'self') refuses inline styles.
+    anchor.set_hidden(true);
     let body = document.body().ok_or("no body")?;
     body.append_child(&anchor).map_err(js_text)?;
     anchor.click();
