@@ -71,12 +71,12 @@ fi
 # OASIS's STIX validator and library, and pymisp (MISP's attribute types and categories), in a
 # venv of their own under .tools/, made once and remade only when a package is missing.
 venv="$root/.tools/validators-venv"
-if ! "$venv/bin/python" -c 'import stix2validator, stix2, pymisp' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import stix2validator, stix2; from pymisp.tools import validate_attribute' 2>/dev/null; then
   say "creating $venv with stix2-validator, stix2 and pymisp from PyPI"
   rm -rf "$venv"
   python3 -m venv "$venv" || { apt_install python3-venv; python3 -m venv "$venv"; }
   "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    'stix2-validator>=3.3,<4' 'stix2>=3.0.2,<4' 'pymisp>=2.5,<3'
+    'stix2-validator>=3.3,<4' 'stix2>=3.0.2,<4' 'pymisp>=2.5.34,<3'
 fi
 
 # axe-core, the accessibility engine the end-to-end run injects on every tab (tests/e2e/tests/a11y.rs).
