@@ -82,3 +82,23 @@ if [ -n "$missing" ]; then
   # shellcheck disable=SC2086
   apt_install $missing
 fi
+
+# The export checkers the end-to-end tests run on the page's files (tests/e2e/tests/exports.rs):
+# OASIS's STIX validator and library, and pymisp (MISP's attribute types and categories), in a
+# venv of their own under .tools/, made once and remade only when a package is missing.
+venv="$root/.tools/validators-venv"
+if ! "$venv/bin/python" -c 'import stix2validator, stix2; from pymisp.tools import validate_attribute' 2>/dev/null; then
+  say "creating $venv with stix2-validator, stix2 and pymisp from PyPI"
+  rm -rf "$venv"
+  python3 -m venv "$venv" || { apt_install python3-venv; python3 -m venv "$venv"; }
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    'stix2-validator>=3.3,<4' 'stix2>=3.0.2,<4' 'pymisp>=2.5.34,<3'
+fi
+
+# axe-core, the accessibility engine the end-to-end run injects on every tab (tests/e2e/tests/a11y.rs).
+if ! [ -f "$root/.tools/axe-core/node_modules/axe-core/axe.min.js" ]; then
+  command -v npm >/dev/null || apt_install nodejs npm
+  say "installing axe-core@4.14 (npm) into .tools/"
+  mkdir -p "$root/.tools/axe-core"
+  (cd "$root/.tools/axe-core" && npm install --silent --no-audit --no-fund axe-core@4.14 >/dev/null)
+fi

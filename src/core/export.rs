@@ -2,7 +2,8 @@
 //! attribute CSV and a STIX 2.1 bundle. Only text for humans is defanged; machine formats
 //! carry the raw value.
 //!
-//! **Spreadsheet formula injection.** Tag values come from malware, and CSVs get opened in
+//! **Spreadsheet formula injection** (our CSV only; the MISP CSV is for MISP, see `misp.rs`).
+//! Tag values come from malware, and CSVs get opened in
 //! Excel. Every CSV cell that starts with `=`, `+`, `-`, `@`, TAB or CR gets a leading `'`
 //! (OWASP "CSV injection"), unless the whole cell is a plain number such as `-1`, which a
 //! spreadsheet shows as a number and cannot run. IPs, domains, URIs and ports never start with
@@ -12,16 +13,17 @@
 
 use std::borrow::Cow;
 
-use super::api::Verdict;
 use super::ioc::{Ioc, IocSet};
 
 mod defang;
+mod misp;
 mod stix;
 #[cfg(test)]
 mod tests;
 
 pub use defang::{defang, refang};
-pub use stix::{indicator_id, stix_pattern, to_stix};
+pub use misp::{misp_refusal, misp_type, to_misp_csv, LeftOut, MispCsv, MISP_HEADER};
+pub use stix::{to_stix, StixExport};
 
 /// One value per line, in the order given. When the values span several tag types, each
 /// type's block opens with a `# <tag type>` line and blocks are separated by a blank line;
@@ -73,7 +75,7 @@ pub const CSV_HEADER: [&str; 8] = [
 /// One row per (value, submission, source file) actually seen together; a value whose file
 /// the server did not name gets one row per submission with an empty `source_sha256`.
 pub fn to_csv(iocs: &[&Ioc]) -> String {
-    let mut out = CsvOut::new(&CSV_HEADER);
+    let mut out = CsvOut::new(&CSV_HEADER, true);
     for ioc in iocs {
         let defanged = defang(&ioc.tag_type, &ioc.value);
         let safelisted = if ioc.safelisted { "true" } else { "false" };
@@ -93,79 +95,40 @@ pub fn to_csv(iocs: &[&Ioc]) -> String {
     out.finish()
 }
 
-pub const MISP_HEADER: [&str; 5] = ["value", "category", "type", "comment", "to_ids"];
-
-/// The MISP attribute type for a tag type (all in category "Network activity"), or None when
-/// MISP has no fitting type there. Choices:
-/// - IPs → `ip-dst`: AL finds addresses the sample talks to.
-/// - e-mail addresses → `email`: AL cannot tell sender from recipient, and MISP made `email`
-///   for exactly that (`email-src`/`email-dst` claim a direction).
-/// - `tls.sni` → `domain`, like AL's domain tags, which also hold full host names.
-/// - Skipped: `ja3s_hash`, `ja4*`, `ja3*_string` (MISP has only client JA3 MD5), `unc_path`,
-///   `protocol`, `attack`, `signature.*`, `email.date`, `email.msg_id` (not in Network
-///   activity) — they stay in our own CSV.
-pub fn misp_type(tag_type: &str) -> Option<&'static str> {
-    let suffix = |s: &str| tag_type.starts_with("network.") && tag_type.ends_with(s);
-    Some(match tag_type {
-        _ if suffix(".ip") => "ip-dst",
-        _ if suffix(".domain") => "domain",
-        _ if suffix(".uri") => "url",
-        _ if suffix(".uri_path") => "uri",
-        "network.email.address" => "email",
-        "network.email.subject" => "email-subject",
-        "network.port" => "port",
-        "network.user_agent" => "user-agent",
-        "network.mac_address" => "mac-address",
-        "network.tls.sni" => "domain",
-        "network.tls.ja3_hash" => "ja3-fingerprint-md5",
-        _ => return None,
-    })
+/// A CSV written to memory; for spreadsheets every cell goes through the formula guard.
+struct CsvOut {
+    writer: csv::Writer<Vec<u8>>,
+    guarded: bool,
 }
-
-/// `value,category,type,comment,to_ids`; values of types `misp_type` skips are left out.
-/// `to_ids` is 1 when the verdict is suspicious or worse and the value is not safelisted.
-pub fn to_misp_csv(iocs: &[&Ioc]) -> String {
-    let mut out = CsvOut::new(&MISP_HEADER);
-    for ioc in iocs {
-        let Some(kind) = misp_type(&ioc.tag_type) else {
-            continue;
-        };
-        let sids: Vec<&str> = ioc.sids.iter().map(String::as_str).collect();
-        let mut comment = format!("AL sid={} verdict={}", sids.join(","), ioc.verdict.as_str());
-        if ioc.safelisted {
-            comment.push_str(" safelisted");
-        }
-        let to_ids = if ioc.verdict >= Verdict::Suspicious && !ioc.safelisted {
-            "1"
-        } else {
-            "0"
-        };
-        out.row(&[&ioc.value, "Network activity", kind, &comment, to_ids]);
-    }
-    out.finish()
-}
-
-/// A CSV written to memory, every cell through the formula guard.
-struct CsvOut(csv::Writer<Vec<u8>>);
 
 impl CsvOut {
-    fn new(header: &[&str]) -> CsvOut {
+    fn new(header: &[&str], guarded: bool) -> CsvOut {
         let mut writer = csv::Writer::from_writer(Vec::new());
         writer
             .write_record(header)
             .expect("writing to memory cannot fail");
-        CsvOut(writer)
+        CsvOut { writer, guarded }
     }
 
     fn row(&mut self, cells: &[&str]) {
-        let guarded = cells.iter().map(|cell| guard_cell(cell));
-        self.0
-            .write_record(guarded.map(|c| c.into_owned()))
+        let guarded = self.guarded;
+        let cells = cells.iter().map(|cell| {
+            if guarded {
+                guard_cell(cell)
+            } else {
+                Cow::Borrowed(*cell)
+            }
+        });
+        self.writer
+            .write_record(cells.map(|c| c.into_owned()))
             .expect("writing to memory cannot fail");
     }
 
     fn finish(self) -> String {
-        let bytes = self.0.into_inner().expect("flushing to memory cannot fail");
+        let bytes = self
+            .writer
+            .into_inner()
+            .expect("flushing to memory cannot fail");
         String::from_utf8(bytes).expect("every cell was a str")
     }
 }

@@ -17,12 +17,16 @@ use crate::core::units::parse_gigabytes;
 use crate::run::board::{Board, Phase};
 use crate::run::bundle::RunInfo;
 use crate::run::collect::{self, Control, Pass};
+use crate::web::focus;
 use crate::web::frame::Shared;
 use crate::web::save;
 use crate::web::scratch;
 use crate::web::zip_sink::ZipSink;
 
 pub(crate) use live::LiveBoard;
+
+/// Where focus waits while a pass runs (its button disables itself): the progress lines.
+const PROGRESS: &str = "#panel-collect .progress";
 
 /// Above this, saving straight to disk is suggested (Chrome keeps big Blobs in memory).
 const LARGE_BYTES: u64 = 1 << 30;
@@ -128,6 +132,12 @@ pub fn CollectPanel() -> impl IntoView {
             };
         });
         let pick = zipping && to_disk.get_untracked();
+        focus::focus_soon(PROGRESS);
+        let button = if zipping {
+            "#collect-zip"
+        } else {
+            "#collect-find"
+        };
         spawn_local(async move {
             let zip = if !zipping {
                 None
@@ -151,6 +161,7 @@ pub fn CollectPanel() -> impl IntoView {
             live.update(|b| {
                 b.phase = if zipping { Phase::Done } else { Phase::Found };
             });
+            focus::return_focus(button, PROGRESS);
             if !zipping {
                 to_disk.set(
                     save::can_pick_file()
@@ -197,9 +208,9 @@ pub fn CollectPanel() -> impl IntoView {
             <input id="guard-gb" class="part-mb" type="text" inputmode="decimal" bind:value=guard_gb
                 title="Collect zip stops and asks before the files it downloads pass this size (unpacked). Empty: never ask." />
             <div class="buttons">
-                <button type="submit" disabled=busy
+                <button type="submit" id="collect-find" disabled=busy
                     title="A dry run: scan and preview the files, download nothing">"Find files"</button>
-                <button type="button" class="primary" disabled=busy
+                <button type="button" id="collect-zip" class="primary" disabled=busy
                     title="Scan and download in one go: each file downloads as soon as it qualifies"
                     on:click=move |_| start(Pass::Collect { guard: None })>"Collect zip"</button>
                 <button type="button" disabled=move || !busy() on:click=cancel_run>"Cancel"</button>

@@ -3,6 +3,7 @@
 mod actions;
 mod group;
 mod link;
+mod misp;
 mod results;
 mod run;
 
@@ -13,7 +14,7 @@ use crate::core::ioc::{Filter, IocSet};
 use crate::core::ioc_query::{
     self, parse_source, plan, source_param, verdict_filter, DeepLink, DEFAULT_CAP,
 };
-use crate::web::page_origin;
+use crate::web::{focus, page_origin};
 
 use group::GroupView;
 use run::Run;
@@ -94,7 +95,12 @@ pub fn IocPanel() -> impl IntoView {
                 origin
             },
         };
-        run.start(transport, plan, source, move || link::write(&deep));
+        run.start(transport, plan, source, move || {
+            link::write(&deep);
+            focus::return_focus("#ioc-show", RESULTS);
+        });
+        // The button disables itself: keep the keyboard in the results while the run goes.
+        focus::focus_soon(RESULTS);
     };
     let busy = run.busy;
     let connected_to = move || {
@@ -145,7 +151,7 @@ pub fn IocPanel() -> impl IntoView {
                 "submissions of its matches to the IDs above."
             </p>
             <div class="buttons">
-                <button type="submit" disabled=move || busy.get()>"Show IoCs"</button>
+                <button type="submit" id="ioc-show" disabled=move || busy.get()>"Show IoCs"</button>
                 <Show when=move || busy.get()>
                     <button type="button" on:click=move |_| run.cancel()>"Cancel"</button>
                 </Show>
@@ -155,6 +161,9 @@ pub fn IocPanel() -> impl IntoView {
         <results::Results />
     }
 }
+
+/// Where focus waits during a run (its status line announces the progress).
+const RESULTS: &str = "#panel-iocs .ioc-results";
 
 const CONNECT_FIRST: &str =
     "Connect first: open the Server tab, enter your user name and API key, and press Connect.";

@@ -46,21 +46,83 @@ enum Tab {
     Collect,
 }
 
+impl Tab {
+    const ALL: [Tab; 3] = [Tab::Connect, Tab::Iocs, Tab::Collect];
+
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Connect => "Server",
+            Tab::Iocs => "Network IoCs",
+            Tab::Collect => "Collect files",
+        }
+    }
+
+    /// The ids that tie each tab to its panel (`aria-controls`, `aria-labelledby`).
+    fn ids(self) -> (&'static str, &'static str) {
+        match self {
+            Tab::Connect => ("tab-server", "panel-server"),
+            Tab::Iocs => ("tab-iocs", "panel-iocs"),
+            Tab::Collect => ("tab-collect", "panel-collect"),
+        }
+    }
+
+    /// The tab a key moves to from this one (WAI-ARIA tabs pattern: arrows wrap, Home and
+    /// End jump to the ends), or None for other keys.
+    fn after_key(self, key: &str) -> Option<Tab> {
+        let at = Tab::ALL.iter().position(|t| *t == self)?;
+        let last = Tab::ALL.len() - 1;
+        Some(
+            Tab::ALL[match key {
+                "ArrowRight" => (at + 1) % Tab::ALL.len(),
+                "ArrowLeft" => (at + last) % Tab::ALL.len(),
+                "Home" => 0,
+                "End" => last,
+                _ => return None,
+            }],
+        )
+    }
+}
+
+/// The tabs follow the WAI-ARIA tabs pattern: one tab stop for the strip (the selected tab),
+/// arrow keys move between tabs and show their panel at once, each panel is labelled by its tab.
 #[component]
 pub fn App() -> impl IntoView {
     let session = Session::new();
     provide_context(session);
     let tab = RwSignal::new(Tab::Connect);
-    let tab_button = move |which: Tab, label: &'static str| {
+    let tab_button = move |which: Tab| {
+        let (tab_id, panel_id) = which.ids();
+        let on_key = move |ev: leptos::ev::KeyboardEvent| {
+            if let Some(next) = which.after_key(&ev.key()) {
+                ev.prevent_default();
+                tab.set(next);
+                crate::web::focus::focus_now(&format!("#{}", next.ids().0));
+            }
+        };
         view! {
             <button
+                type="button"
                 role="tab"
                 class="tab"
+                id=tab_id
+                aria-controls=panel_id
                 aria-selected=move || (tab.get() == which).to_string()
+                tabindex=move || if tab.get() == which { "0" } else { "-1" }
                 on:click=move |_| tab.set(which)
+                on:keydown=on_key
             >
-                {label}
+                {which.label()}
             </button>
+        }
+    };
+    let panel = move |which: Tab, body: AnyView| {
+        let (tab_id, panel_id) = which.ids();
+        view! {
+            <section role="tabpanel" id=panel_id aria-labelledby=tab_id tabindex="0"
+                hidden=move || tab.get() != which>
+                <h2 class="sr-only">{which.label()}</h2>
+                {body}
+            </section>
         }
     };
     view! {
@@ -70,21 +132,15 @@ pub fn App() -> impl IntoView {
                 {move || session.whoami.get().map(|w| format!("Connected as {}", w.username))}
             </span>
         </header>
-        <nav role="tablist" class="tabs">
-            {tab_button(Tab::Connect, "Server")}
-            {tab_button(Tab::Iocs, "Network IoCs")}
-            {tab_button(Tab::Collect, "Collect files")}
+        <nav class="tabs" aria-label="Sections">
+            <div role="tablist" aria-label="AL Collector">
+                {Tab::ALL.into_iter().map(tab_button).collect_view()}
+            </div>
         </nav>
         <main>
-            <section hidden=move || tab.get() != Tab::Connect>
-                <ConnectPanel />
-            </section>
-            <section hidden=move || tab.get() != Tab::Iocs>
-                <iocs::IocPanel />
-            </section>
-            <section hidden=move || tab.get() != Tab::Collect>
-                <collect::CollectPanel />
-            </section>
+            {panel(Tab::Connect, view! { <ConnectPanel /> }.into_any())}
+            {panel(Tab::Iocs, view! { <iocs::IocPanel /> }.into_any())}
+            {panel(Tab::Collect, view! { <collect::CollectPanel /> }.into_any())}
         </main>
     }
 }

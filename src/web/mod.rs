@@ -1,6 +1,7 @@
 //! The browser shell: moves bytes (fetch, save, storage). Decisions belong in `core`.
 
 pub mod clipboard;
+pub mod focus;
 pub mod frame;
 pub mod http;
 pub mod js;
@@ -56,4 +57,18 @@ pub fn local_time() -> crate::core::bundle::ZipTime {
         minute: d.get_minutes() as u8,
         second: d.get_seconds() as u8,
     }
+}
+
+/// 16 bytes from the browser's cryptographic random source (ids of exported STIX objects;
+/// `getRandomValues` works on plain http too). Math.random only if a browser lacks it.
+pub fn random_16() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
+    let filled = crypto.is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        for b in &mut bytes {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes
 }

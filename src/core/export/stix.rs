@@ -1,124 +1,248 @@
-//! STIX 2.1: a bundle with one `indicator` per IP, domain, URI or e-mail address.
+//! STIX 2.1: a bundle that passes the OASIS validator in strict and interop modes, and that a
+//! threat intelligence platform can take again and again without contradictions.
 //!
-//! Ids are UUIDv5 (the spec asks SDOs for v4 only as a SHOULD), so exporting the same value
-//! again yields the same indicator id and consumers see an update, not a duplicate. `created`
-//! is the export time, because the page keeps no record of earlier exports.
+//! **Ids and times.** A STIX object id names one object in all its versions, and every
+//! version keeps the id's `created`. So:
+//! - Cyber-observable objects (`domain-name`, `ipv4-addr`, …) carry the spec's deterministic
+//!   UUIDv5 and no times: every export of a value gives the same object, from anyone.
+//! - Indicators get a fresh UUIDv4 (from the browser's random source) and `created` =
+//!   `modified` = `valid_from` = the export time. An indicator is the analyst's assertion at
+//!   that moment; a stable id would need a stable `created`, and neither the page nor
+//!   Assemblyline's summary keeps a date for it (a date that changed per export is exactly
+//!   the contradiction TIPs and the `stix2` library refuse).
+//! - The exporting user's identity has a stable id, so every export names the same creator:
+//!   a UUIDv4 whose random bits are SHA-256(server origin, user name) (pseudo-random, as
+//!   UUIDv4 allows; STIX asks SDOs for v4), and a fixed `created`, because its content
+//!   depends on nothing else.
+//! - AL Collector's own identity and the extension definition below are constants.
+//!
+//! **Interop.** Interop mode wants `created_by_ref` on every object, observables included,
+//! where STIX 2.1 has no such property; the spec's way to add one is a top-level property
+//! extension, defined once here (created by AL Collector).
+
+mod observable;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
-use uuid::Uuid;
+use sha2::{Digest, Sha256};
+use uuid::{Builder, Uuid};
 
 use crate::core::api::Verdict;
 use crate::core::ioc::Ioc;
 
-#[cfg(test)]
-mod tests;
+pub use observable::{object_id, observable};
 
-/// The v5 namespace of every id this page writes. Changing it changes every id ever exported.
-const NAMESPACE: Uuid = Uuid::from_u128(0xc85f5902_d683_4ebf_be54_29d92d850b48);
+/// The day this scheme of fixed objects was defined: the `created` of every object whose
+/// content never changes (AL Collector's identity, the extension, users' identities).
+const FIXED_CREATED: &str = "2026-11-30T00:00:00.000Z";
+/// AL Collector as a producer (a random v4, fixed once: changing it renames the producer).
+const PRODUCER_ID: &str = "identity--ab3966aa-bcca-4208-89ec-bd05a8987a30";
+/// The extension that lets cyber-observables carry `created_by_ref` (fixed like the above).
+const EXTENSION_ID: &str = "extension-definition--a67f0ce9-f335-4b5b-8e16-ebd5a49e3337";
 
-/// The STIX pattern for a value, or None for types with no fitting cyber-observable
-/// (ports, paths, user agents, TLS hashes: these go to CSV and MISP instead).
-pub fn stix_pattern(tag_type: &str, value: &str) -> Option<String> {
-    let object_path = if tag_type.ends_with(".ip") {
-        if value.contains(':') {
-            "ipv6-addr:value"
-        } else {
-            "ipv4-addr:value"
+/// Who exports, and when.
+pub struct StixExport<'a> {
+    /// A STIX timestamp: UTC with `Z`, e.g. `2026-05-01T12:00:00.000Z` (the core has no clock).
+    pub now: &'a str,
+    /// The Assemblyline user name, and the origin of the server it belongs to.
+    pub user: &'a str,
+    pub server: &'a str,
+}
+
+/// The exporting user's identity id: stable over (server, user); see the top of this file.
+pub fn user_identity_id(server: &str, user: &str) -> String {
+    let mut hash = Sha256::new();
+    hash.update(b"AL Collector identity\x1f");
+    hash.update(server.as_bytes());
+    hash.update(b"\x1f");
+    hash.update(user.as_bytes());
+    let digest = hash.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    format!(
+        "identity--{}",
+        Builder::from_random_bytes(bytes).into_uuid()
+    )
+}
+
+/// One pattern's indicator: values of several tag types (a domain seen statically, live and
+/// as TLS SNI) that STIX writes the same way become one indicator.
+struct Merged<'a> {
+    pattern: String,
+    iocs: Vec<&'a Ioc>,
+}
+
+/// A pretty-printed bundle. `random` gives 16 random bytes per call (indicator and bundle
+/// ids). Values are raw, never defanged. Values STIX cannot express are left out; see
+/// [`observable`].
+pub fn to_stix(iocs: &[&Ioc], export: &StixExport, random: &mut dyn FnMut() -> [u8; 16]) -> String {
+    let user_id = user_identity_id(export.server, export.user);
+    let mut objects = vec![producer(), extension(), user_identity(&user_id, export)];
+    let mut seen_objects = BTreeSet::new();
+    let mut merged: Vec<Merged> = Vec::new();
+    for &ioc in iocs {
+        let Some(form) = observable(&ioc.tag_type, &ioc.value) else {
+            continue;
+        };
+        if let Some((kind, value)) = &form.object {
+            let id = object_id(kind, value);
+            if seen_objects.insert(id.clone()) {
+                objects.push(cyber_observable(kind, value, &id));
+            }
         }
-    } else if tag_type.ends_with(".domain") {
-        "domain-name:value"
-    } else if tag_type.ends_with(".uri") {
-        "url:value"
-    } else if tag_type == "network.email.address" {
-        "email-addr:value"
-    } else {
-        return None;
-    };
-    let quoted = value.replace('\\', "\\\\").replace('\'', "\\'");
-    Some(format!("[{object_path} = '{quoted}']"))
+        match merged.iter_mut().find(|m| m.pattern == form.pattern) {
+            Some(m) => m.iocs.push(ioc),
+            None => merged.push(Merged {
+                pattern: form.pattern,
+                iocs: vec![ioc],
+            }),
+        }
+    }
+    for m in &merged {
+        let id = format!("indicator--{}", v4(random));
+        objects.push(indicator(m, &id, &user_id, export.now));
+    }
+    let bundle = json!({
+        "type": "bundle",
+        "id": format!("bundle--{}", v4(random)),
+        "objects": objects,
+    });
+    serde_json::to_string_pretty(&bundle).expect("JSON values always serialize")
 }
 
-/// Stable over (tag type, value); the unit separator cannot occur in either.
-pub fn indicator_id(tag_type: &str, value: &str) -> String {
-    let name = format!("{tag_type}\u{1f}{value}");
-    format!("indicator--{}", Uuid::new_v5(&NAMESPACE, name.as_bytes()))
+fn v4(random: &mut dyn FnMut() -> [u8; 16]) -> Uuid {
+    Builder::from_random_bytes(random()).into_uuid()
 }
 
-/// `indicator-type-ov`: "benign" for what the safelist or a negative score cleared,
+fn producer() -> Value {
+    json!({
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": PRODUCER_ID,
+        "created_by_ref": PRODUCER_ID,
+        "created": FIXED_CREATED,
+        "modified": FIXED_CREATED,
+        "name": "AL Collector",
+        "description": "Exports network IoCs from Assemblyline 4 submissions.",
+        "identity_class": "system",
+    })
+}
+
+fn extension() -> Value {
+    json!({
+        "type": "extension-definition",
+        "spec_version": "2.1",
+        "id": EXTENSION_ID,
+        "created_by_ref": PRODUCER_ID,
+        "created": FIXED_CREATED,
+        "modified": FIXED_CREATED,
+        "name": "Cyber-observable producer",
+        "description": "Adds the common property created_by_ref (the identity that reported \
+                        the observable) to cyber-observable objects, which STIX 2.1 gives none.",
+        "schema": "created_by_ref: identifier of an identity object, as the STIX 2.1 common \
+                   property of that name.",
+        "version": "1.0.0",
+        "extension_types": ["toplevel-property-extension"],
+        "extension_properties": ["created_by_ref"],
+    })
+}
+
+fn user_identity(id: &str, export: &StixExport) -> Value {
+    json!({
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": id,
+        "created_by_ref": PRODUCER_ID,
+        "created": FIXED_CREATED,
+        "modified": FIXED_CREATED,
+        "name": export.user,
+        "description": format!("Assemblyline user {} on {}.", export.user, export.server),
+        "identity_class": "individual",
+    })
+}
+
+/// Attributed to AL Collector rather than the user, so the object is the same whoever
+/// exports the value and TIPs merge it by id.
+fn cyber_observable(kind: &str, value: &str, id: &str) -> Value {
+    json!({
+        "type": kind,
+        "spec_version": "2.1",
+        "id": id,
+        "value": value,
+        "created_by_ref": PRODUCER_ID,
+        "extensions": { EXTENSION_ID: { "extension_type": "toplevel-property-extension" } },
+    })
+}
+
+/// `indicator-type-ov`: "benign" for what the safelist or a safe verdict cleared,
 /// "malicious-activity" from suspicious up (the same line as MISP `to_ids`), "unknown" for
 /// info, which only says a service saw the value.
-fn indicator_type(ioc: &Ioc) -> &'static str {
-    if ioc.safelisted || ioc.verdict == Verdict::Safe {
+fn indicator_type(verdict: Verdict, safelisted: bool) -> &'static str {
+    if safelisted || verdict == Verdict::Safe {
         "benign"
-    } else if ioc.verdict >= Verdict::Suspicious {
+    } else if verdict >= Verdict::Suspicious {
         "malicious-activity"
     } else {
         "unknown"
     }
 }
 
-fn indicator(ioc: &Ioc, pattern: String, id: &str, now: &str) -> Value {
-    let mut labels = vec![ioc.verdict.as_str()];
-    if ioc.safelisted {
-        labels.push("safelisted");
+fn indicator(m: &Merged, id: &str, creator: &str, now: &str) -> Value {
+    let verdict = m
+        .iocs
+        .iter()
+        .map(|i| i.verdict)
+        .max()
+        .unwrap_or(Verdict::Info);
+    let safelisted = m.iocs.iter().any(|i| i.safelisted);
+    let union = |of: fn(&Ioc) -> &BTreeSet<String>| {
+        let all: BTreeSet<&str> = m
+            .iocs
+            .iter()
+            .flat_map(|i| of(i).iter().map(String::as_str))
+            .collect();
+        all.into_iter().collect::<Vec<_>>().join(", ")
+    };
+    let mut tag_types: Vec<&str> = Vec::new();
+    for ioc in &m.iocs {
+        if !tag_types.contains(&ioc.tag_type.as_str()) {
+            tag_types.push(&ioc.tag_type);
+        }
     }
-    let join = |set: &BTreeSet<String>| {
-        set.iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let files = if ioc.files.is_empty() {
-        "unknown".to_string()
-    } else {
-        join(&ioc.files)
-    };
+    let files = union(|i| &i.files);
     let description = format!(
         "Assemblyline {} (verdict {}{}). Submissions: {}. Source files (sha256): {}.",
-        ioc.tag_type,
-        ioc.verdict.as_str(),
-        if ioc.safelisted { ", safelisted" } else { "" },
-        join(&ioc.sids),
-        files
+        tag_types.join(", "),
+        verdict.as_str(),
+        if safelisted { ", safelisted" } else { "" },
+        union(|i| &i.sids),
+        if files.is_empty() {
+            "unknown"
+        } else {
+            files.as_str()
+        },
     );
+    let mut labels = vec![verdict.as_str()];
+    if safelisted {
+        labels.push("safelisted");
+    }
     json!({
         "type": "indicator",
         "spec_version": "2.1",
         "id": id,
+        "created_by_ref": creator,
         "created": now,
         "modified": now,
         "valid_from": now,
-        "name": ioc.value,
+        "name": m.iocs[0].value,
         "description": description,
-        "indicator_types": [indicator_type(ioc)],
-        "pattern": pattern,
+        "indicator_types": [indicator_type(verdict, safelisted)],
+        "pattern": m.pattern,
         "pattern_type": "stix",
+        "pattern_version": "2.1",
         "labels": labels,
     })
-}
-
-/// A pretty-printed bundle. `now_rfc3339` must be a STIX timestamp (UTC, `Z`, e.g.
-/// `2026-05-01T12:00:00.000Z`); the core has no clock. Values are raw, never defanged. The
-/// bundle id is derived from the sorted indicator ids, so the same set gives the same bundle.
-pub fn to_stix(iocs: &[&Ioc], now_rfc3339: &str) -> String {
-    let mut ids = BTreeSet::new();
-    let mut objects = Vec::new();
-    for ioc in iocs {
-        let Some(pattern) = stix_pattern(&ioc.tag_type, &ioc.value) else {
-            continue;
-        };
-        let id = indicator_id(&ioc.tag_type, &ioc.value);
-        if ids.insert(id.clone()) {
-            objects.push(indicator(ioc, pattern, &id, now_rfc3339));
-        }
-    }
-    let all_ids = ids.into_iter().collect::<Vec<_>>().join("\n");
-    let bundle = json!({
-        "type": "bundle",
-        "id": format!("bundle--{}", Uuid::new_v5(&NAMESPACE, all_ids.as_bytes())),
-        "objects": objects,
-    });
-    serde_json::to_string_pretty(&bundle).expect("JSON values always serialize")
 }

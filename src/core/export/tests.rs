@@ -3,6 +3,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::*;
+use crate::core::api::Verdict;
 
 pub(super) const SHA_A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 pub(super) const SHA_B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
@@ -124,7 +125,7 @@ fn json_is_the_seed_shape() {
     assert!(to_json(&set).contains('\n'), "pretty-printed");
 }
 
-fn read_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+pub(super) fn read_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader
         .headers()
@@ -191,52 +192,5 @@ fn csv_guard_and_quoting() {
         )];
         let (_, rows) = read_csv(&to_csv(&refs(&one)));
         assert_eq!(rows[0][3], want, "{cell:?}");
-    }
-}
-
-#[test]
-fn misp_csv_types_comment_and_to_ids() {
-    let iocs = sample();
-    let (header, rows) = read_csv(&to_misp_csv(&refs(&iocs)));
-    assert_eq!(header, MISP_HEADER);
-    let got: Vec<(&str, &str, &str, &str)> = rows
-        .iter()
-        .map(|r| (r[0].as_str(), r[1].as_str(), r[2].as_str(), r[4].as_str()))
-        .collect();
-    assert_eq!(
-        got,
-        [
-            ("10.0.0.1", "Network activity", "ip-dst", "1"),
-            ("2001:db8::1", "Network activity", "ip-dst", "0"),
-            ("evil.co.uk", "Network activity", "domain", "1"),
-            (
-                "http://evil.co.uk/it's\\here",
-                "Network activity",
-                "url",
-                "0"
-            ),
-            ("bob@evil.co.uk", "Network activity", "email", "1"),
-            ("-1", "Network activity", "port", "0"),
-            (
-                "'=HYPERLINK(\"http://x\")",
-                "Network activity",
-                "user-agent",
-                "0"
-            ),
-        ],
-        "ja3s has no MISP type and is skipped; safelisted never goes to IDS"
-    );
-    assert_eq!(rows[0][3], "AL sid=S1,S2 verdict=malicious");
-    assert_eq!(rows[3][3], "AL sid=S2 verdict=malicious safelisted");
-    for (tag_type, want) in [
-        ("network.dynamic.uri_path", Some("uri")),
-        ("network.tls.sni", Some("domain")),
-        ("network.tls.ja3_hash", Some("ja3-fingerprint-md5")),
-        ("network.email.subject", Some("email-subject")),
-        ("network.tls.ja4_hash", None),
-        ("network.protocol", None),
-        ("file.string.api", None),
-    ] {
-        assert_eq!(misp_type(tag_type), want, "{tag_type}");
     }
 }

@@ -4,13 +4,14 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{with_set, Shared};
-use crate::core::export::{plain_text, to_csv, to_json, to_misp_csv, to_stix};
+use super::{misp::MispNote, with_set, Shared};
+use crate::core::export::{plain_text, to_csv, to_json, to_misp_csv, to_stix, LeftOut, StixExport};
 use crate::core::ioc::Ioc;
 use crate::core::ioc_query::VERDICT_CHOICES;
+use crate::ui::Session;
 use crate::web::clipboard::copy_text;
-use crate::web::now_iso;
 use crate::web::save::save_text;
+use crate::web::{now_iso, random_16};
 
 #[derive(Clone, Copy)]
 enum Export {
@@ -23,7 +24,9 @@ enum Export {
 #[component]
 pub fn Actions() -> impl IntoView {
     let ctx = expect_context::<Shared>();
-    let export = move |kind| move |_| save(ctx, kind);
+    let session = expect_context::<Session>();
+    let left_out = RwSignal::new(Vec::<LeftOut>::new());
+    let export = move |kind| move |_| save(ctx, session, kind, left_out);
     view! {
         <div class="filters">
             <label for="ioc-filter">"Filter"</label>
@@ -54,6 +57,7 @@ pub fn Actions() -> impl IntoView {
             "values. CSV, MISP CSV and STIX hold what the filters show; Export JSON holds every value "
             "of every type, safelisted ones too, in the seed script's {type: [values]} shape."
         </p>
+        <MispNote left_out=left_out />
     }
 }
 
@@ -93,8 +97,14 @@ pub fn copy_values(ctx: Shared, tag_type: Option<String>) {
     });
 }
 
-fn save(ctx: Shared, kind: Export) {
+fn save(ctx: Shared, session: Session, kind: Export, misp_left_out: RwSignal<Vec<LeftOut>>) {
     let now = now_iso();
+    let user = session
+        .whoami
+        .with_untracked(|w| w.as_ref().map(|w| w.username.clone()));
+    let server = session
+        .transport
+        .with_untracked(|t| t.as_ref().map(|t| t.server.origin()));
     let date = now.get(..10).unwrap_or("undated");
     let (text, name, mime, count) = with_set(&ctx, |set| {
         let shown = set.visible(&ctx.filter.get_untracked());
@@ -107,14 +117,26 @@ fn save(ctx: Shared, kind: Export) {
                 set.len(),
             ),
             Export::Csv => (to_csv(&shown), format!("al-iocs-{date}.csv"), "text/csv", n),
-            Export::Misp => (
-                to_misp_csv(&shown),
-                format!("al-iocs-{date}-misp.csv"),
-                "text/csv",
-                n,
-            ),
+            Export::Misp => {
+                let misp = to_misp_csv(&shown);
+                misp_left_out.set(misp.left_out);
+                (
+                    misp.text,
+                    format!("al-iocs-{date}-misp.csv"),
+                    "text/csv",
+                    misp.rows,
+                )
+            }
             Export::Stix => (
-                to_stix(&shown, &now),
+                to_stix(
+                    &shown,
+                    &StixExport {
+                        now: &now,
+                        user: user.as_deref().unwrap_or("unknown"),
+                        server: server.as_deref().unwrap_or("unknown"),
+                    },
+                    &mut random_16,
+                ),
                 format!("al-iocs-{date}-stix.json"),
                 "application/json",
                 n,

@@ -285,6 +285,20 @@ impl Session {
     /// `dist: None` it is only the Assemblyline API, for a page served by someone else (nginx,
     /// `file://`); with `dist: Some(dir)` it serves that folder instead of the built page.
     pub async fn start_with(config: Config) -> Session {
+        Session::start_with_args(config, &[]).await
+    }
+
+    /// Like [`Session::start`], with more Chromium flags (e.g. `--force-dark-mode`, which
+    /// makes the page see `prefers-color-scheme: dark`).
+    pub async fn start_with_browser_args(config: Config, args: &[&str]) -> Session {
+        let config = Config {
+            dist: Some(dist_dir()),
+            ..config
+        };
+        Session::start_with_args(config, args).await
+    }
+
+    async fn start_with_args(config: Config, extra_args: &[&str]) -> Session {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let server = mock_al::start(listener, config)
             .await
@@ -313,6 +327,11 @@ impl Session {
                 }
             }
         });
+        let mut capabilities = capabilities;
+        let args = capabilities["goog:chromeOptions"]["args"]
+            .as_array_mut()
+            .unwrap();
+        args.extend(extra_args.iter().map(|a| Value::from(*a)));
         let Value::Object(capabilities) = capabilities else {
             unreachable!()
         };
@@ -350,6 +369,28 @@ impl Session {
             .execute_async(&body, vec![])
             .await
             .unwrap_or_else(|e| panic!("async script failed in the page: {e}\n{script}"))
+    }
+}
+
+impl Session {
+    /// Records every Content-Security-Policy violation the page reports from now on (read
+    /// them with [`Session::csp_violations`]); a reload forgets the watch.
+    pub async fn watch_csp(&self) {
+        self.js("window.__cspViolations = [];
+             document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push({
+                 blocked: e.blockedURI, directive: e.effectiveDirective, disposition: e.disposition,
+             }));
+             return true;")
+            .await;
+    }
+
+    /// The violations recorded since [`Session::watch_csp`].
+    pub async fn csp_violations(&self) -> Vec<Value> {
+        self.js("return window.__cspViolations")
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 }
 

@@ -6,20 +6,8 @@ use al_e2e::{mock_al::Config, user, Session};
 use fantoccini::Locator;
 use serde_json::Value;
 
-/// Records every CSP violation the page reports from now on in `window.__cspViolations`.
-const WATCH_VIOLATIONS: &str = "
-    window.__cspViolations = [];
-    document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push({
-        blocked: e.blockedURI, directive: e.effectiveDirective, disposition: e.disposition,
-    }));
-    return true;";
-
 async fn violations(s: &Session) -> Vec<Value> {
-    s.js("return window.__cspViolations")
-        .await
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    s.csp_violations().await
 }
 
 #[tokio::test]
@@ -67,7 +55,7 @@ async fn strict_csp_lets_the_page_work_and_blocks_third_parties() {
     assert_eq!(inline, 0, "inline <script> elements in the page");
 
     // The page works under it: connect, search, preview — with no violation on the way.
-    s.js(WATCH_VIOLATIONS).await;
+    s.watch_csp().await;
     let analyst = user("analyst");
     s.connect(analyst.user, analyst.apikey).await;
     s.wait_text(".identity", "Connected as analyst").await;
