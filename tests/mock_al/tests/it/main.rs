@@ -6,5 +6,6 @@ mod client;
 mod download;
 mod faults;
 mod search;
+mod semantics;
 mod statics;
 mod submission;
