@@ -235,8 +235,10 @@ mod tests {
 
     #[test]
     fn hiding_a_file_removes_its_subtree_and_flags_the_tree() {
-        let tree = json!({"tree": {"a": {"children": {"b": {"children": {"c": {"children": {}}}}},
-            "d": {"children": {}}}}, "filtered": false, "partial": false});
+        let leaf = json!({"children": {}});
+        let b = json!({"children": {"c": leaf}});
+        let a = json!({"children": {"b": b, "d": leaf}});
+        let tree = json!({"tree": {"a": a}, "filtered": false, "partial": false});
         let s = States {
             hidden_files: ["b".to_string()].into(),
             ..States::default()

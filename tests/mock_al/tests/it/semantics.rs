@@ -184,8 +184,5 @@ async fn a_stored_cart_is_downloaded_unchanged() {
         .await;
     assert_eq!(r.status, 200);
     assert!(r.body.starts_with(b"CART"));
-    assert_eq!(
-        &r.body,
-        m.server.dataset().file_bytes(sha).unwrap().as_slice()
-    );
+    assert_eq!(&r.body, m.server.dataset().file_bytes(sha).unwrap());
 }
