@@ -284,6 +284,22 @@ fn carts(zip: &zip::ZipArchive<std::fs::File>) -> BTreeSet<String> {
 }
 
 #[tokio::test]
+async fn terms_of_service_stop_a_collection_with_the_fix() {
+    let s = Session::start(Config::default()).await;
+    connect(&s).await;
+    configure(s.server.addr, json!({"tos_required": true})).await;
+    s.open_tab("Collect files").await;
+    s.fill("Query", "*").await;
+    s.click_button("Find files").await;
+    let page = s.wait_text("main", "agree to the Terms of Service").await;
+    assert!(
+        page.matches("Agree to Terms of Service before").count() <= 2,
+        "said once, not once per submission: {page}"
+    );
+    s.finish().await;
+}
+
+#[tokio::test]
 async fn a_file_stored_as_cart_is_collected_as_stored() {
     let s = Session::start(Config {
         stored_cart: true,
