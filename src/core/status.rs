@@ -12,7 +12,11 @@
 //!
 //! So "still being analysed" is said only when the submission's `state` says so.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
+
+use super::api::{is_sha256, OntologyRecord, Summary};
 
 /// One reason a submission's files or IoCs may not be all there is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -122,6 +126,32 @@ impl SubmissionNote {
     }
 }
 
+/// Files the summary names as producing tags that have no ontology record: the server skips
+/// a result whose ontology file is missing from the filestore, or whose classification the
+/// user may not see, and says so only in its log (assemblyline-ui `api/v4/ontology.py`,
+/// `generate_ontology_file`). The summary's `map` (sha256 → tags) tells which files to expect.
+pub fn files_without_ontology(summary: &Summary, records: &[OntologyRecord]) -> usize {
+    let present: BTreeSet<&str> = records.iter().map(|r| r.file.sha256.as_str()).collect();
+    summary
+        .map
+        .keys()
+        .filter(|key| is_sha256(key) && !present.contains(key.as_str()))
+        .count()
+}
+
+/// The IoC view's line for `files_without_ontology`.
+pub fn ontology_gap_line(sid: &str, files: usize) -> String {
+    let (n, have) = if files == 1 {
+        ("1 file".to_string(), "has")
+    } else {
+        (format!("{files} files"), "have")
+    };
+    format!(
+        "Submission {sid}: {n} with tags in the summary {have} no ontology record (the server \
+         left them out: ontology file missing or hidden); their ontology-only tags are missing."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +199,33 @@ mod tests {
         let deleted = SubmissionNote::deleted("S2");
         assert_eq!(deleted.line(), "Submission S2: deleted since it was found.");
         assert_eq!(deleted.status(), "submission deleted");
+    }
+
+    #[test]
+    fn files_the_ontology_left_out_are_counted() {
+        let a = "a".repeat(64);
+        let b = "b".repeat(64);
+        let summary: Summary = serde_json::from_value(serde_json::json!({"map": {
+            a.clone(): ["network.static.ip__1.2.3.4"], b.clone(): ["network.static.ip__1.2.3.4"],
+            "network.static.ip__1.2.3.4": [a, b]}}))
+        .unwrap();
+        let record = |sha: &str| -> OntologyRecord {
+            serde_json::from_value(serde_json::json!({"file": {"sha256": sha}})).unwrap()
+        };
+        assert_eq!(
+            files_without_ontology(&summary, &[record(&"a".repeat(64))]),
+            1
+        );
+        assert_eq!(
+            files_without_ontology(
+                &summary,
+                &[record(&"a".repeat(64)), record(&"b".repeat(64))]
+            ),
+            0
+        );
+        assert!(ontology_gap_line("S", 1)
+            .starts_with("Submission S: 1 file with tags in the summary has no"));
+        assert!(ontology_gap_line("S", 2).contains("2 files with tags in the summary have no"));
     }
 
     #[test]

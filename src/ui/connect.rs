@@ -38,6 +38,8 @@ pub fn ConnectPanel() -> impl IntoView {
                 if let Err(why) = check_login(&server, &web_origin(), &cookies()) {
                     return error.set(Some(why));
                 }
+                // No key is in use: one remembered for this tab goes.
+                session::forget();
                 Auth::Login {
                     user: String::new(),
                 }

@@ -12,7 +12,7 @@ use crate::core::api::{OntologyRecord, SubmissionHit, Summary};
 use crate::core::error::ApiError;
 use crate::core::ioc::IocSet;
 use crate::core::ioc_query::{failure_line, Plan, RunProgress as Progress, Source};
-use crate::core::status::SubmissionNote;
+use crate::core::status::{files_without_ontology, ontology_gap_line, SubmissionNote};
 use crate::web::http::{Cancel, Transport};
 use crate::web::search::each_submission;
 use crate::web::suffixes;
@@ -132,6 +132,12 @@ impl Run {
                     Ok(Got::Ontology(records, summary, note)) => {
                         if let Some(note) = note {
                             self.note(Note::Partial(note.line()));
+                        }
+                        let left_out = summary
+                            .as_ref()
+                            .map_or(0, |s| files_without_ontology(s, &records));
+                        if left_out > 0 {
+                            self.note(Note::Partial(ontology_gap_line(&sid, left_out)));
                         }
                         self.set.update(|set| {
                             set.add_ontology_with_summary(&sid, &records, summary.as_ref())

@@ -253,6 +253,32 @@ async fn ontology_values_take_the_summary_flags_and_the_servers_verdicts() {
     s.finish().await;
 }
 
+#[tokio::test]
+async fn ontology_records_the_server_left_out_are_counted() {
+    let s = Session::start(Config::default()).await;
+    let invoice = sample(&s, "invoice");
+    configure(
+        s.server.addr,
+        json!({"missing_ontology_files": [invoice_exe(&s)]}),
+    )
+    .await;
+    connect(&s).await;
+    show_iocs(&s, &[&invoice], "", "ontology").await;
+    let notes = s
+        .wait_text(".ioc-results .notes", "no ontology record")
+        .await;
+    assert!(
+        notes.contains(&format!(
+            "Submission {invoice}: 1 file with tags in the summary has no ontology record"
+        )),
+        "{notes}"
+    );
+    // Its port (ontology-only) is gone; its summary values still come from the other records
+    // or not at all, but nothing is invented.
+    assert!(ioc_row(&s, "8080").await.is_none());
+    s.finish().await;
+}
+
 // ---- Collection ----
 
 async fn on_collect(s: &Session, query: &str) -> String {

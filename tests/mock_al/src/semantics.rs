@@ -18,6 +18,9 @@
 //!   `datastore/helper.py`, `get_or_create_file_tree`); the summary drops what only they
 //!   produced and sets `filtered` (`get_summary_from_keys`); the ontology skips their records
 //!   (assemblyline-ui `api/v4/ontology.py`, `generate_ontology_file`); downloads are 404.
+//! - `missing_ontology_files`: sha256s whose ontology supplementary file is gone from the
+//!   filestore: the ontology skips their records, logging only (`generate_ontology_file`),
+//!   while tree and summary still have them.
 //! - `purged_results`: sids whose result records are gone: tree and summary say `partial`
 //!   while the state stays `completed` (`get_or_create_file_tree`, `MultiKeyError`).
 //! - `deleted_sids`: sids the search still lists but every other call answers 404, as for a
@@ -40,6 +43,7 @@ pub struct States {
     pub html_503_calls: u64,
     pub expire_cursors: u64,
     pub hidden_files: BTreeSet<String>,
+    pub missing_ontology_files: BTreeSet<String>,
     pub purged_results: BTreeSet<String>,
     pub deleted_sids: BTreeSet<String>,
     pub archived_sids: BTreeSet<String>,
@@ -57,6 +61,7 @@ impl States {
             "tos_required": self.tos_required, "old_whoami": self.old_whoami,
             "verdicts": self.verdicts, "html_503_calls": self.html_503_calls,
             "expire_cursors": self.expire_cursors, "hidden_files": self.hidden_files,
+            "missing_ontology_files": self.missing_ontology_files,
             "purged_results": self.purged_results, "deleted_sids": self.deleted_sids,
             "archived_sids": self.archived_sids, "to_be_deleted_sids": self.to_be_deleted_sids
         })
@@ -85,6 +90,7 @@ impl States {
             "html_503_calls" => self.html_503_calls = count()?,
             "expire_cursors" => self.expire_cursors = count()?,
             "hidden_files" => self.hidden_files = string_set(v, key)?,
+            "missing_ontology_files" => self.missing_ontology_files = string_set(v, key)?,
             "purged_results" => self.purged_results = string_set(v, key)?,
             "deleted_sids" => self.deleted_sids = string_set(v, key)?,
             "archived_sids" => self.archived_sids = string_set(v, key)?,
@@ -179,18 +185,18 @@ impl States {
         summary
     }
 
-    /// The ontology without the records of hidden files.
+    /// The ontology without the records of hidden files or of missing ontology files.
     pub fn ontology(&self, ndjson: String) -> String {
-        if self.hidden_files.is_empty() {
+        if self.hidden_files.is_empty() && self.missing_ontology_files.is_empty() {
             return ndjson;
         }
         ndjson
             .lines()
             .filter(|line| {
                 let record: Value = serde_json::from_str(line).unwrap_or(Value::Null);
-                !record["file"]["sha256"]
-                    .as_str()
-                    .is_some_and(|s| self.hidden_files.contains(s))
+                !record["file"]["sha256"].as_str().is_some_and(|s| {
+                    self.hidden_files.contains(s) || self.missing_ontology_files.contains(s)
+                })
             })
             .map(|line| format!("{line}\n"))
             .collect()
