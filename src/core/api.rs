@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::error::ApiError;
+use super::status::SubmissionNote;
+
+mod whoami;
+pub use whoami::{WhoAmI, WhoAmIConfiguration};
 
 /// Rows per deep-paging page: the official client's `search.stream` uses 100 too.
 pub const PAGE_ROWS: u32 = 100;
@@ -124,19 +128,23 @@ impl Server {
 
     /// One page of a deep-paged submission search. POST, because paging ids are long and a
     /// request line over 4094 bytes is refused by the server.
-    pub fn search_submissions(
-        &self,
-        query: &str,
-        fl: &str,
-        rows: u32,
-        deep_paging_id: &str,
-    ) -> Call {
-        let body = serde_json::json!({
-            "query": query,
-            "fl": fl,
-            "rows": rows,
+    ///
+    /// Submissions marked for deletion are left out, as the official UI's submission list
+    /// does (assemblyline-ui-frontend `routes/submissions.tsx`: filter
+    /// `NOT(to_be_deleted:true)`). `use_archive` searches the malware archive too
+    /// (assemblyline-ui `api/v4/search.py`, `search`: `Index.HOT_AND_ARCHIVE`); the server
+    /// refuses it without the `archive_view` role.
+    pub fn search_submissions(&self, search: &SubmissionSearch, deep_paging_id: &str) -> Call {
+        let mut body = serde_json::json!({
+            "query": search.query,
+            "fl": SUBMISSION_HIT_FIELDS,
+            "rows": PAGE_ROWS,
             "deep_paging_id": deep_paging_id,
+            "filters": [NOT_TO_BE_DELETED],
         });
+        if search.use_archive {
+            body["use_archive"] = true.into();
+        }
         Call {
             method: Method::Post,
             url: self.url(&["search", "submission"], &[]),
@@ -223,25 +231,6 @@ impl Route {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
-pub struct WhoAmI {
-    pub username: String,
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub roles: Vec<String>,
-    #[serde(default, rename = "type")]
-    pub user_types: Vec<String>,
-    #[serde(default)]
-    pub classification: String,
-}
-
-impl WhoAmI {
-    pub fn has_role(&self, role: &str) -> bool {
-        self.roles.iter().any(|r| r == role)
-    }
-}
-
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct SearchPage<T> {
     #[serde(default = "Vec::new")]
@@ -277,6 +266,17 @@ pub struct SubmissionHit {
 
 pub const SUBMISSION_HIT_FIELDS: &str = "sid,max_score,state";
 
+/// The filter every submission search carries.
+pub const NOT_TO_BE_DELETED: &str = "NOT(to_be_deleted:true)";
+
+/// What a submission search asks for.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SubmissionSearch {
+    pub query: String,
+    /// Search the malware archive too (only offered with the `archive_view` role).
+    pub use_archive: bool,
+}
+
 /// `/submission/tree/<sid>/`: per-file scores already summed by the server.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 pub struct SubmissionTree {
@@ -288,6 +288,14 @@ pub struct SubmissionTree {
     pub filtered: bool,
     #[serde(default)]
     pub partial: bool,
+}
+
+impl SubmissionTree {
+    /// Why this tree may not hold every file of the submission, given the submission's
+    /// `state` when known; None when it is whole.
+    pub fn note(&self, sid: &str, state: Option<&str>) -> Option<SubmissionNote> {
+        SubmissionNote::from_flags(sid, state, self.partial, self.filtered)
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -426,6 +434,11 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Why this summary may not hold every tag of the submission; see `SubmissionTree::note`.
+    pub fn note(&self, sid: &str, state: Option<&str>) -> Option<SubmissionNote> {
+        SubmissionNote::from_flags(sid, state, self.partial, self.filtered)
+    }
+
     /// The files that produced a tag value, from `map`.
     pub fn sources(&self, tag_type: &str, value: &str) -> &[String] {
         self.map
@@ -619,13 +632,33 @@ mod tests {
 
     #[test]
     fn search_is_a_post_with_deep_paging() {
-        let call =
-            server().search_submissions("max_score:>=7000", SUBMISSION_HIT_FIELDS, PAGE_ROWS, "*");
+        let mut search = SubmissionSearch {
+            query: "max_score:>=7000".into(),
+            use_archive: false,
+        };
+        let call = server().search_submissions(&search, "*");
         assert_eq!(call.method, Method::Post);
         let body: serde_json::Value = serde_json::from_str(call.body.as_deref().unwrap()).unwrap();
         assert_eq!(body["deep_paging_id"], "*");
         assert_eq!(body["rows"], 100);
         assert_eq!(body["query"], "max_score:>=7000");
+        assert_eq!(body["fl"], SUBMISSION_HIT_FIELDS);
+        assert_eq!(
+            body["filters"],
+            serde_json::json!(["NOT(to_be_deleted:true)"])
+        );
+        assert!(body.get("use_archive").is_none());
+        search.use_archive = true;
+        let body: serde_json::Value = serde_json::from_str(
+            server()
+                .search_submissions(&search, "x,y")
+                .body
+                .as_deref()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(body["use_archive"], true);
+        assert_eq!(body["deep_paging_id"], "x,y");
     }
 
     #[test]

@@ -15,8 +15,10 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use super::api::is_sha256;
 
+mod notes;
 mod part;
 mod readme;
+pub use notes::{ManifestNotes, STORED_AS_CART};
 pub use part::{memory_pause_ms, parse_part_size, part_limit, Keeper, MEMORY_PART_BYTES};
 pub use readme::readme_text;
 
@@ -218,7 +220,17 @@ impl<W: Write> BundleWriter<W> {
 
     /// Writes manifest.json, manifest.csv and README.txt, then the central directory, and
     /// gives the sink back.
-    pub fn finish(mut self, manifest: &Manifest) -> Result<W, BundleError> {
+    pub fn finish(self, manifest: &Manifest) -> Result<W, BundleError> {
+        self.finish_with(manifest, &ManifestNotes::default())
+    }
+
+    /// `finish`, with the submissions whose files are hidden or incomplete, and the files
+    /// delivered as stored cARTs, in both manifests.
+    pub fn finish_with(
+        mut self,
+        manifest: &Manifest,
+        notes: &ManifestNotes,
+    ) -> Result<W, BundleError> {
         self.check()?;
         if let Some(open) = &self.open {
             return Err(BundleError::Write(format!(
@@ -227,8 +239,8 @@ impl<W: Write> BundleWriter<W> {
             )));
         }
         for (name, text) in [
-            ("manifest.json", manifest.to_json()),
-            ("manifest.csv", manifest.to_csv()),
+            ("manifest.json", manifest.to_json_with(notes)),
+            ("manifest.csv", manifest.to_csv_with(notes)),
             ("README.txt", readme_text(manifest)),
         ] {
             let result = self.write_entry(name, text.as_bytes());
@@ -345,13 +357,22 @@ const CSV_COLUMNS: [&str; 12] = [
 
 impl Manifest {
     pub fn to_json(&self) -> String {
-        // Plain structs of strings and numbers always serialize.
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        self.to_json_with(&ManifestNotes::default())
     }
 
-    /// One row per collected file, then one per failure. `names` is a JSON list so that any
-    /// name (commas, quotes, newlines) survives exactly; `submissions` is `sid:score ...`.
+    pub fn to_json_with(&self, notes: &ManifestNotes) -> String {
+        // Plain structs of strings and numbers always serialize.
+        serde_json::to_string_pretty(&notes.annotate_json(self)).unwrap_or_default()
+    }
+
     pub fn to_csv(&self) -> String {
+        self.to_csv_with(&ManifestNotes::default())
+    }
+
+    /// One row per collected file, then one per failure, then one per submission with hidden
+    /// or missing files. `names` is a JSON list so that any name (commas, quotes, newlines)
+    /// survives exactly; `submissions` is `sid:score ...`.
+    pub fn to_csv_with(&self, notes: &ManifestNotes) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         let mut rows: Vec<[String; 12]> = Vec::new();
         for f in &self.files {
@@ -371,7 +392,7 @@ impl Manifest {
                 f.verified.to_string(),
                 text_cell(&subs.collect::<Vec<_>>().join(" ")),
                 f.partial.to_string(),
-                String::new(),
+                notes.file_reason(&f.sha256),
             ]);
         }
         for f in &self.failures {
@@ -394,6 +415,7 @@ impl Manifest {
                 text_cell(&f.reason),
             ]);
         }
+        rows.extend(notes.submission_rows());
         // Writing to a Vec cannot fail; an empty string would only hide a bug, not data.
         let _ = w.write_record(CSV_COLUMNS);
         for row in rows {

@@ -9,6 +9,12 @@
 //! `CART` i16 version, u64 reserved, 16-byte RC4 key, u64 header length | RC4(header JSON) |
 //! RC4(zlib data) | RC4(footer JSON) | `TRAC` u64 reserved, u64 footer position, u64 footer length.
 //! RC4 restarts from the key for each of the three encrypted parts.
+//!
+//! A file Assemblyline stores is sometimes itself a cART (a service extracted one, or an
+//! analyst submitted one unpacked). The server then sends it unchanged instead of wrapping it
+//! again (assemblyline-base `common/codec.py`, `encode_file`: `is_cart` → the input as is), so
+//! its *content* is some other file: such a download is accepted when the bytes' own sha256
+//! is the one asked for (`CartReport::stored_as_cart`).
 
 use miniz_oxide::inflate::stream::{inflate, InflateState};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
@@ -42,6 +48,10 @@ pub struct CartReport {
     pub name: Option<String>,
     pub header: Map<String, Value>,
     pub footer: Map<String, Value>,
+    /// True when the file Assemblyline stores is this cART itself: its bytes hash to the
+    /// sha256 asked for, and `length`/`sha256` are then those of the bytes, while `name`,
+    /// `header` and `footer` are the stored cART's own.
+    pub stored_as_cart: bool,
 }
 
 enum Stage {
@@ -72,6 +82,12 @@ pub struct CartVerifier {
     out: Vec<u8>,
     /// Once something failed every later call reports the same failure.
     failed: Option<CartError>,
+    /// sha256 of the bytes as received, while they can still be the stored file itself (no
+    /// longer than its recorded size).
+    raw: Option<Sha256>,
+    /// A content check that failed while the bytes may still be a stored cART: reported once
+    /// they cannot be.
+    deferred: Option<CartError>,
 }
 
 impl CartVerifier {
@@ -92,6 +108,8 @@ impl CartVerifier {
             max_length: None,
             out: vec![0; INFLATE_CHUNK],
             failed: None,
+            raw: Some(Sha256::new()),
+            deferred: None,
         }
     }
 
@@ -108,11 +126,57 @@ impl CartVerifier {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        let result = self.feed(chunk);
+        self.hash_raw(chunk);
+        let result = if self.deferred.is_some() {
+            // The content already failed: only the bytes' own hash can still pass.
+            self.received = self.received.saturating_add(chunk.len() as u64);
+            Ok(())
+        } else {
+            self.feed(chunk)
+        };
+        let result = match result {
+            // Inflating stops (the bomb guard still holds); the bytes may be a stored cART.
+            Err(e @ CartError::TooLong { .. }) if self.raw.is_some() => {
+                self.deferred = Some(e);
+                Ok(())
+            }
+            Ok(()) if self.raw.is_none() => self.deferred.take().map_or(Ok(()), Err),
+            other => other,
+        };
         if let Err(e) = &result {
             self.failed = Some(e.clone());
         }
         result
+    }
+
+    /// Hashes the bytes as received while they can still be the stored file: past its
+    /// recorded size they cannot.
+    fn hash_raw(&mut self, chunk: &[u8]) {
+        let total = self.received.saturating_add(chunk.len() as u64);
+        if self.max_length.is_some_and(|max| total > max) {
+            self.raw = None;
+        }
+        if let Some(raw) = self.raw.as_mut() {
+            raw.update(chunk);
+        }
+    }
+
+    /// The report for a download whose bytes are the stored file, or `error` when they are not.
+    fn stored_or(&mut self, error: CartError) -> Result<CartReport, CartError> {
+        let raw = self.raw.take().map(|h| hex(&h.finalize()));
+        let whole = self.max_length.is_none_or(|max| max == self.received);
+        if raw.as_deref() != Some(self.expected.as_str()) || !whole {
+            return Err(error);
+        }
+        Ok(CartReport {
+            cart_size: self.received,
+            length: self.received,
+            sha256: self.expected.clone(),
+            name: header_name(&self.header),
+            header: std::mem::take(&mut self.header),
+            footer: Map::new(),
+            stored_as_cart: true,
+        })
     }
 
     fn feed(&mut self, mut chunk: &[u8]) -> Result<(), CartError> {
@@ -251,6 +315,9 @@ impl CartVerifier {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
+        if let Some(e) = self.deferred.take() {
+            return self.stored_or(e);
+        }
         let total = self.received;
         match self.stage {
             Stage::Header => {
@@ -309,29 +376,33 @@ impl CartVerifier {
             decrypt_json(&self.key, opt_footer.to_vec(), "footer")?
         };
 
-        let sha256 = hex(&self.hasher.finalize());
+        let sha256 = hex(&std::mem::take(&mut self.hasher).finalize());
         check_claim(&footer, "sha256", &sha256)?;
         check_claim(&footer, "length", &self.length.to_string())?;
         if sha256 != self.expected {
-            return Err(CartError::WrongContent {
+            let expected = self.expected.clone();
+            return self.stored_or(CartError::WrongContent {
                 actual: sha256,
-                expected: self.expected,
+                expected,
             });
         }
-        let name = self
-            .header
-            .get("name")
-            .and_then(Value::as_str)
-            .map(str::to_string);
         Ok(CartReport {
             cart_size: total,
             length: self.length,
             sha256,
-            name,
+            name: header_name(&self.header),
             header: self.header,
             footer,
+            stored_as_cart: false,
         })
     }
+}
+
+fn header_name(header: &Map<String, Value>) -> Option<String> {
+    header
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 /// Verifies a whole cART file held in memory.

@@ -24,6 +24,16 @@ pub enum ApiError {
     #[error("Not found: {0}")]
     NotFound(String),
 
+    /// A submission the search returned that the server no longer has (deleted or expired
+    /// between the search and this call).
+    #[error("deleted since it was found (the server now answers HTTP 404: {0})")]
+    DeletedSinceFound(String),
+
+    /// The server requires its Terms of Service and this user has not agreed: every call but
+    /// whoami is refused alike.
+    #[error("{0} — the Assemblyline administrators require their Terms of Service. Fix: open the Assemblyline web UI, sign in as this user and agree to the Terms of Service, then Connect again.")]
+    TermsOfService(String),
+
     #[error("The server rejected the request: {0}")]
     BadRequest(String),
 
@@ -93,10 +103,7 @@ impl ApiError {
     pub fn from_status(route: Route, status: u16, body: &str) -> ApiError {
         let envelope: Option<Envelope> = serde_json::from_str(body).ok();
         let Some(envelope) = envelope else {
-            return match status {
-                502 | 504 => ApiError::Gateway(status),
-                _ => ApiError::not_json(route, status, body),
-            };
+            return ApiError::not_json(route, status, body);
         };
         let message = envelope.api_error_message.unwrap_or_default();
         let message = if message.trim().is_empty() {
@@ -107,6 +114,7 @@ impl ApiError {
         match status {
             400 => ApiError::BadRequest(message),
             401 => ApiError::Unauthorized(message),
+            403 if is_terms_of_service(&message) => ApiError::TermsOfService(message),
             403 => {
                 let role = missing_role(&message);
                 ApiError::Forbidden { message, role }
@@ -120,7 +128,9 @@ impl ApiError {
     }
 
     pub fn not_json(route: Route, status: u16, body: &str) -> ApiError {
-        if matches!(status, 502 | 504) {
+        // The proxy in front of Assemblyline answers these in HTML while the backend is down
+        // or being replaced (a rolling update leaves no upstream for a moment): try again.
+        if matches!(status, 502..=504) {
             return ApiError::Gateway(status);
         }
         let text: String = body.chars().filter(|c| !c.is_control()).take(80).collect();
@@ -154,8 +164,41 @@ impl ApiError {
                 | ApiError::Aborted
                 | ApiError::BadServerUrl(_)
                 | ApiError::Forbidden { role: Some(_), .. }
+                | ApiError::TermsOfService(_)
         )
     }
+
+    /// A 404 for a submission the search had just returned: it was deleted (or expired) since.
+    /// Other errors are kept as they are.
+    pub fn for_found_submission(self) -> ApiError {
+        match self {
+            ApiError::NotFound(message) => ApiError::DeletedSinceFound(message),
+            other => other,
+        }
+    }
+
+    /// The search refused a deep-paging id because its point in time expired: the datastore
+    /// keeps one alive 5 minutes between pages (assemblyline-base `datastore/collection.py`,
+    /// `KEEP_ALIVE = "5m"`), and the search API turns Elasticsearch's
+    /// `search_context_missing_exception` into a 400 "SearchException: ... No search context
+    /// found for id [...]" (assemblyline-ui `api/v4/search.py`, `search`).
+    pub fn is_expired_cursor(&self) -> bool {
+        match self {
+            ApiError::BadRequest(message) | ApiError::Server { message, .. } => {
+                let m = message.to_lowercase();
+                m.contains("no search context found") || m.contains("search_context_missing")
+            }
+            ApiError::NotFound(message) => message.to_lowercase().contains("search context"),
+            _ => false,
+        }
+    }
+}
+
+/// The refusal every call gets until the user agrees: assemblyline-ui `api/base.py`,
+/// `api_login.__call__` aborts 403 "Agree to Terms of Service before you can make any API
+/// calls" for every path but whoami, the ToS pages and logout.
+pub fn is_terms_of_service(message: &str) -> bool {
+    message.to_lowercase().contains("terms of service")
 }
 
 /// The official client's rule: a 503 mentioning both "quota" and "daily" cannot be retried.
@@ -237,6 +280,68 @@ mod tests {
         );
         assert!(matches!(e, ApiError::NotJson { status: 400, .. }));
         assert!(e.to_string().contains("Request Line is too large"));
+    }
+
+    #[test]
+    fn html_503_from_a_proxy_is_retried_like_502() {
+        let page = "<html><head><title>503 Service Temporarily Unavailable</title></head></html>";
+        let e = ApiError::from_status(Route::Tree, 503, page);
+        assert_eq!(e, ApiError::Gateway(503));
+        assert!(e.is_retryable() && !e.stops_run());
+        assert!(ApiError::from_status(Route::Tree, 503, "").is_retryable());
+    }
+
+    #[test]
+    fn terms_of_service_refusal_stops_the_run_and_says_the_fix() {
+        let e = ApiError::from_status(
+            Route::Tree,
+            403,
+            &env(
+                403,
+                "Agree to Terms of Service before you can make any API calls",
+            ),
+        );
+        assert!(matches!(e, ApiError::TermsOfService(_)), "{e:?}");
+        assert!(e.stops_run() && !e.is_retryable());
+        let words = e.to_string();
+        assert!(
+            words.contains("Agree to Terms of Service") && words.contains("agree to the Terms"),
+            "{words}"
+        );
+        // A classification 403 stays about one object.
+        let other = ApiError::from_status(Route::Tree, 403, &env(403, "You are not allowed"));
+        assert!(!other.stops_run());
+    }
+
+    #[test]
+    fn a_found_submission_that_404s_was_deleted_since() {
+        let e = ApiError::from_status(
+            Route::Tree,
+            404,
+            &env(404, "Submission ID x does not exists."),
+        )
+        .for_found_submission();
+        assert!(matches!(e, ApiError::DeletedSinceFound(_)));
+        assert!(
+            e.to_string().starts_with("deleted since it was found"),
+            "{e}"
+        );
+        assert!(!e.stops_run() && !e.is_retryable());
+        let other = ApiError::Gateway(502).for_found_submission();
+        assert_eq!(other, ApiError::Gateway(502));
+    }
+
+    #[test]
+    fn expired_deep_paging_cursor_is_recognised() {
+        let e = ApiError::from_status(
+            Route::Search,
+            400,
+            &env(400, "SearchException: No search context found for id [31]"),
+        );
+        assert!(e.is_expired_cursor());
+        let bad_query =
+            ApiError::from_status(Route::Search, 400, &env(400, "SearchException: bad query"));
+        assert!(!bad_query.is_expired_cursor());
     }
 
     #[test]

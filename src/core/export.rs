@@ -78,7 +78,12 @@ pub fn to_csv(iocs: &[&Ioc]) -> String {
     let mut out = CsvOut::new(&CSV_HEADER, true);
     for ioc in iocs {
         let defanged = defang(&ioc.tag_type, &ioc.value);
-        let safelisted = if ioc.safelisted { "true" } else { "false" };
+        let safelisted = match (ioc.safelisted, ioc.safelist_known) {
+            (true, _) => "true",
+            (false, true) => "false",
+            // Ontology-only: written before the server checks its safelist.
+            (false, false) => "unknown",
+        };
         for (sid, sha256) in &ioc.occurrences {
             out.row(&[
                 sid,

@@ -24,6 +24,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::api::{scalar_text, OntologyRecord, Summary, Verdict};
+use super::verdicts::VerdictThresholds;
 
 mod sort;
 mod suffixes;
@@ -49,6 +50,9 @@ pub struct Ioc {
     /// The worst verdict of any occurrence.
     pub verdict: Verdict,
     pub safelisted: bool,
+    /// False while only ontology records saw the value: they are written before the server
+    /// checks its safelist, so "not safelisted" would be a guess.
+    pub safelist_known: bool,
     pub classification: String,
     pub sids: BTreeSet<String>,
     /// sha256s of the files that produced the value.
@@ -67,6 +71,7 @@ impl Ioc {
             value: value.to_string(),
             verdict: Verdict::Info,
             safelisted: false,
+            safelist_known: false,
             classification: String::new(),
             sids: BTreeSet::new(),
             files: BTreeSet::new(),
@@ -77,14 +82,10 @@ impl Ioc {
 }
 
 /// Ontology results carry no per-tag verdict; AL derives one from the score of the heuristic
-/// that flagged the tag, with these thresholds (no "highly suspicious" step, as in the summary).
+/// that flagged the tag, with the default thresholds (no "highly suspicious" step, as in the
+/// summary). A connected server's own thresholds: `IocSet::with_verdicts`.
 pub fn verdict_for_score(score: i64) -> Verdict {
-    match score {
-        s if s >= 1000 => Verdict::Malicious,
-        s if s >= 300 => Verdict::Suspicious,
-        s if s >= 0 => Verdict::Info,
-        _ => Verdict::Safe,
-    }
+    VerdictThresholds::default().verdict(score)
 }
 
 /// What the IoC view shows. `Filter::default()` hides safelisted values, as AL does.
@@ -163,13 +164,16 @@ pub struct IocSet {
     types: HashMap<String, TypeIndex>,
     /// Groups domains by registrable domain; without it they sort by labels alone (`sort.rs`).
     suffixes: Option<Arc<SuffixList>>,
+    /// Score → verdict for ontology heuristics, as the server is configured.
+    verdicts: VerdictThresholds,
 }
 
 /// One occurrence of a value, before merging.
 struct Sighting<'a> {
     sid: &'a str,
     verdict: Verdict,
-    safelisted: bool,
+    /// None when the source cannot know (ontology).
+    safelisted: Option<bool>,
     classification: &'a str,
     origin: Source,
 }
@@ -186,6 +190,12 @@ impl IocSet {
             suffixes,
             ..IocSet::default()
         }
+    }
+
+    /// Ontology verdicts from the server's own thresholds (whoami).
+    pub fn with_verdicts(mut self, verdicts: VerdictThresholds) -> IocSet {
+        self.verdicts = verdicts;
+        self
     }
 
     pub fn len(&self) -> usize {
@@ -208,7 +218,7 @@ impl IocSet {
                 let sighting = Sighting {
                     sid,
                     verdict: tag.verdict,
-                    safelisted: tag.safelisted,
+                    safelisted: Some(tag.safelisted),
                     classification: &tag.classification,
                     origin: Source::Summary,
                 };
@@ -224,8 +234,22 @@ impl IocSet {
 
     /// Every `network*` tag of every record; the source file is the record's.
     pub fn add_ontology(&mut self, sid: &str, records: &[OntologyRecord]) {
+        self.add_ontology_with_summary(sid, records, None);
+    }
+
+    /// Like `add_ontology`, taking verdict and safelisted flag from the same submission's
+    /// summary where it has the value: ontology records are written by the services before
+    /// the server safelists tags, and carry only base heuristic scores. Values the summary
+    /// lacks keep the heuristic verdict and an unknown safelist flag.
+    pub fn add_ontology_with_summary(
+        &mut self,
+        sid: &str,
+        records: &[OntologyRecord],
+        summary: Option<&Summary>,
+    ) {
+        let from_summary = summary_flags(summary);
         for record in records {
-            let verdicts = heuristic_verdicts(record);
+            let verdicts = heuristic_verdicts(record, &self.verdicts);
             let file = Some(record.file.sha256.as_str()).filter(|f| !f.is_empty());
             for (tag_type, values) in record.results.tags.iter().filter(|(t, _)| is_network(t)) {
                 for raw in values.iter().filter(|v| !v.is_null()) {
@@ -233,14 +257,15 @@ impl IocSet {
                     if value.is_empty() {
                         continue;
                     }
+                    let known = from_summary.get(&(tag_type.as_str(), value.as_str()));
                     let verdict = verdicts
                         .get(tag_type.as_str())
                         .and_then(|v| v.get(&value))
                         .copied();
                     let sighting = Sighting {
                         sid,
-                        verdict: verdict.unwrap_or(Verdict::Info),
-                        safelisted: false,
+                        verdict: known.map(|k| k.0).or(verdict).unwrap_or(Verdict::Info),
+                        safelisted: known.map(|k| k.1),
                         classification: &record.classification,
                         origin: Source::Ontology,
                     };
@@ -340,7 +365,10 @@ impl IocSet {
         index.sorted = false;
         let ioc = &mut self.entries[at].ioc;
         ioc.verdict = ioc.verdict.max(s.verdict);
-        ioc.safelisted |= s.safelisted;
+        if let Some(safelisted) = s.safelisted {
+            ioc.safelisted |= safelisted;
+            ioc.safelist_known = true;
+        }
         if ioc.classification.is_empty() {
             ioc.classification = s.classification.to_string();
         }
@@ -381,11 +409,28 @@ fn is_network(tag_type: &str) -> bool {
     tag_type.starts_with("network")
 }
 
+/// (type, value) → (verdict, safelisted) of a summary's network tags.
+fn summary_flags(summary: Option<&Summary>) -> HashMap<(&str, &str), (Verdict, bool)> {
+    let mut out = HashMap::new();
+    for (tag_type, tags) in summary.iter().flat_map(|s| s.tags.ioc.iter()) {
+        for tag in tags {
+            out.insert(
+                (tag_type.as_str(), tag.value.as_str()),
+                (tag.verdict, tag.safelisted),
+            );
+        }
+    }
+    out
+}
+
 /// type → value → worst verdict of the record's heuristics that flagged it.
-fn heuristic_verdicts(record: &OntologyRecord) -> HashMap<&str, HashMap<String, Verdict>> {
+fn heuristic_verdicts<'r>(
+    record: &'r OntologyRecord,
+    thresholds: &VerdictThresholds,
+) -> HashMap<&'r str, HashMap<String, Verdict>> {
     let mut out: HashMap<&str, HashMap<String, Verdict>> = HashMap::new();
     for heuristic in &record.results.heuristics {
-        let verdict = verdict_for_score(heuristic.score);
+        let verdict = thresholds.verdict(heuristic.score);
         for (tag_type, values) in &heuristic.tags {
             let by_value = out.entry(tag_type.as_str()).or_default();
             for value in values {

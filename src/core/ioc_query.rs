@@ -110,12 +110,12 @@ pub fn parse_source(text: &str) -> Source {
     }
 }
 
-/// Verdict filter choices: (`<option>` value, label).
-pub const VERDICT_CHOICES: [(&str, &str); 7] = [
+/// Verdict filter choices: (`<option>` value, label). No "highly suspicious": summary tags
+/// never carry it (see `core::verdicts`), so such a filter could never match.
+pub const VERDICT_CHOICES: [(&str, &str); 6] = [
     ("all", "All verdicts"),
     ("suspicious+", "Suspicious or worse"),
     ("malicious", "Malicious"),
-    ("highly_suspicious", "Highly suspicious"),
     ("suspicious", "Suspicious"),
     ("info", "Info"),
     ("safe", "Safe"),
@@ -128,7 +128,6 @@ pub fn verdict_filter(choice: &str) -> Option<BTreeSet<Verdict>> {
     match choice {
         "suspicious+" => set(&[Suspicious, HighlySuspicious, Malicious]),
         "malicious" => set(&[Malicious]),
-        "highly_suspicious" => set(&[HighlySuspicious]),
         "suspicious" => set(&[Suspicious]),
         "info" => set(&[Info]),
         "safe" => set(&[Safe]),
@@ -156,10 +155,6 @@ pub fn failure_line(sid: &str, error: &ApiError) -> String {
         ),
         other => format!("Submission {sid}: {other}"),
     }
-}
-
-pub fn partial_line(sid: &str) -> String {
-    format!("Submission {sid} is still being analysed — IoCs may be incomplete.")
 }
 
 /// Where a run is, for its status line.
@@ -366,7 +361,6 @@ mod tests {
             line.starts_with("Submission S2: ") && line.contains("502"),
             "{line}"
         );
-        assert!(partial_line("S3").contains("still being analysed"));
     }
 
     #[test]

@@ -8,5 +8,8 @@ pub mod error;
 pub mod export;
 pub mod ioc;
 pub mod ioc_query;
+pub mod login;
 pub mod retry;
+pub mod status;
 pub mod units;
+pub mod verdicts;

@@ -3,10 +3,12 @@ use leptos::task::spawn_local;
 
 use super::{ErrorLine, Session};
 use crate::core::api::{Server, WhoAmI};
+use crate::core::error::ApiError;
+use crate::core::login::check_login;
 use crate::core::retry::{parse_parallelism, DEFAULT_PARALLELISM};
-use crate::web::http::{Cancel, Transport};
-use crate::web::page_origin;
+use crate::web::http::{Auth, Cancel, Transport};
 use crate::web::session::{self, Credentials};
+use crate::web::{cookies, page_origin};
 
 /// Server URL, user and key; Connect checks them with whoami before anything else runs.
 #[component]
@@ -20,7 +22,8 @@ pub fn ConnectPanel() -> impl IntoView {
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
 
-    let connect = move |server_text: String, credentials: Credentials, keep: bool| {
+    // `credentials` None: the analyst's Assemblyline login (cookies + XSRF header).
+    let connect = move |server_text: String, credentials: Option<Credentials>, keep: bool| {
         let server = match Server::parse(&server_text, &web_origin()) {
             Ok(server) => server,
             Err(e) => return error.set(Some(e.to_string())),
@@ -29,29 +32,68 @@ pub fn ConnectPanel() -> impl IntoView {
             Ok(n) => n,
             Err(e) => return error.set(Some(e)),
         };
-        let transport = Transport::new(server, credentials.clone(), parallelism);
+        let auth = match &credentials {
+            Some(credentials) => Auth::ApiKey(credentials.clone()),
+            None => {
+                if let Err(why) = check_login(&server, &web_origin(), &cookies()) {
+                    return error.set(Some(why));
+                }
+                // No key is in use: one remembered for this tab goes.
+                session::forget();
+                Auth::Login {
+                    user: String::new(),
+                }
+            }
+        };
+        let transport = Transport::with_auth(server, auth, parallelism);
         busy.set(true);
         error.set(None);
         spawn_local(async move {
             let call = transport.server.whoami();
-            match transport.json::<WhoAmI>(call, &Cancel::new()).await {
-                Ok(me) => {
+            let answer = transport.json::<WhoAmI>(call, &Cancel::new()).await;
+            busy.set(false);
+            let me = match answer {
+                Ok(me) => me,
+                Err(e) => {
+                    session.transport.set(None);
+                    session.whoami.set(None);
+                    let words = match (&credentials, &e) {
+                        (None, ApiError::Unauthorized(m)) => format!(
+                            "Your Assemblyline login is no longer valid ({m}): sign in to the \
+                             Assemblyline web UI again, or use an API key."
+                        ),
+                        _ => e.to_string(),
+                    };
+                    return error.set(Some(words));
+                }
+            };
+            // whoami answers before the Terms of Service are agreed; nothing else does.
+            if me.must_agree_to_tos() {
+                session.transport.set(None);
+                session.whoami.set(None);
+                return error.set(Some(tos_words(&me.username)));
+            }
+            let transport = match credentials {
+                Some(credentials) => {
                     if keep {
                         session::remember(&server_text, &credentials);
                     } else {
                         session::forget();
                     }
-                    key.set(String::new());
-                    session.transport.set(Some(transport));
-                    session.whoami.set(Some(me));
+                    transport
                 }
-                Err(e) => {
-                    session.transport.set(None);
-                    session.whoami.set(None);
-                    error.set(Some(e.to_string()));
-                }
-            }
-            busy.set(false);
+                None => Transport::with_auth(
+                    transport.server.clone(),
+                    Auth::Login {
+                        user: me.username.clone(),
+                    },
+                    parallelism,
+                ),
+            };
+            transport.set_verdicts(me.verdicts());
+            key.set(String::new());
+            session.transport.set(Some(transport));
+            session.whoami.set(Some(me));
         });
     };
 
@@ -60,16 +102,17 @@ pub fn ConnectPanel() -> impl IntoView {
         server_url.set(saved.server.clone());
         user.set(saved.credentials.user.clone());
         remember.set(true);
-        connect(saved.server, saved.credentials, true);
+        connect(saved.server, Some(saved.credentials), true);
     }
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         match Credentials::new(&user.get(), &key.get()) {
-            Ok(credentials) => connect(server_url.get(), credentials, remember.get()),
+            Ok(credentials) => connect(server_url.get(), Some(credentials), remember.get()),
             Err(e) => error.set(Some(e)),
         }
     };
+    let use_login = move |_| connect(server_url.get(), None, false);
     let forget = move |_| {
         session::forget();
         session.transport.set(None);
@@ -98,6 +141,14 @@ pub fn ConnectPanel() -> impl IntoView {
                 <button type="submit" disabled=move || busy.get()>"Connect"</button>
                 <button type="button" on:click=forget>"Forget key"</button>
             </div>
+            <div class="buttons login">
+                <button type="button" on:click=use_login disabled=move || busy.get()>"Use my Assemblyline login"</button>
+                <p class="hint">
+                    "No key needed when AL Collector is served from the Assemblyline host and you are signed in to "
+                    "Assemblyline in this browser: calls then go with your Assemblyline session, as the Assemblyline "
+                    "web UI's own do. API-key calls never send this origin's cookies."
+                </p>
+            </div>
         </form>
         <ErrorLine message=error />
         <FromFileNote />
@@ -110,27 +161,62 @@ pub fn ConnectPanel() -> impl IntoView {
 
 #[component]
 fn Identity(me: WhoAmI) -> impl IntoView {
-    let can_download = me.has_role("file_download");
-    let roles = if me.roles.is_empty() {
-        "none".to_string()
-    } else {
-        me.roles.join(", ")
+    let session = expect_context::<Session>();
+    let lacks_download = me.lacks_role("file_download");
+    let may_archive = me.has_role("archive_view");
+    let roles = match &me.roles {
+        None => "not reported by this server (Assemblyline before 4.3.1); it refuses what this \
+                 account may not do"
+            .to_string(),
+        Some(roles) if roles.is_empty() => "none".to_string(),
+        Some(roles) => roles.join(", "),
     };
+    let archive = RwSignal::new(false);
+    Effect::new(move |_| {
+        let on = archive.get();
+        session.transport.with_untracked(|t| {
+            if let Some(t) = t {
+                t.set_use_archive(on);
+            }
+        });
+    });
+    let how = session.transport.with_untracked(|t| {
+        t.as_ref()
+            .is_some_and(Transport::uses_login)
+            .then_some(" with your Assemblyline login")
+    });
     view! {
         <div class="identity" role="status">
             <p>
                 "Connected as " <strong class="username">{me.username.clone()}</strong>
                 {(!me.name.is_empty()).then(|| format!(" ({})", me.name))}
+                {how}
             </p>
             <p class="roles">"Roles: " {roles}</p>
-            <Show when=move || !can_download>
+            <Show when=move || lacks_download>
                 <p class="warning">
                     "This account lacks the 'file_download' role: IoCs work, but file collection will be refused. "
                     "Ask an Assemblyline administrator, or use a key of an account that may download."
                 </p>
             </Show>
+            <Show when=move || may_archive>
+                <label class="check">
+                    <input type="checkbox" bind:checked=archive />
+                    "Include archive (searches also find submissions in the Assemblyline malware archive)"
+                </label>
+            </Show>
         </div>
     }
+}
+
+/// Connect's refusal when the Terms of Service are not agreed, with the fix.
+fn tos_words(user: &str) -> String {
+    format!(
+        "This Assemblyline server requires its Terms of Service, and {user} has not agreed to \
+         them yet: it refuses every call but this one (\"Agree to Terms of Service before you can \
+         make any API calls\"). Fix: open the Assemblyline web UI, sign in as {user} and agree to \
+         the Terms of Service, then press Connect again."
+    )
 }
 
 /// A page opened from `file://` has no web origin, and Assemblyline allows no cross-origin

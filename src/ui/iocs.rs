@@ -146,8 +146,9 @@ pub fn IocPanel() -> impl IntoView {
             </select>
             <p class="hint">
                 "Summary: each submission's IoC tags with verdicts and safelist marks. "
-                "Ontology: every network tag of every result (adds ports, URI paths, TLS…), "
-                "verdicts from heuristic scores, no safelist marks. A query adds up to Max "
+                "Ontology: every network tag of every result (adds ports, URI paths, TLS…); verdict "
+                "and safelist mark from the summary where it has the value, else the verdict from "
+                "heuristic scores and safelist \"unknown\". A query adds up to Max "
                 "submissions of its matches to the IDs above."
             </p>
             <div class="buttons">

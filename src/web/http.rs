@@ -1,6 +1,13 @@
 //! The one transport every call goes through: credentials, the shared concurrency limit,
 //! retries with backoff, and cancellation that really aborts the fetch.
+//!
+//! Cookies: an API-key call goes out with `credentials: "omit"`. Served on the Assemblyline
+//! host, the page shares the origin's cookies with the analyst's Assemblyline web session, and
+//! the server's 401 handler clears that session and expires `XSRF-TOKEN` (assemblyline-ui
+//! `error.py`, `handle_401`): a wrong or revoked key would log the analyst out of the web UI.
+//! Only "Use my Assemblyline login" sends cookies, on purpose.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use async_lock::Semaphore;
@@ -9,11 +16,13 @@ use js_sys::Uint8Array;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, ReadableStreamDefaultReader};
+use web_sys::{AbortController, ReadableStreamDefaultReader, RequestCredentials};
 
 use crate::core::api::{self, Call, Method, OntologyRecord, Server};
 use crate::core::error::ApiError;
+use crate::core::login::xsrf_token;
 use crate::core::retry::{self, RetryPolicy};
+use crate::core::verdicts::VerdictThresholds;
 use crate::web::session::Credentials;
 
 /// A cancellable run (a connect, a search, a collection). Cancelling aborts every fetch that
@@ -56,29 +65,72 @@ impl Default for Cancel {
     }
 }
 
+/// How calls prove who they are.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Auth {
+    /// `X-USER` + `X-APIKEY`, no cookies.
+    ApiKey(Credentials),
+    /// The analyst's Assemblyline web session: cookies plus `X-XSRF-TOKEN`. `user` is the
+    /// whoami user name once known (empty for the whoami call itself).
+    Login { user: String },
+}
+
 /// Calls to one server as one user. Cheap to clone: clones share the concurrency limit.
 #[derive(Clone)]
 pub struct Transport {
     pub server: Server,
-    credentials: Rc<Credentials>,
+    auth: Rc<Auth>,
     limit: Rc<Semaphore>,
     parallelism: usize,
     policy: RetryPolicy,
     cross_origin: bool,
+    /// Searches include the malware archive (Server tab, for users with `archive_view`).
+    use_archive: Rc<Cell<bool>>,
+    /// The server's verdict thresholds (whoami), for verdicts the page derives from scores.
+    verdicts: Rc<Cell<VerdictThresholds>>,
 }
 
 impl Transport {
     pub fn new(server: Server, credentials: Credentials, parallelism: usize) -> Transport {
+        Transport::with_auth(server, Auth::ApiKey(credentials), parallelism)
+    }
+
+    pub fn with_auth(server: Server, auth: Auth, parallelism: usize) -> Transport {
         let parallelism = retry::parallelism(parallelism, None);
         let cross_origin = server.is_cross_origin(&crate::web::page_origin());
         Transport {
             server,
-            credentials: Rc::new(credentials),
+            auth: Rc::new(auth),
             limit: Rc::new(Semaphore::new(parallelism)),
             parallelism,
             policy: RetryPolicy::default(),
             cross_origin,
+            use_archive: Rc::new(Cell::new(false)),
+            verdicts: Rc::new(Cell::new(VerdictThresholds::default())),
         }
+    }
+
+    /// The server's verdict thresholds, once whoami told them (defaults before).
+    pub fn verdicts(&self) -> VerdictThresholds {
+        self.verdicts.get()
+    }
+
+    pub fn set_verdicts(&self, verdicts: VerdictThresholds) {
+        self.verdicts.set(verdicts);
+    }
+
+    /// True when calls ride on the analyst's Assemblyline login.
+    pub fn uses_login(&self) -> bool {
+        matches!(*self.auth, Auth::Login { .. })
+    }
+
+    pub fn use_archive(&self) -> bool {
+        self.use_archive.get()
+    }
+
+    /// Shared by every clone: the Server tab's "Include archive" reaches running views.
+    pub fn set_use_archive(&self, on: bool) {
+        self.use_archive.set(on);
     }
 
     /// How many calls run at once; workers beyond it would only wait on the limit.
@@ -87,7 +139,10 @@ impl Transport {
     }
 
     pub fn user(&self) -> &str {
-        &self.credentials.user
+        match &*self.auth {
+            Auth::ApiKey(credentials) => &credentials.user,
+            Auth::Login { user } => user,
+        }
     }
 
     /// A JSON endpoint, decoded into `T`.
@@ -211,9 +266,20 @@ impl Transport {
             Method::Get => Request::get(url),
             Method::Post => Request::post(url),
         };
+        let builder = match &*self.auth {
+            Auth::ApiKey(credentials) => builder
+                .header("X-USER", &credentials.user)
+                .header("X-APIKEY", credentials.key())
+                .credentials(RequestCredentials::Omit),
+            // Read at every call: a new login in another tab sets a new token.
+            Auth::Login { .. } => builder
+                .header(
+                    "X-XSRF-TOKEN",
+                    &xsrf_token(&crate::web::cookies()).unwrap_or_default(),
+                )
+                .credentials(RequestCredentials::SameOrigin),
+        };
         let builder = builder
-            .header("X-USER", &self.credentials.user)
-            .header("X-APIKEY", self.credentials.key())
             .header("Accept", "application/json")
             .abort_signal(Some(&cancel.controller.signal()));
         let request = match &call.body {

@@ -26,6 +26,16 @@ pub fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
+/// `document.cookie`: the cookies scripts may read on this origin (not the HttpOnly session).
+pub fn cookies() -> String {
+    use wasm_bindgen::JsCast;
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+        .and_then(|d| d.cookie().ok())
+        .unwrap_or_default()
+}
+
 /// Local time as an ISO-8601 string, for manifests and file names.
 pub fn now_iso() -> String {
     js_sys::Date::new_0()

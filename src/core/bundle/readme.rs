@@ -69,7 +69,10 @@ cART (RC4 + zlib) only stops antivirus and accidental execution; it is not
 protection. Unpack only inside an isolated analysis VM.
 
 Each file is <sha256>.cart: the sha256 of the content, already checked by
-AL Collector against Assemblyline's record before it was added.
+AL Collector against Assemblyline's record before it was added. A file that
+Assemblyline itself stores as a cART comes as stored: the .cart's own bytes
+have that sha256, and unpacking it gives the file inside (manifest:
+stored_as_cart).
 
 Unpacking, with the official tool (pip install cart):
   cart <sha256>.cart        writes the content next to the .cart under its
@@ -85,7 +88,10 @@ Unpacking, with the official tool (pip install cart):
 What else is here:
   manifest.json   the run (server, user, query, threshold, times), every file
                   (sha256, names, type, size, score, submissions and the score
-                  in each, cART size, verified) and every failure with reason
+                  in each, cART size, verified) and every failure with reason;
+                  'submissions' lists those with files hidden from you by
+                  classification, still being analysed, missing information,
+                  or deleted since they were found
   manifest.csv    the same, one row per file or failure, for spreadsheets;
                   'names' is a JSON list; a text cell starting with = + - @
                   gets a leading ' so spreadsheets do not run it as a formula

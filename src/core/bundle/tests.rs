@@ -368,6 +368,7 @@ fn manifest_json_has_exactly_the_documented_fields() {
             "query",
             "server",
             "started",
+            "submissions",
             "threshold",
             "user"
         ]
@@ -401,4 +402,46 @@ fn readme_explains_unpacking_and_lists_failures_safely() {
     assert!(!text.contains('\u{202e}'));
     let clean = readme_text(&Manifest::default());
     assert!(!clean.contains("Failures"));
+}
+
+#[test]
+fn hidden_incomplete_and_deleted_submissions_and_stored_carts_are_in_both_manifests() {
+    use crate::core::status::SubmissionNote;
+    let m = manifest();
+    let stored = m.files[0].sha256.clone();
+    let notes = ManifestNotes {
+        submissions: vec![
+            SubmissionNote::from_flags("HID", Some("completed"), true, true).unwrap(),
+            SubmissionNote::from_flags("RUN", Some("submitted"), true, false).unwrap(),
+            SubmissionNote::deleted("GONE"),
+        ],
+        stored_as_cart: [stored.clone()].into(),
+    };
+    let v: serde_json::Value = serde_json::from_str(&m.to_json_with(&notes)).unwrap();
+    assert_eq!(v["files"][0]["stored_as_cart"], true);
+    assert_eq!(v["submissions"][0]["sid"], "HID");
+    assert_eq!(v["submissions"][0]["gaps"], serde_json::json!(["hidden"]));
+    assert_eq!(
+        v["submissions"][0]["reason"],
+        "some files of this submission are hidden from you by classification; files under them are hidden too"
+    );
+    assert_eq!(v["submissions"][1]["reason"], "still being analysed");
+    assert_eq!(v["submissions"][2]["status"], "submission deleted");
+    let plain: serde_json::Value = serde_json::from_str(&m.to_json()).unwrap();
+    assert_eq!(plain["submissions"], serde_json::json!([]));
+    assert_eq!(plain["files"][0]["stored_as_cart"], false);
+
+    let csv_text = m.to_csv_with(&notes);
+    let mut r = csv::Reader::from_reader(csv_text.as_bytes());
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let collected = rows.iter().find(|r| &r[1] == stored.as_str()).unwrap();
+    assert_eq!(&collected[11], STORED_AS_CART);
+    let hidden = rows.iter().find(|r| &r[9] == "HID").unwrap();
+    assert_eq!(&hidden[0], "files hidden");
+    assert!(hidden[11].contains("hidden from you by classification"));
+    let gone = rows.iter().find(|r| &r[9] == "GONE").unwrap();
+    assert_eq!(&gone[0], "submission deleted");
+    assert_eq!(&gone[11], "deleted since it was found");
+    let run = rows.iter().find(|r| &r[9] == "RUN").unwrap();
+    assert_eq!(&run[0], "submission incomplete");
 }

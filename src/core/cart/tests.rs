@@ -433,3 +433,61 @@ fn mutations_never_panic_and_never_pass_wrong_content() {
     // Some mutations are harmless (e.g. writing the same byte back), most are not.
     assert!(oks < 400, "{oks} mutated files passed");
 }
+
+#[test]
+fn a_stored_cart_comes_back_unchanged_and_is_accepted_by_its_own_sha256() {
+    // The stored file is a cART of compressible content, so its content is longer than the
+    // size Assemblyline recorded (the cART's): the bomb guard trips, then the bytes match.
+    let inner = vec![7u8; 200_000];
+    let stored = pack(&inner, Some(name_header("inner.bin")));
+    let asked = sha(&stored);
+    for chunk in [1, 100, 4096, stored.len()] {
+        let v = CartVerifier::new(&asked).with_expected_length(stored.len() as u64);
+        let mut v = v;
+        for part in stored.chunks(chunk) {
+            v.update(part).unwrap();
+        }
+        let report = v.finish().unwrap();
+        assert!(report.stored_as_cart, "chunk {chunk}");
+        assert_eq!(report.sha256, asked);
+        assert_eq!(report.length, stored.len() as u64);
+        assert_eq!(report.cart_size, stored.len() as u64);
+        assert_eq!(report.name.as_deref(), Some("inner.bin"));
+    }
+    // Incompressible content: the content check itself fails, then the bytes match.
+    let inner = noise(3_000, 5);
+    let stored = pack(&inner, None);
+    let v = CartVerifier::new(&sha(&stored)).with_expected_length(stored.len() as u64);
+    assert!(verify_with(v, &stored).unwrap().stored_as_cart);
+    // Without a recorded size too.
+    assert!(verify(&stored, &sha(&stored)).unwrap().stored_as_cart);
+    // A normal download is not one.
+    assert!(!verify(&stored, &sha(&inner)).unwrap().stored_as_cart);
+}
+
+#[test]
+fn a_cart_that_is_neither_the_file_nor_its_wrapper_still_fails() {
+    let inner = noise(3_000, 9);
+    let stored = pack(&inner, None);
+    let other = "ab".repeat(32);
+    assert!(matches!(
+        verify(&stored, &other),
+        Err(CartError::WrongContent { .. })
+    ));
+    // The right bytes, but the server recorded another size: not the stored file.
+    let v = CartVerifier::new(&sha(&stored)).with_expected_length(stored.len() as u64 + 1);
+    assert!(matches!(
+        verify_with(v, &stored),
+        Err(CartError::WrongContent { .. })
+    ));
+    // A longer-than-recorded content whose bytes are not the asked file keeps its error.
+    let zeros = vec![0u8; 100_000];
+    let cart = pack(&zeros, None);
+    let v = CartVerifier::new(&"ab".repeat(32)).with_expected_length(cart.len() as u64);
+    assert_eq!(
+        verify_with(v, &cart).unwrap_err(),
+        CartError::TooLong {
+            expected: cart.len() as u64
+        }
+    );
+}

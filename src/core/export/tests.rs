@@ -23,6 +23,7 @@ pub(super) fn ioc(
     Ioc {
         verdict,
         safelisted,
+        safelist_known: true,
         classification: "TLP:CLEAR".into(),
         sids: seen.iter().map(|(s, _)| s.to_string()).collect(),
         files: seen
@@ -138,6 +139,14 @@ pub(super) fn read_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
         .map(|r| r.unwrap().iter().map(str::to_string).collect())
         .collect();
     (header, rows)
+}
+
+#[test]
+fn csv_says_unknown_when_only_the_ontology_saw_a_value() {
+    let mut iocs = sample();
+    iocs[0].safelist_known = false;
+    let (_, rows) = read_csv(&to_csv(&refs(&iocs[..1])));
+    assert!(rows.iter().all(|r| r[6] == "unknown"), "{rows:?}");
 }
 
 #[test]

@@ -173,6 +173,43 @@ fn ontology_verdicts_come_from_heuristic_scores() {
 }
 
 #[test]
+fn ontology_alone_never_says_not_safelisted_and_follows_the_servers_thresholds() {
+    let records = parse_ontology(&ontology_ndjson()).unwrap();
+    let mut set = IocSet::new().with_verdicts(VerdictThresholds {
+        malicious: 5000,
+        ..VerdictThresholds::default()
+    });
+    set.add_ontology("S1", &records);
+    let port = set.get("network.port", "443").unwrap();
+    assert!(!port.safelist_known && !port.safelisted);
+    assert_eq!(port.verdict, Verdict::Suspicious, "1000 is below 5000 here");
+}
+
+#[test]
+fn ontology_takes_flag_and_verdict_from_the_same_submissions_summary() {
+    let records = parse_ontology(&ontology_ndjson()).unwrap();
+    let s = summary(json!({"tags": {"ioc": {"network.static.ip": [
+        ["172.16.0.1", "info", true, "TLP:CLEAR"],
+        ["10.0.0.1", "suspicious", false, "TLP:CLEAR"]]}}}));
+    let mut set = IocSet::new();
+    set.add_ontology_with_summary("S1", &records, Some(&s));
+    let ip = set.get("network.static.ip", "172.16.0.1").unwrap();
+    assert!(ip.safelisted && ip.safelist_known);
+    assert_eq!(
+        ip.verdict,
+        Verdict::Info,
+        "the summary's, not the heuristic's malicious"
+    );
+    let other = set.get("network.static.ip", "10.0.0.1").unwrap();
+    assert!(other.safelist_known && !other.safelisted);
+    assert_eq!(other.verdict, Verdict::Suspicious);
+    // A value the summary lacks keeps the heuristic verdict and an unknown flag.
+    let port = set.get("network.port", "8080").unwrap();
+    assert!(!port.safelist_known);
+    assert_eq!(port.verdict, Verdict::Suspicious);
+}
+
+#[test]
 fn default_filter_hides_safelisted_but_counts_them() {
     let set = collected();
     let groups = set.groups(&Filter::default());

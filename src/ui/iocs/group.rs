@@ -121,11 +121,22 @@ fn row(ioc: &Ioc) -> impl IntoView {
         <tr>
             <td class="value">{ioc.value.clone()}</td>
             <td><span class=format!("verdict {}", verdict.as_str())>{verdict_words(verdict)}</span></td>
-            <td>{ioc.safelisted.then(|| view! { <span class="safelisted">"✓ safelisted"</span> })}</td>
+            <td>{safelist_cell(ioc)}</td>
             <td>{ioc.classification.clone()}</td>
             <td class="mono">{sids}</td>
             <td class="mono" title=all_files>{files}</td>
         </tr>
+    }
+}
+
+/// Ontology-only values show "unknown": the ontology predates the server's safelist check.
+fn safelist_cell(ioc: &Ioc) -> Option<AnyView> {
+    if ioc.safelisted {
+        Some(view! { <span class="safelisted">"✓ safelisted"</span> }.into_any())
+    } else if !ioc.safelist_known {
+        Some(view! { <span class="safelist-unknown" title="Ontology records are written before Assemblyline checks its safelist">"unknown"</span> }.into_any())
+    } else {
+        None
     }
 }
 

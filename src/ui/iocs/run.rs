@@ -11,7 +11,8 @@ use leptos::task::spawn_local;
 use crate::core::api::{OntologyRecord, SubmissionHit, Summary};
 use crate::core::error::ApiError;
 use crate::core::ioc::IocSet;
-use crate::core::ioc_query::{failure_line, partial_line, Plan, RunProgress as Progress, Source};
+use crate::core::ioc_query::{failure_line, Plan, RunProgress as Progress, Source};
+use crate::core::status::{files_without_ontology, ontology_gap_line, SubmissionNote};
 use crate::web::http::{Cancel, Transport};
 use crate::web::search::each_submission;
 use crate::web::suffixes;
@@ -34,8 +35,9 @@ pub struct Run {
 }
 
 enum Got {
-    Summary(Summary),
-    Ontology(Vec<OntologyRecord>, bool),
+    Summary(Summary, Option<SubmissionNote>),
+    /// With the same submission's summary when it loaded: its flags, verdicts and notes.
+    Ontology(Vec<OntologyRecord>, Option<Summary>, Option<SubmissionNote>),
 }
 
 impl Run {
@@ -68,18 +70,20 @@ impl Run {
             if let Err(why) = &list {
                 self.note(Note::Order(format!("{why}. Domains are not grouped by registrable domain: they are sorted by their labels from the right (top-level domain first).")));
             }
-            self.set.set(IocSet::with_suffixes(list.ok()));
+            self.set
+                .set(IocSet::with_suffixes(list.ok()).with_verdicts(t.verdicts()));
             let mut p = Progress::default();
             let mut sids = plan.sids.sids.clone();
-            // Submission state from search hits: saves the ontology run one call per hit.
-            let mut partial: HashMap<String, bool> = HashMap::new();
+            // Submission state from search hits: saves a call per partial submission. A sid in
+            // here came from the search, so a 404 later means it was deleted since.
+            let mut states: HashMap<String, Option<String>> = HashMap::new();
             if let Some(query) = &plan.query {
                 p.searching = true;
                 self.progress.set(Some(p.clone()));
                 let mut seen: HashSet<String> = sids.iter().cloned().collect();
                 let found = each_submission(&t, query, Some(plan.cap), &cancel, |hits| {
                     for hit in hits {
-                        partial.insert(hit.sid.clone(), is_partial(hit));
+                        states.insert(hit.sid.clone(), hit.state.clone());
                         if seen.insert(hit.sid.clone()) {
                             sids.push(hit.sid.clone());
                         }
@@ -103,10 +107,15 @@ impl Run {
             self.progress.set(Some(p.clone()));
             let mut results = stream::iter(sids)
                 .map(|sid| {
-                    let (t, cancel, known) =
-                        (t.clone(), cancel.clone(), partial.get(&sid).copied());
+                    let (t, cancel) = (t.clone(), cancel.clone());
+                    let found = states.get(&sid).cloned();
                     async move {
-                        let got = fetch(&t, &sid, source, known, &cancel).await;
+                        let state = found.clone().flatten();
+                        let got = fetch(&t, &sid, source, state, &cancel).await;
+                        let got = match found {
+                            Some(_) => got.map_err(ApiError::for_found_submission),
+                            None => got,
+                        };
                         (sid, got)
                     }
                 })
@@ -114,17 +123,25 @@ impl Run {
             while let Some((sid, got)) = results.next().await {
                 p.done += 1;
                 match got {
-                    Ok(Got::Summary(summary)) => {
-                        if summary.partial {
-                            self.note(Note::Partial(partial_line(&sid)));
+                    Ok(Got::Summary(summary, note)) => {
+                        if let Some(note) = note {
+                            self.note(Note::Partial(note.line()));
                         }
                         self.set.update(|set| set.add_summary(&sid, &summary));
                     }
-                    Ok(Got::Ontology(records, is_partial)) => {
-                        if is_partial {
-                            self.note(Note::Partial(partial_line(&sid)));
+                    Ok(Got::Ontology(records, summary, note)) => {
+                        if let Some(note) = note {
+                            self.note(Note::Partial(note.line()));
                         }
-                        self.set.update(|set| set.add_ontology(&sid, &records));
+                        let left_out = summary
+                            .as_ref()
+                            .map_or(0, |s| files_without_ontology(s, &records));
+                        if left_out > 0 {
+                            self.note(Note::Partial(ontology_gap_line(&sid, left_out)));
+                        }
+                        self.set.update(|set| {
+                            set.add_ontology_with_summary(&sid, &records, summary.as_ref())
+                        });
                     }
                     Err(ApiError::Aborted) => p.done -= 1,
                     Err(e) => {
@@ -152,37 +169,52 @@ impl Run {
     }
 }
 
-/// AL's state while services still run is "submitted".
-fn is_partial(hit: &SubmissionHit) -> bool {
-    hit.state.as_deref() == Some("submitted")
-}
-
+/// One submission's IoCs, with a note when its answer may not hold them all. `state` is the
+/// search hit's; without it the submission record is asked only when `partial` needs it.
 async fn fetch(
     t: &Transport,
     sid: &str,
     source: Source,
-    known_partial: Option<bool>,
+    state: Option<String>,
     cancel: &Cancel,
 ) -> Result<Got, ApiError> {
+    let summary = t.json::<Summary>(t.server.summary(sid), cancel);
     match source {
-        Source::Summary => t
-            .json(t.server.summary(sid), cancel)
-            .await
-            .map(Got::Summary),
+        Source::Summary => {
+            let summary = summary.await?;
+            let note = note(t, sid, &summary, state, cancel).await;
+            Ok(Got::Summary(summary, note))
+        }
         Source::Ontology => {
-            // The ontology has no "partial" flag: the submission record's state tells.
-            let state = async {
-                match known_partial {
-                    Some(known) => Ok(known),
-                    None => t
-                        .json::<SubmissionHit>(t.server.submission(sid), cancel)
-                        .await
-                        .map(|hit| is_partial(&hit)),
-                }
+            // The ontology has no flags and no safelist: the summary brings both.
+            let (records, summary) =
+                futures::join!(t.ontology(t.server.ontology(sid), cancel), summary);
+            let records = records?;
+            let summary = summary.ok();
+            let note = match &summary {
+                Some(summary) => note(t, sid, summary, state, cancel).await,
+                None => None,
             };
-            let (records, partial) =
-                futures::join!(t.ontology(t.server.ontology(sid), cancel), state);
-            Ok(Got::Ontology(records?, partial.unwrap_or(false)))
+            Ok(Got::Ontology(records, summary, note))
         }
     }
+}
+
+async fn note(
+    t: &Transport,
+    sid: &str,
+    summary: &Summary,
+    state: Option<String>,
+    cancel: &Cancel,
+) -> Option<SubmissionNote> {
+    let state = if SubmissionNote::needs_state(state.as_deref(), summary.partial, summary.filtered)
+    {
+        t.json::<SubmissionHit>(t.server.submission(sid), cancel)
+            .await
+            .ok()
+            .and_then(|record| record.state)
+    } else {
+        state
+    };
+    summary.note(sid, state.as_deref())
 }

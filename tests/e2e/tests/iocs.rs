@@ -254,9 +254,7 @@ async fn deep_link_prefills_and_a_partial_submission_is_flagged() {
         .wait_text(".ioc-results .notes", "still being analysed")
         .await;
     assert!(
-        notes.contains(&format!(
-            "Submission {partial} is still being analysed — IoCs may be incomplete"
-        )),
+        notes.contains(&format!("Submission {partial}: still being analysed.")),
         "{notes}"
     );
     assert!(

@@ -36,6 +36,22 @@ impl App {
     pub fn runtime(&self) -> Runtime {
         self.rt.lock().expect("runtime").clone()
     }
+
+    /// Counts down `semantics.html_503_calls`; true when this call gets the 503.
+    pub fn take_html_503(&self) -> bool {
+        take(&mut self.rt.lock().expect("runtime").semantics.html_503_calls)
+    }
+
+    /// Counts down `semantics.expire_cursors`; true when this cursor has expired.
+    pub fn take_expired_cursor(&self) -> bool {
+        take(&mut self.rt.lock().expect("runtime").semantics.expire_cursors)
+    }
+}
+
+fn take(counter: &mut u64) -> bool {
+    let hit = *counter > 0;
+    *counter = counter.saturating_sub(1);
+    hit
 }
 
 pub struct Reply {

@@ -16,7 +16,13 @@ pub struct CartCache {
 
 /// `encode_file`: the header is the submission metadata (unflattened), the classification when
 /// it is enforced, then `name`; the footer gets md5, sha1, sha256 and length from the digesters.
+///
+/// A file that already is a cART is sent as it is stored, not wrapped again (assemblyline-base
+/// `common/codec.py`, `encode_file`: `is_cart(data)` → the input path unchanged).
 pub fn encode(bytes: &[u8], name: &str, classification: &str, metadata: Option<&Value>) -> Vec<u8> {
+    if is_cart(bytes) {
+        return bytes.to_vec();
+    }
     let mut header = JsonMap::new();
     if let Some(Value::Object(m)) = metadata {
         for (k, v) in m {
@@ -37,6 +43,11 @@ pub fn encode(bytes: &[u8], name: &str, classification: &str, metadata: Option<&
     .expect("cART encoding to memory");
     fix_footer_position(&mut out);
     out
+}
+
+/// cart.py `is_cart`: the mandatory header's magic and version.
+fn is_cart(bytes: &[u8]) -> bool {
+    bytes.len() >= 38 && bytes.starts_with(b"CART") && bytes[4..6] == [1, 0]
 }
 
 /// `cart_container` 1.0 records the optional footer's position before its compressor is

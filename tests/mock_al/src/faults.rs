@@ -19,9 +19,11 @@ pub struct Runtime {
     pub truncate_downloads: BTreeSet<String>,
     pub corrupt_downloads: BTreeSet<String>,
     pub malformed_json_routes: BTreeSet<String>,
+    /// Server states of the real AL the page must handle (see `semantics.rs`).
+    pub semantics: crate::semantics::States,
 }
 
-fn string_set(v: &Value, key: &str) -> Result<BTreeSet<String>, String> {
+pub fn string_set(v: &Value, key: &str) -> Result<BTreeSet<String>, String> {
     v.as_array()
         .ok_or_else(|| format!("{key} must be a list of strings"))?
         .iter()
@@ -40,7 +42,8 @@ impl Runtime {
             "fault_rate": self.fault_rate, "quota": self.quota,
             "daily_quota": self.daily_quota, "revoked_users": self.revoked_users,
             "truncate_downloads": self.truncate_downloads, "corrupt_downloads": self.corrupt_downloads,
-            "malformed_json_routes": self.malformed_json_routes
+            "malformed_json_routes": self.malformed_json_routes,
+            "semantics": self.semantics.to_json()
         })
     }
 
@@ -73,7 +76,11 @@ impl Runtime {
                 "truncate_downloads" => next.truncate_downloads = string_set(v, k)?,
                 "corrupt_downloads" => next.corrupt_downloads = string_set(v, k)?,
                 "malformed_json_routes" => next.malformed_json_routes = string_set(v, k)?,
-                other => return Err(format!("unknown config key: {other}")),
+                other => {
+                    if !next.semantics.apply(other, v)? {
+                        return Err(format!("unknown config key: {other}"));
+                    }
+                }
             }
         }
         let daily_changed = next.daily_quota != self.daily_quota;

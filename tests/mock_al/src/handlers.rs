@@ -42,7 +42,13 @@ impl Ctx<'_> {
         self.app
             .ds
             .submission(sid)
+            .filter(|_| !self.deleted(sid))
             .ok_or_else(|| Reply::error(404, &format!("Submission ID {sid} does not exists.")))
+    }
+
+    /// Deleted since the search index last saw it (`semantics.rs`).
+    fn deleted(&self, sid: &str) -> bool {
+        self.app.runtime().semantics.deleted_sids.contains(sid)
     }
 }
 
@@ -53,7 +59,7 @@ pub fn api_list() -> Reply {
 pub fn whoami(c: &Ctx) -> Reply {
     let u = &c.ident.user;
     let rt = c.app.runtime();
-    Reply::ok(json!({
+    Reply::ok(rt.semantics.whoami(json!({
         "agrees_with_tos": "2026-01-05T14:00:00.000000Z",
         "api_daily_quota": rt.daily_quota,
         "avatar": null,
@@ -81,7 +87,7 @@ pub fn whoami(c: &Ctx) -> Reply {
         "submission_daily_quota": 0,
         "type": [u.user_type],
         "username": u.user
-    }))
+    })))
 }
 
 fn scalar(v: &Value) -> Option<String> {
@@ -172,7 +178,19 @@ pub fn search(c: &Ctx, index: &str) -> Reply {
             &format!("SearchException: the {index} index is not modelled by mock-al"),
         );
     }
-    match search::search(&c.app.records, &p, now_epoch()) {
+    let states = c.app.runtime().semantics;
+    let continued = p.deep_paging_id.as_deref().filter(|id| id.contains(','));
+    if let Some(id) = continued {
+        if c.app.take_expired_cursor() {
+            let pit = id.split(',').next().unwrap_or_default();
+            return Reply::error(
+                400,
+                &format!("SearchException: No search context found for id [{pit}]"),
+            );
+        }
+    }
+    let seen = states.searchable(&c.app.records, archive);
+    match search::search(seen.as_deref().unwrap_or(&c.app.records), &p, now_epoch()) {
         Ok(v) => Reply::ok(v),
         Err(SearchError::Bad(m)) => Reply::error(400, &m),
         Err(SearchError::Internal) => Reply::error(500, "Internal Server Error"),
@@ -192,7 +210,8 @@ pub fn submission(c: &Ctx, sid: &str) -> Reply {
 }
 
 pub fn tree(c: &Ctx, sid: &str) -> Reply {
-    with_submission(c, sid, render::tree)
+    let states = c.app.runtime().semantics;
+    with_submission(c, sid, |ds, s| states.tree(sid, render::tree(ds, s)))
 }
 
 pub fn full(c: &Ctx, sid: &str) -> Reply {
@@ -200,7 +219,10 @@ pub fn full(c: &Ctx, sid: &str) -> Reply {
 }
 
 pub fn summary(c: &Ctx, sid: &str) -> Reply {
-    with_submission(c, sid, summary::summary)
+    let states = c.app.runtime().semantics;
+    with_submission(c, sid, |ds, s| {
+        states.summary(sid, summary::summary(ds, s), &s.all_sha256s())
+    })
 }
 
 fn attachment(name: &str) -> String {
@@ -211,10 +233,11 @@ fn attachment(name: &str) -> String {
 }
 
 pub fn ontology(c: &Ctx, sid: &str) -> Reply {
-    let Some(s) = c.app.ds.submission(sid) else {
+    let Some(s) = c.app.ds.submission(sid).filter(|_| !c.deleted(sid)) else {
         return Reply::error(404, &format!("There is no submission with sid: {sid}"));
     };
     let body = summary::ontology(&c.app.ds, s, &c.args("sha256"), &c.args("service"));
+    let body = c.app.runtime().semantics.ontology(body);
     Reply::raw(200, body.into_bytes(), "application/octet-stream").header(
         "content-disposition",
         attachment(&format!("submission_{sid}.ontology")),
@@ -223,7 +246,8 @@ pub fn ontology(c: &Ctx, sid: &str) -> Reply {
 
 pub fn download(c: &Ctx, sha256: &str) -> Reply {
     let not_found = || Reply::api(404, json!({}), "The file was not found in the system.");
-    let Some(file) = c.app.ds.file(sha256) else {
+    let hidden = c.app.runtime().semantics.hidden_files.contains(sha256);
+    let Some(file) = c.app.ds.file(sha256).filter(|_| !hidden) else {
         return not_found();
     };
     let name = c.arg("name").filter(|n| !n.is_empty()).unwrap_or(sha256);

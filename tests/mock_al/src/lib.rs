@@ -19,8 +19,10 @@ mod render;
 mod routes;
 mod samples;
 mod search;
+mod semantics;
 mod statics;
 mod stats;
+mod stored_cart;
 mod summary;
 mod util;
 
@@ -42,6 +44,7 @@ pub use ioc_bulk::IOC_QUERY;
 pub use samples::{
     IDN_DOMAIN, IPV6, RTL_NAME, RTL_URI, SAFELISTED_DOMAIN, SHARED_DOMAIN, UNICODE_NAME, XSS_URI,
 };
+pub use stored_cart::STORED_CART_QUERY;
 
 /// Labels of the hand-made submissions, for `Dataset::sample_sid`.
 pub const SAMPLE_LABELS: [&str; 11] = [
@@ -83,6 +86,9 @@ pub struct Config {
     /// extract several files, about this many of which score >= 7000 (see `gen::generate_wide`).
     /// None keeps the classic shape (about one qualifying file per eight submissions).
     pub qualifying_per_submission: Option<f64>,
+    /// One more submission (query `STORED_CART_QUERY`) extracting a file Assemblyline stores
+    /// as a cART (see `stored_cart.rs`).
+    pub stored_cart: bool,
 }
 
 impl Default for Config {
@@ -98,6 +104,7 @@ impl Default for Config {
             bulk: None,
             ioc_values: None,
             qualifying_per_submission: None,
+            stored_cart: false,
         }
     }
 }
@@ -125,6 +132,9 @@ pub fn dataset(config: &Config) -> Dataset {
     });
     if let Some(values) = config.ioc_values {
         subs.push(ioc_bulk::build(&mut store, values, config.seed));
+    }
+    if config.stored_cart {
+        subs.push(stored_cart::build(&mut store, config.seed));
     }
     let mut ds = Dataset::new(store.files, subs, samples.files, hand_made);
     ds.bulk = bulk.unwrap_or_default();

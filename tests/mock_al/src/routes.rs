@@ -195,6 +195,20 @@ async fn api(app: Arc<App>, addr: SocketAddr, req: Request) -> Response<Body> {
         );
     }
 
+    if app.take_html_503() {
+        tokio::time::sleep(latency).await;
+        return finish(
+            &app,
+            &pattern,
+            Reply::raw(
+                503,
+                crate::semantics::HTML_503.as_bytes().to_vec(),
+                "text/html",
+            ),
+            None,
+        );
+    }
+
     let headers = &parts.headers;
     let ip = client_ip(headers, addr);
     let ua = header(headers, "user-agent");
@@ -229,6 +243,14 @@ async fn api(app: Arc<App>, addr: SocketAddr, req: Request) -> Response<Body> {
         Err(Denied::Unauthorized(m)) => return finish(&app, &pattern, unauthorized(&m), None),
         Err(Denied::Forbidden(m)) => return finish(&app, &pattern, forbidden(&path, &m), None),
     };
+    if rt.semantics.tos_required && !matches!(r, Route::Whoami | Route::Logout) {
+        return finish(
+            &app,
+            &pattern,
+            forbidden(&path, crate::semantics::TOS_MESSAGE),
+            None,
+        );
+    }
     if let Some(role) = role {
         let alts: Vec<&str> = role.split('|').collect();
         if !alts.iter().any(|a| ident.roles.iter().any(|r| r == a)) {

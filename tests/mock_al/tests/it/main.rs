@@ -6,6 +6,7 @@ mod client;
 mod download;
 mod faults;
 mod search;
+mod semantics;
 mod statics;
 mod submission;
 mod wide;
