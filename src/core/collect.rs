@@ -20,7 +20,8 @@ use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use super::api::{SubmissionHit, SubmissionTree};
-use super::bundle::ManifestFailure;
+use super::bundle::{ManifestFailure, ManifestNotes};
+use super::status::SubmissionNote;
 
 mod download;
 mod qualify;
@@ -138,6 +139,8 @@ struct Submission {
     analysis: Option<String>,
     /// True once a tree of it was folded in: only then can a candidate already list it.
     ever_loaded: bool,
+    /// Why its files may not all be there (hidden, still running, missing, deleted).
+    note: Option<SubmissionNote>,
 }
 
 /// Ranked order: highest score first, then by sha256; the index finds the candidate.
@@ -161,6 +164,10 @@ pub struct Collection {
     downloads: Option<Downloads>,
     /// Bumped whenever the list of failures may have changed, so a view can skip rebuilding it.
     failures_version: u64,
+    /// Submissions with a note, counted as notes are set.
+    noted: usize,
+    /// Files whose download was the cART Assemblyline stores, byte for byte.
+    stored_as_cart: BTreeSet<String>,
 }
 
 impl Collection {
@@ -180,6 +187,8 @@ impl Collection {
             rejected_seen: HashSet::new(),
             downloads: None,
             failures_version: 0,
+            noted: 0,
+            stored_as_cart: BTreeSet::new(),
         }
     }
 
@@ -227,6 +236,8 @@ impl Collection {
     pub fn tree_loaded(&mut self, sid: &str, tree: &SubmissionTree) {
         let i = self.submission(sid, TreeState::InFlight);
         let again = self.subs.get(i).is_some_and(|s| s.ever_loaded);
+        let state = self.subs.get(i).and_then(|s| s.analysis.clone());
+        self.set_note(i, tree.note(sid, state.as_deref()));
         self.set_tree_state(
             i,
             TreeState::Loaded {
@@ -250,6 +261,44 @@ impl Collection {
         }
         for hit in hits {
             self.merge(hit, sid, tree.partial, again);
+        }
+    }
+
+    /// The server no longer has a submission its search returned: nothing to scan, and the
+    /// manifest says so.
+    pub fn tree_gone(&mut self, sid: &str) {
+        let i = self.submission(sid, TreeState::InFlight);
+        self.set_tree_state(
+            i,
+            TreeState::Loaded {
+                partial: false,
+                filtered: false,
+            },
+        );
+        self.set_note(i, Some(SubmissionNote::deleted(sid)));
+    }
+
+    /// Submissions whose files may not all be there, with why, in the order they were found.
+    /// O(submissions): for a view that changed (`notes_count`) and for manifests.
+    pub fn notes(&self) -> Vec<SubmissionNote> {
+        self.subs.iter().filter_map(|s| s.note.clone()).collect()
+    }
+
+    /// How many submissions have a note; O(1).
+    pub fn notes_count(&self) -> usize {
+        self.noted
+    }
+
+    /// The download of `sha256` was the cART Assemblyline stores, not one it made.
+    pub fn mark_stored_as_cart(&mut self, sha256: &str) {
+        self.stored_as_cart.insert(sha256.to_string());
+    }
+
+    /// What the manifests say besides files and failures.
+    pub fn manifest_notes(&self) -> ManifestNotes {
+        ManifestNotes {
+            submissions: self.notes(),
+            stored_as_cart: self.stored_as_cart.clone(),
         }
     }
 
@@ -325,10 +374,18 @@ impl Collection {
             state,
             analysis: None,
             ever_loaded: false,
+            note: None,
         });
         let i = self.subs.len() - 1;
         self.sub_index.insert(sid.to_string(), i);
         i
+    }
+
+    fn set_note(&mut self, i: usize, note: Option<SubmissionNote>) {
+        if let Some(s) = self.subs.get_mut(i) {
+            self.noted = self.noted + usize::from(note.is_some()) - usize::from(s.note.is_some());
+            s.note = note;
+        }
     }
 
     fn set_tree_state(&mut self, i: usize, state: TreeState) {

@@ -144,7 +144,7 @@ impl Bundler {
     /// `last` lists only the failures settled so far: queued files go in a later zip.
     async fn save_part(board: &Shared<Board>, info: &RunInfo, part: Part, last: bool) {
         let file_name = info.file_name(part.number);
-        let manifest = board.with(|b| {
+        let (manifest, notes) = board.with(|b| {
             let c = &b.collection;
             let mut m = c.manifest(
                 &info.server,
@@ -158,10 +158,10 @@ impl Bundler {
             if !last {
                 m.failures = c.settled_failures();
             }
-            m
+            (m, c.manifest_notes())
         });
         let failures = manifest.failures.len();
-        let closed = match part.bundle.finish(&manifest) {
+        let closed = match part.bundle.finish_with(&manifest, &notes) {
             Ok(_) => part.sink.close(&file_name).await,
             Err(e) => Err(e.to_string()),
         };

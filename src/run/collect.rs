@@ -222,9 +222,14 @@ impl Pipeline<'_> {
         let tree = self
             .transport
             .json::<SubmissionTree>(call, self.cancel())
-            .await;
+            .await
+            // The search returned this sid: a 404 now means it was deleted since.
+            .map_err(ApiError::for_found_submission);
         match tree {
             Ok(tree) => self.board.update(|b| b.collection.tree_loaded(&sid, &tree)),
+            Err(ApiError::DeletedSinceFound(_)) => {
+                self.board.update(|b| b.collection.tree_gone(&sid))
+            }
             Err(error) => {
                 let reason = self.settle_failure(&error, "not scanned");
                 self.board
@@ -236,7 +241,11 @@ impl Pipeline<'_> {
 
     async fn download(&self, job: DownloadJob) {
         match fetch_verified(self.transport, self.cancel(), &job).await {
-            Ok((cart_size, chunks)) => {
+            Ok((cart_size, stored, chunks)) => {
+                if stored {
+                    self.board
+                        .update(|b| b.collection.mark_stored_as_cart(&job.sha256));
+                }
                 let sent = self.to_zip.borrow().as_ref().map(|to_zip| {
                     to_zip.unbounded_send(Verified {
                         sha256: job.sha256.clone(),

@@ -16,12 +16,13 @@ pub enum Failure {
 }
 
 /// Streams one cART through the verifier, keeping its chunks as JS arrays (outside WASM
-/// memory) until it is known good. Returns the cART's size and its chunks.
+/// memory) until it is known good. Returns the cART's size, whether it was the cART the server
+/// stores (a file that is itself a cART comes back unchanged), and its chunks.
 pub async fn fetch_verified(
     transport: &Transport,
     cancel: &Cancel,
     job: &DownloadJob,
-) -> Result<(u64, Vec<Uint8Array>), Failure> {
+) -> Result<(u64, bool, Vec<Uint8Array>), Failure> {
     let fresh = || CartVerifier::new(&job.sha256).with_expected_length(job.expected_size);
     let verifier = RefCell::new(fresh());
     let chunks = RefCell::new(Vec::<Uint8Array>::new());
@@ -50,5 +51,5 @@ pub async fn fetch_verified(
         .into_inner()
         .finish()
         .map_err(|e| Failure::Cart(e.to_string()))?;
-    Ok((report.cart_size, chunks.into_inner()))
+    Ok((report.cart_size, report.stored_as_cart, chunks.into_inner()))
 }

@@ -4,6 +4,7 @@
 mod failures;
 mod guard;
 mod live;
+mod notes;
 mod progress;
 mod table;
 
@@ -232,6 +233,7 @@ pub fn CollectPanel() -> impl IntoView {
         <ErrorLine message=stop />
         <guard::GuardQuestion live=live control=control />
         <progress::Progress live=live />
+        <notes::SubmissionNotes live=live />
         <Show when=move || matches!(phase(), Phase::Found | Phase::Done)>
             <div class="buttons download">
                 <button type="button" class="primary" disabled=move || nothing_to_download() || phase() == Phase::Done

@@ -118,6 +118,7 @@ fn check(c: &Collection, trees: &HashMap<String, SubmissionTree>, seed: u64, ste
         trees_queued: count(&|s| *s == TreeState::Queued),
     };
     assert_eq!(c.totals(), totals, "totals at {at}");
+    assert_eq!(c.notes().len(), c.notes_count(), "notes at {at}");
 
     let mut p = Progress::default();
     if c.is_downloading() {
@@ -189,6 +190,8 @@ fn run(seed: u64, events: usize) {
                 let sid = flying_trees.swap_remove(rng.below(flying_trees.len() as u64) as usize);
                 if rng.chance(15) {
                     c.tree_failed(&sid, "Server error (HTTP 500)".into());
+                } else if rng.chance(3) {
+                    c.tree_gone(&sid);
                 } else {
                     c.tree_loaded(&sid, &trees[&sid]);
                     if rng.chance(5) {

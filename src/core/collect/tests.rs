@@ -500,3 +500,39 @@ fn tree_rule_selects_what_the_seed_selects() {
     assert_eq!(ours, seed);
     assert_eq!(ours, [sha(1), sha(4)].into_iter().collect());
 }
+
+#[test]
+fn hidden_running_missing_and_deleted_submissions_are_noted_in_scan_order() {
+    let mut c = Collection::new("q".into(), 7000);
+    c.add_hits(&[
+        hit("S1", Some(9000), "completed"),
+        hit("S2", Some(9000), "submitted"),
+        hit("S3", Some(9000), "completed"),
+        hit("S4", Some(9000), "completed"),
+    ]);
+    while c.next_tree().is_some() {}
+    let mut hidden = nested();
+    hidden.filtered = true;
+    hidden.partial = true;
+    c.tree_loaded("S1", &hidden);
+    c.tree_loaded("S2", &tree(vec![], true));
+    c.tree_loaded("S3", &tree(vec![], true));
+    c.tree_gone("S4");
+    let lines: Vec<String> = c.notes().iter().map(|n| n.line()).collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(lines[0].starts_with("Submission S1: some files of this submission are hidden"));
+    assert_eq!(lines[1], "Submission S2: still being analysed.");
+    assert_eq!(
+        lines[2],
+        "Submission S3: some information about this submission is missing (purged or hidden)."
+    );
+    assert_eq!(lines[3], "Submission S4: deleted since it was found.");
+    assert_eq!(c.notes_count(), 4);
+    assert_eq!(c.totals().hidden_submissions, 1);
+    // A deleted submission is done with, not a failure Retry failed would ask again.
+    assert!(!c.has_failures());
+    c.mark_stored_as_cart(&sha(6));
+    let notes = c.manifest_notes();
+    assert_eq!(notes.submissions.len(), 4);
+    assert!(notes.stored_as_cart.contains(&sha(6)));
+}

@@ -2,10 +2,7 @@
 //! state, Terms of Service mid-run, expired search cursors, deletion and the archive, the
 //! server's verdicts, the ontology's unknown safelist flag, stored cARTs. Each state is one
 //! the mock reproduces from the real server's source (`tests/mock_al/src/semantics.rs`).
-//!
-//! The collection side (preview and manifest) is tested at the end; those tests wait for the
-//! collection to call the core pieces (`SubmissionNote`, `ManifestNotes`) and are ignored
-//! until then.
+//! The collection side (preview and manifest) is tested at the end.
 
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -352,7 +349,6 @@ async fn a_file_stored_as_cart_is_collected_as_stored() {
 }
 
 #[tokio::test]
-#[ignore = "needs the collection wiring"]
 async fn a_stored_cart_is_said_so_in_the_manifest() {
     let s = Session::start(Config {
         stored_cart: true,
@@ -372,7 +368,6 @@ async fn a_stored_cart_is_said_so_in_the_manifest() {
 }
 
 #[tokio::test]
-#[ignore = "needs the collection wiring"]
 async fn hidden_files_are_named_in_the_preview_and_manifest_and_left_out_with_their_subtree() {
     let s = Session::start(Config::default()).await;
     let (invoice, dropper) = (sample(&s, "invoice"), sample(&s, "dropper"));
@@ -413,7 +408,6 @@ async fn hidden_files_are_named_in_the_preview_and_manifest_and_left_out_with_th
 }
 
 #[tokio::test]
-#[ignore = "needs the collection wiring"]
 async fn partial_submissions_are_worded_with_their_state_in_preview_and_manifest() {
     let s = Session::start(Config::default()).await;
     let (invoice, running) = (sample(&s, "invoice"), sample(&s, "partial"));
@@ -451,7 +445,6 @@ async fn partial_submissions_are_worded_with_their_state_in_preview_and_manifest
 }
 
 #[tokio::test]
-#[ignore = "needs the collection wiring"]
 async fn a_submission_deleted_between_search_and_tree_is_listed_as_such() {
     let s = Session::start(Config::default()).await;
     let (invoice, dropper) = (sample(&s, "invoice"), sample(&s, "dropper"));
