@@ -53,6 +53,30 @@ pub struct Server {
     base: Url,
 }
 
+/// A page of the official Assemblyline UI on `origin`, for links back from ours: the UI's
+/// routes `/submission/detail/:id` and `/file/detail/:id` (assemblyline-ui-frontend
+/// `src/components/routes/routes.tsx`). Each part is percent-encoded as a path segment, since
+/// SIDs and hashes come from the server. Empty when `origin` is not a URL.
+fn ui_page(origin: &str, parts: &[&str]) -> String {
+    let Ok(mut url) = url::Url::parse(origin) else {
+        return String::new();
+    };
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.clear().extend(parts);
+    }
+    url.to_string()
+}
+
+/// The submission's page in the Assemblyline UI.
+pub fn submission_page(origin: &str, sid: &str) -> String {
+    ui_page(origin, &["submission", "detail", sid])
+}
+
+/// The file's page in the Assemblyline UI.
+pub fn file_page(origin: &str, sha256: &str) -> String {
+    ui_page(origin, &["file", "detail", sha256])
+}
+
 impl Server {
     /// `input` is what the user typed; `page_origin` is `window.location.origin`.
     pub fn parse(input: &str, page_origin: &str) -> Result<Server, ApiError> {
@@ -746,5 +770,25 @@ mod tests {
         assert_eq!(check_sid(" 4bXyZ12 "), Ok("4bXyZ12"));
         assert!(check_sid("abc def").unwrap_err().contains("' '"));
         assert!(check_sid("").is_err());
+    }
+
+    #[test]
+    fn links_back_to_the_assemblyline_ui_encode_what_the_server_sent() {
+        assert_eq!(
+            submission_page("https://al.example.org", "4d2bJfrn3VrCPfRWu6v4NB"),
+            "https://al.example.org/submission/detail/4d2bJfrn3VrCPfRWu6v4NB"
+        );
+        assert_eq!(
+            file_page("https://al.example.org:8443", &"ab".repeat(32)),
+            format!(
+                "https://al.example.org:8443/file/detail/{}",
+                "ab".repeat(32)
+            )
+        );
+        assert_eq!(
+            submission_page("https://al", "../x?y#z"),
+            "https://al/submission/detail/..%2Fx%3Fy%23z"
+        );
+        assert_eq!(file_page("not a url", "ab"), "");
     }
 }

@@ -340,7 +340,7 @@ pub struct ManifestFailure {
     pub reason: String,
 }
 
-const CSV_COLUMNS: [&str; 12] = [
+const CSV_COLUMNS: [&str; 14] = [
     "status",
     "sha256",
     "score",
@@ -353,6 +353,8 @@ const CSV_COLUMNS: [&str; 12] = [
     "submissions",
     "partial",
     "reason",
+    "file_url",
+    "submission_urls",
 ];
 
 impl Manifest {
@@ -374,7 +376,22 @@ impl Manifest {
     /// survives exactly; `submissions` is `sid:score ...`.
     pub fn to_csv_with(&self, notes: &ManifestNotes) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
-        let mut rows: Vec<[String; 12]> = Vec::new();
+        let mut rows: Vec<[String; 14]> = Vec::new();
+        // Links back to the Assemblyline UI, so a row leads to the file or submission there.
+        let file_url = |sha256: &str| {
+            if sha256.is_empty() {
+                String::new()
+            } else {
+                text_cell(&crate::core::api::file_page(&self.server, sha256))
+            }
+        };
+        let sid_urls = |sids: &[String]| {
+            let urls: Vec<String> = sids
+                .iter()
+                .map(|sid| crate::core::api::submission_page(&self.server, sid))
+                .collect();
+            text_cell(&urls.join(" "))
+        };
         for f in &self.files {
             let subs = f.sids.iter().map(|s| match f.sid_scores.get(s) {
                 Some(score) => format!("{s}:{score}"),
@@ -393,6 +410,8 @@ impl Manifest {
                 text_cell(&subs.collect::<Vec<_>>().join(" ")),
                 f.partial.to_string(),
                 notes.file_reason(&f.sha256),
+                file_url(&f.sha256),
+                sid_urls(&f.sids),
             ]);
         }
         for f in &self.failures {
@@ -413,9 +432,14 @@ impl Manifest {
                 text_cell(&f.sids.join(" ")),
                 String::new(),
                 text_cell(&f.reason),
+                file_url(&f.sha256),
+                sid_urls(&f.sids),
             ]);
         }
-        rows.extend(notes.submission_rows());
+        rows.extend(notes.submission_rows().map(|mut row| {
+            row[13] = sid_urls(std::slice::from_ref(&row[9]));
+            row
+        }));
         // Writing to a Vec cannot fail; an empty string would only hide a bug, not data.
         let _ = w.write_record(CSV_COLUMNS);
         for row in rows {

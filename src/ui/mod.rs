@@ -4,6 +4,7 @@ mod collect;
 mod connect;
 mod errors;
 mod iocs;
+pub(crate) mod links;
 
 use leptos::prelude::*;
 

@@ -54,9 +54,9 @@ impl ManifestNotes {
 
     /// manifest.csv rows after the files and failures: status, the sid in `submissions`, the
     /// words in `reason`.
-    pub(super) fn submission_rows(&self) -> impl Iterator<Item = [String; 12]> + '_ {
+    pub(super) fn submission_rows(&self) -> impl Iterator<Item = [String; 14]> + '_ {
         self.submissions.iter().map(|n| {
-            let mut row: [String; 12] = Default::default();
+            let mut row: [String; 14] = Default::default();
             row[0] = n.status().to_string();
             row[8] = "false".into();
             row[9] = text_cell(&n.sid);

@@ -445,3 +445,23 @@ fn hidden_incomplete_and_deleted_submissions_and_stored_carts_are_in_both_manife
     let run = rows.iter().find(|r| &r[9] == "RUN").unwrap();
     assert_eq!(&run[0], "submission incomplete");
 }
+
+#[test]
+fn csv_rows_link_back_to_the_assemblyline_ui() {
+    let text = manifest().to_csv();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rows.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header[12..], ["file_url", "submission_urls"]);
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(
+        &rows[0][12],
+        format!("https://al.example.org/file/detail/{}", sha(1))
+    );
+    assert_eq!(
+        &rows[0][13],
+        "https://al.example.org/submission/detail/S1 https://al.example.org/submission/detail/S2"
+    );
+    // A failed submission has no file, only its own page.
+    assert_eq!(&rows[2][12], "");
+    assert_eq!(&rows[2][13], "https://al.example.org/submission/detail/S3");
+}

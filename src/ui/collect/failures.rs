@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::LiveBoard;
+use crate::ui::links::{sha256_link, sid_link};
 
 /// Failures drawn at once; the manifest lists them all.
 const SHOWN: usize = 200;
@@ -22,8 +23,12 @@ pub fn Failures(live: LiveBoard) -> impl IntoView {
                 {move || rows.with(|all| {
                     let more = all.len().saturating_sub(SHOWN);
                     let shown = all.iter().take(SHOWN).map(|f| {
-                        let what = if f.sha256.is_empty() { format!("submission {}", f.sids.join(", ")) } else { f.sha256.clone() };
-                        view! { <li><span class="mono">{what}</span> " — " {f.reason.clone()}</li> }
+                        let what = if f.sha256.is_empty() {
+                            view! { "submission " {f.sids.iter().enumerate().map(|(k, sid)| view! { {(k > 0).then_some(", ")}{sid_link(sid)} }).collect_view()} }.into_any()
+                        } else {
+                            sha256_link(&f.sha256)
+                        };
+                        view! { <li>{what} " — " {f.reason.clone()}</li> }
                     }).collect_view();
                     view! {
                         {shown}

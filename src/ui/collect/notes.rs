@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::LiveBoard;
+use crate::ui::links::sid_link;
 
 /// Notes drawn at once; the manifest lists them all.
 const SHOWN: usize = 200;
@@ -38,7 +39,7 @@ pub fn SubmissionNotes(live: LiveBoard) -> impl IntoView {
                     {move || notes.with(|all| {
                         let more = all.len().saturating_sub(SHOWN);
                         view! {
-                            {all.iter().take(SHOWN).map(|n| view! { <li>{n.line()}</li> }).collect_view()}
+                            {all.iter().take(SHOWN).map(|n| view! { <li>"Submission " {sid_link(&n.sid)} {format!(": {}.", n.words())}</li> }).collect_view()}
                             {(more > 0).then(|| view! { <li class="more">{format!("… and {more} more, all listed in the zip's manifest.json")}</li> })}
                         }
                     })}

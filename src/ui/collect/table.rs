@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use super::LiveBoard;
 use crate::core::collect::{Candidate, Collection};
 use crate::core::units::size;
+use crate::ui::links::{sha256_link, sid_link};
 
 /// Fixed row height in pixels (the stylesheet sets the same): a row's place is its index
 /// times this, so the window is found without measuring anything.
@@ -63,7 +64,8 @@ struct Row {
     size: u64,
     score: i64,
     partial: bool,
-    sids: String,
+    /// (sid, score) where the file qualified.
+    sids: Vec<(String, i64)>,
 }
 
 impl Row {
@@ -87,11 +89,18 @@ impl Row {
             sids: c
                 .submissions
                 .iter()
-                .map(|s| format!("{} ({})", s.sid, s.score))
-                .collect::<Vec<_>>()
-                .join(", "),
+                .map(|s| (s.sid.clone(), s.score))
+                .collect(),
         }
     }
+}
+
+/// "sid (score), …", for a cell's full text on hover.
+fn sids_text(sids: &[(String, i64)]) -> String {
+    sids.iter()
+        .map(|(sid, score)| format!("{sid} ({score})"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn matches(c: &Candidate, needle: &str) -> bool {
@@ -197,12 +206,16 @@ pub fn FileTable(live: LiveBoard) -> impl IntoView {
                         <tr class="spacer" aria-hidden="true" style:height=move || format!("{}px", shown.with(|s| s.1) * ROW_PX)></tr>
                         <For each=move || shown.get().2 key=|row| row.key.clone() let:row>
                             <tr>
-                                <td class="sha mono" title=row.sha256.clone()>{row.sha256.clone()}</td>
+                                <td class="sha mono" title=row.sha256.clone()>{sha256_link(&row.sha256)}</td>
                                 <td class="value" title=row.names.clone()>{row.names.clone()}</td>
                                 <td>{row.file_type.clone()}</td>
                                 <td class="num" title=format!("{} bytes", row.size)>{size(row.size)}</td>
                                 <td class="num"><span class="score">{row.score}</span> {row.partial.then_some(" (partial)")}</td>
-                                <td class="mono" title=row.sids.clone()>{row.sids.clone()}</td>
+                                <td class="mono" title=sids_text(&row.sids)>
+                                    {row.sids.iter().enumerate().map(|(k, (sid, score))| view! {
+                                        {(k > 0).then_some(", ")}{sid_link(sid)}{format!(" ({score})")}
+                                    }).collect_view()}
+                                </td>
                             </tr>
                         </For>
                         <tr class="spacer" aria-hidden="true" style:height=move || shown.with(|(total, from, rows)| {
