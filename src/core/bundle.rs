@@ -296,6 +296,9 @@ pub struct Manifest {
     pub finished: String,
     pub files: Vec<ManifestFile>,
     pub failures: Vec<ManifestFailure>,
+    /// Qualifying files a previous run collected (its manifest was given), not fetched again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub already_collected: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -435,6 +438,15 @@ impl Manifest {
                 file_url(&f.sha256),
                 sid_urls(&f.sids),
             ]);
+        }
+        for sha256 in &self.already_collected {
+            let mut row: [String; 14] = Default::default();
+            row[0] = "already collected".into();
+            row[1] = text_cell(sha256);
+            row[8] = "false".into();
+            row[11] = "a previous collection holds it (its manifest was given)".into();
+            row[12] = file_url(sha256);
+            rows.push(row);
         }
         rows.extend(notes.submission_rows().map(|mut row| {
             row[13] = sid_urls(std::slice::from_ref(&row[9]));

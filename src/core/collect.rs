@@ -24,6 +24,7 @@ use super::bundle::{ManifestFailure, ManifestNotes};
 use super::status::SubmissionNote;
 
 mod download;
+pub mod previous;
 mod qualify;
 mod report;
 
@@ -51,6 +52,8 @@ pub struct Candidate {
     /// Where the file qualified, in the order the submissions were scanned.
     pub submissions: Vec<SidScore>,
     pub partial: bool,
+    /// A previous run collected it (its manifest was given): not downloaded again.
+    pub already_collected: bool,
 }
 
 impl Candidate {
@@ -89,6 +92,8 @@ pub struct Totals {
     pub partial_submissions: usize,
     pub hidden_submissions: usize,
     pub failed_submissions: usize,
+    /// Qualifying files a previous run collected, skipped this time.
+    pub already_collected: usize,
     pub trees_in_flight: usize,
     pub trees_queued: usize,
 }
@@ -168,6 +173,9 @@ pub struct Collection {
     noted: usize,
     /// Files whose download was the cART Assemblyline stores, byte for byte.
     stored_as_cart: BTreeSet<String>,
+    /// Files a previous run collected (`skip_collected`), and how many of them qualified.
+    skip: BTreeSet<String>,
+    skipped: usize,
 }
 
 impl Collection {
@@ -189,7 +197,15 @@ impl Collection {
             failures_version: 0,
             noted: 0,
             stored_as_cart: BTreeSet::new(),
+            skip: BTreeSet::new(),
+            skipped: 0,
         }
+    }
+
+    /// Files a previous run collected: they are found and shown, but not downloaded again.
+    /// Set before the run starts.
+    pub fn skip_collected(&mut self, sha256s: BTreeSet<String>) {
+        self.skip = sha256s;
     }
 
     pub fn query(&self) -> &str {
@@ -339,6 +355,7 @@ impl Collection {
             partial_submissions: self.trees.partial,
             hidden_submissions: self.trees.filtered,
             failed_submissions: self.trees.failed,
+            already_collected: self.skipped,
             trees_in_flight: self.trees.in_flight,
             trees_queued: self.trees.queued,
         }
@@ -407,6 +424,8 @@ impl Collection {
             Some(&i) => i,
             None => {
                 let i = self.files.len();
+                let already_collected = self.skip.contains(&hit.sha256);
+                self.skipped += usize::from(already_collected);
                 self.files.push(Candidate {
                     sha256: hit.sha256.clone(),
                     names: Vec::new(),
@@ -415,13 +434,14 @@ impl Collection {
                     score: hit.score,
                     submissions: Vec::new(),
                     partial: false,
+                    already_collected,
                 });
                 self.file_index.insert(hit.sha256.clone(), i);
                 self.ranked
                     .insert((Reverse(hit.score), hit.sha256.clone(), i));
                 self.bytes = self.bytes.saturating_add(hit.size);
                 // A file found while downloading joins the queue rather than vanish.
-                if let Some(d) = self.downloads.as_mut() {
+                if let Some(d) = self.downloads.as_mut().filter(|_| !already_collected) {
                     d.enqueue(i, hit.size);
                 }
                 i

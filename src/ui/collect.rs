@@ -3,6 +3,7 @@
 
 mod failures;
 mod guard;
+mod incremental;
 mod live;
 mod notes;
 mod progress;
@@ -13,6 +14,7 @@ use leptos::task::spawn_local;
 
 use super::{ErrorLine, Session};
 use crate::core::bundle::{parse_part_size, MEMORY_PART_BYTES};
+use crate::core::collect::previous::{with_since, PreviousRun, Since};
 use crate::core::collect::Collection;
 use crate::core::units::parse_gigabytes;
 use crate::run::board::{Board, Phase};
@@ -62,12 +64,25 @@ pub fn CollectPanel() -> impl IntoView {
     ))));
     let control = StoredValue::new_local(Control::new());
 
-    // The query follows the threshold until the user writes their own.
+    let previous = RwSignal::new(None::<PreviousRun>);
+    let since = RwSignal::new(Since::AnyTime);
+    let since_clause =
+        move || previous.with_untracked(|p| since.get_untracked().clause(p.as_ref()));
+    // The query follows the threshold until the user writes their own; the Since clause is
+    // always the query's last part, so the box shows what is searched.
     let set_threshold = move |value: String| {
         if !query_edited.get_untracked() {
-            query.set(default_query(&value));
+            query.set(with_since(
+                &default_query(&value),
+                since_clause().as_deref(),
+            ));
         }
         threshold.set(value);
+    };
+    let set_since = move |choice: Since| {
+        since.set(choice);
+        let clause = since_clause();
+        query.update(|q| *q = with_since(q, clause.as_deref()));
     };
 
     // Starts `pass`; a fresh collection for Find files and Collect zip. Checks every input
@@ -88,7 +103,11 @@ pub fn CollectPanel() -> impl IntoView {
                     "Enter a query, e.g. max_score:>=7000 (or * for every submission).".into(),
                 ));
             }
-            Some(Collection::new(text.trim().to_string(), limit))
+            let mut collection = Collection::new(text.trim().to_string(), limit);
+            if let Some(run) = previous.get_untracked() {
+                collection.skip_collected(run.files);
+            }
+            Some(collection)
         } else {
             None
         };
@@ -205,6 +224,7 @@ pub fn CollectPanel() -> impl IntoView {
                         on:click=move |_| set_threshold(preset.to_string())>{preset}</button>
                 })}
             </span>
+            <incremental::Incremental previous=previous since=since error=error on_since=set_since />
             <label for="guard-gb">"Ask before collecting more than (GB)"</label>
             <input id="guard-gb" class="part-mb" type="text" inputmode="decimal" bind:value=guard_gb
                 title="Collect zip stops and asks before the files it downloads pass this size (unpacked). Empty: never ask." />

@@ -60,6 +60,7 @@ fn manifest() -> Manifest {
                 ..Default::default()
             },
         ],
+        already_collected: Vec::new(),
     }
 }
 

@@ -186,7 +186,9 @@ impl Collection {
     fn begin_downloads(&mut self, guard: Option<u64>) {
         let mut d = Downloads::new(guard);
         for (_, _, i) in &self.ranked {
-            d.enqueue(*i, self.files.get(*i).map_or(0, |c| c.size));
+            if let Some(c) = self.files.get(*i).filter(|c| !c.already_collected) {
+                d.enqueue(*i, c.size);
+            }
         }
         self.downloads = Some(d);
     }

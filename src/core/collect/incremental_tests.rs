@@ -114,6 +114,7 @@ fn check(c: &Collection, trees: &HashMap<String, SubmissionTree>, seed: u64, ste
         partial_submissions: count(&|s| matches!(s, TreeState::Loaded { partial: true, .. })),
         hidden_submissions: count(&|s| matches!(s, TreeState::Loaded { filtered: true, .. })),
         failed_submissions: count(&|s| matches!(s, TreeState::Failed(_))),
+        already_collected: c.files.iter().filter(|f| f.already_collected).count(),
         trees_in_flight: count(&|s| *s == TreeState::InFlight),
         trees_queued: count(&|s| *s == TreeState::Queued),
     };

@@ -49,7 +49,7 @@ impl Collection {
             .collect();
         out.extend(self.rejected.iter().cloned());
         for (_, _, i) in &self.ranked {
-            let Some(c) = self.files.get(*i) else {
+            let Some(c) = self.files.get(*i).filter(|c| !c.already_collected) else {
                 continue;
             };
             let reason = match self.download_state(*i) {
@@ -86,6 +86,11 @@ impl Collection {
             finished: finished.to_string(),
             files,
             failures: self.failures(),
+            already_collected: self
+                .ranked()
+                .filter(|c| c.already_collected)
+                .map(|c| c.sha256.clone())
+                .collect(),
         }
     }
 }

@@ -536,3 +536,32 @@ fn hidden_running_missing_and_deleted_submissions_are_noted_in_scan_order() {
     assert_eq!(notes.submissions.len(), 4);
     assert!(notes.stored_as_cart.contains(&sha(6)));
 }
+
+#[test]
+fn files_a_previous_run_collected_are_shown_but_not_downloaded_again() {
+    let mut c = Collection::new("q".into(), 7000);
+    c.skip_collected([sha(1), sha(9)].into_iter().collect());
+    c.add_hits(&[hit("S1", Some(9000), "completed")]);
+    let sid = c.next_tree().unwrap();
+    c.tree_loaded(&sid, &nested());
+    assert_eq!(c.totals().files, 3);
+    assert_eq!(c.totals().already_collected, 1);
+    assert!(c.candidate(&sha(1)).unwrap().already_collected);
+    c.start_download();
+    let mut fetched = Vec::new();
+    while let Some(job) = c.next_download() {
+        c.download_verified(&job.sha256, 1);
+        fetched.push(job.sha256);
+    }
+    assert_eq!(
+        fetched,
+        [sha(6), sha(2)],
+        "the one collected before is skipped"
+    );
+    assert!(c.is_finished());
+    assert!(c.failures().is_empty(), "{:?}", c.failures());
+    let m = c.manifest("https://al", "bob", "t0", "t1");
+    assert_eq!(m.already_collected, [sha(1)]);
+    assert!(m.to_csv().contains("already collected"));
+    assert_eq!(m.files.len(), 2);
+}

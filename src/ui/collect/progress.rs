@@ -36,7 +36,8 @@ pub fn Progress(live: LiveBoard) -> impl IntoView {
                {(t.partial_submissions > 0).then(|| format!(" ({} incomplete)", t.partial_submissions))}
                {(t.hidden_submissions > 0).then(|| format!(" ({} with files hidden from you)", t.hidden_submissions))}</p>
             <progress id="scan-bar" max=t.submissions_total_known.max(1) value=done></progress>
-            <p>"Files found: " <strong>{t.files}</strong> " (" <span title=format!("{} bytes", t.bytes)>{size(t.bytes)}</span> ")"</p>
+            <p>"Files found: " <strong>{t.files}</strong> " (" <span title=format!("{} bytes", t.bytes)>{size(t.bytes)}</span> ")"
+               {(t.already_collected > 0).then(|| format!(", {} already collected by the previous run, skipped", t.already_collected))}</p>
             {(!matches!(phase, Phase::Finding) && !searching).then(|| empty_words(t.submissions_total_known, t.files)).flatten().map(|w| view! { <p class="empty">{w}</p> })}
         })
     };

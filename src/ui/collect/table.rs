@@ -64,6 +64,7 @@ struct Row {
     size: u64,
     score: i64,
     partial: bool,
+    already_collected: bool,
     /// (sid, score) where the file qualified.
     sids: Vec<(String, i64)>,
 }
@@ -86,6 +87,7 @@ impl Row {
             size: c.size,
             score: c.score,
             partial: c.partial,
+            already_collected: c.already_collected,
             sids: c
                 .submissions
                 .iter()
@@ -210,7 +212,7 @@ pub fn FileTable(live: LiveBoard) -> impl IntoView {
                                 <td class="value" title=row.names.clone()>{row.names.clone()}</td>
                                 <td>{row.file_type.clone()}</td>
                                 <td class="num" title=format!("{} bytes", row.size)>{size(row.size)}</td>
-                                <td class="num"><span class="score">{row.score}</span> {row.partial.then_some(" (partial)")}</td>
+                                <td class="num"><span class="score">{row.score}</span> {row.partial.then_some(" (partial)")}{row.already_collected.then_some(" (already collected)")}</td>
                                 <td class="mono" title=sids_text(&row.sids)>
                                     {row.sids.iter().enumerate().map(|(k, (sid, score))| view! {
                                         {(k > 0).then_some(", ")}{sid_link(sid)}{format!(" ({score})")}
