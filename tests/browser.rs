@@ -24,7 +24,7 @@ fn window() -> web_sys::Window {
 #[wasm_bindgen_test]
 fn remembered_key_lives_in_session_storage_only_and_is_forgotten() {
     let creds = Credentials::new("alice", "k1:s3cret").unwrap();
-    session::remember("https://al.example.org", &creds);
+    session::remember("https://al.example.org", &creds).expect("kept for the tab");
     let local = window().local_storage().unwrap().unwrap();
     for i in 0..local.length().unwrap() {
         let k = local.key(i).unwrap().unwrap();
@@ -40,12 +40,51 @@ fn remembered_key_lives_in_session_storage_only_and_is_forgotten() {
     let back = session::recall().expect("remembered");
     assert_eq!(back.server, "https://al.example.org");
     assert_eq!(back.credentials, creds);
-    session::forget();
+    session::forget().expect("forgotten");
     assert!(session::recall().is_none());
     assert!(
         !format!("{creds:?}").contains("s3cret"),
         "Debug must hide the key"
     );
+}
+
+/// A tab storage that refuses (full, or a privacy mode) is said so in words, never ignored:
+/// remembering and forgetting the key are promises to the user.
+#[wasm_bindgen_test]
+fn a_refusing_tab_storage_is_reported_not_ignored() {
+    let creds = Credentials::new("alice", "k1:s3cret").unwrap();
+    let swap = |method: &str| {
+        js_sys::eval(&format!(
+            "Storage.prototype.__{method} = Storage.prototype.{method};             Storage.prototype.{method} = function() {{ throw new DOMException('refused', 'QuotaExceededError'); }};"
+        ))
+        .unwrap();
+    };
+    let restore = |method: &str| {
+        js_sys::eval(&format!(
+            "Storage.prototype.{method} = Storage.prototype.__{method};"
+        ))
+        .unwrap();
+    };
+    swap("setItem");
+    let kept = session::remember("https://al.example.org", &creds);
+    restore("setItem");
+    let words = kept.unwrap_err();
+    assert!(
+        words.contains("could not be kept") && words.contains("refused"),
+        "{words}"
+    );
+
+    session::remember("https://al.example.org", &creds).unwrap();
+    swap("removeItem");
+    let forgotten = session::forget();
+    restore("removeItem");
+    let words = forgotten.unwrap_err();
+    assert!(
+        words.contains("could not be removed") && words.contains("close this tab"),
+        "{words}"
+    );
+    session::forget().unwrap();
+    assert!(session::recall().is_none());
 }
 
 #[wasm_bindgen_test]

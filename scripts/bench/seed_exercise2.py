@@ -1,5 +1,5 @@
 # Seed exercise 2, "Option #1a with the Python client", copied verbatim from
-# shared/seeds/000_edd8e50adbc526a3.txt for the benchmark (scripts/bench.sh). Only two lines
+# the Assemblyline documentation's API exercise 2 (docs/integration/api_exercise_2.md) for the benchmark (scripts/bench.sh). Only two lines
 # differ from the seed (besides this comment block):
 #   - client = get_client(f"http://{AL_HOST}", ...)   seed: f"https://{AL_HOST}:443"
 #     (AL_HOST is set to 127.0.0.1:<port> of the mock server, which speaks plain HTTP)

@@ -1,7 +1,7 @@
 # Seed exercise 2, "Option #1a with the Python client", as in seed_exercise2.py but tolerant:
 # the benchmark runs this variant when the verbatim script aborts (the mock, like a real server,
 # has a file record whose blob is missing: its download is a 404 and the seed raises on it).
-# Lines that differ from the seed (shared/seeds/000_edd8e50adbc526a3.txt, Option #1a):
+# Lines that differ from the seed (the Assemblyline documentation's API exercise 2 (docs/integration/api_exercise_2.md), Option #1a):
 #   - client = get_client(f"http://{AL_HOST}", ...)   seed: f"https://{AL_HOST}:443"
 #     (AL_HOST is set to 127.0.0.1:<port> of the mock server, which speaks plain HTTP)
 #   - OUTPUT_DIRECTORY = os.environ['BENCH_OUTPUT_DIRECTORY']   seed: '/tmp/ex2'

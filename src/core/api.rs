@@ -1,7 +1,7 @@
 //! Every Assemblyline route the page calls, and the records they return.
 //!
-//! Shapes follow the server's source (see `shared/reference/assemblyline-api.md`), not its
-//! docstrings. Parsing is tolerant where servers differ across versions (summary tag tuples of
+//! Shapes follow the server's source (CybercentreCanada/assemblyline-ui `api/v4/*.py` and
+//! assemblyline-base `odm/models/*.py`), not its docstrings. Parsing is tolerant where servers differ across versions (summary tag tuples of
 //! 2–4 items, `api_response` of any type on errors, ports as numbers in the ontology).
 
 use std::collections::BTreeMap;

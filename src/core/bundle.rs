@@ -366,8 +366,10 @@ impl Manifest {
     }
 
     pub fn to_json_with(&self, notes: &ManifestNotes) -> String {
-        // Plain structs of strings and numbers always serialize.
-        serde_json::to_string_pretty(&notes.annotate_json(self)).unwrap_or_default()
+        // A JSON value always serializes: one convention with the IoC exports, and never an
+        // empty manifest.json in a zip of malware.
+        serde_json::to_string_pretty(&notes.annotate_json(self))
+            .expect("a JSON value always serializes")
     }
 
     pub fn to_csv(&self) -> String {
@@ -452,14 +454,14 @@ impl Manifest {
             row[13] = sid_urls(std::slice::from_ref(&row[9]));
             row
         }));
-        // Writing to a Vec cannot fail; an empty string would only hide a bug, not data.
-        let _ = w.write_record(CSV_COLUMNS);
+        // Writing to memory cannot fail: one convention with the IoC exports.
+        w.write_record(CSV_COLUMNS)
+            .expect("writing to memory cannot fail");
         for row in rows {
-            let _ = w.write_record(&row);
+            w.write_record(&row).expect("writing to memory cannot fail");
         }
-        w.into_inner()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
+        let bytes = w.into_inner().expect("flushing to memory cannot fail");
+        String::from_utf8(bytes).expect("every cell was a str")
     }
 }
 
@@ -480,7 +482,7 @@ fn names_cell(names: &[String]) -> String {
     if names.is_empty() {
         String::new()
     } else {
-        text_cell(&serde_json::to_string(names).unwrap_or_default())
+        text_cell(&serde_json::to_string(names).expect("a list of strings always serializes"))
     }
 }
 

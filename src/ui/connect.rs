@@ -39,7 +39,9 @@ pub fn ConnectPanel() -> impl IntoView {
                     return error.set(Some(why));
                 }
                 // No key is in use: one remembered for this tab goes.
-                session::forget();
+                if let Err(words) = session::forget() {
+                    return error.set(Some(words));
+                }
                 Auth::Login {
                     user: String::new(),
                 }
@@ -75,10 +77,14 @@ pub fn ConnectPanel() -> impl IntoView {
             }
             let transport = match credentials {
                 Some(credentials) => {
-                    if keep {
-                        session::remember(&server_text, &credentials);
+                    let kept = if keep {
+                        session::remember(&server_text, &credentials)
                     } else {
-                        session::forget();
+                        session::forget()
+                    };
+                    // Connected all the same; the words say what became of the tab copy.
+                    if let Err(words) = kept {
+                        error.set(Some(words));
                     }
                     transport
                 }
@@ -114,12 +120,12 @@ pub fn ConnectPanel() -> impl IntoView {
     };
     let use_login = move |_| connect(server_url.get(), None, false);
     let forget = move |_| {
-        session::forget();
+        let removed = session::forget();
         session.transport.set(None);
         session.whoami.set(None);
         key.set(String::new());
         remember.set(false);
-        error.set(None);
+        error.set(removed.err());
     };
 
     view! {

@@ -59,12 +59,20 @@ fn session_storage() -> Option<Storage> {
     web_sys::window()?.session_storage().ok()?
 }
 
-pub fn remember(server: &str, credentials: &Credentials) {
-    if let Some(storage) = session_storage() {
-        let value =
-            serde_json::json!({"server": server, "user": credentials.user, "key": credentials.key});
-        let _ = storage.set_item(STORE_KEY, &value.to_string());
-    }
+/// "Remember for this tab". A promise to the user: when it cannot be kept, the words say so
+/// (the key then lives in memory only, and a reload forgets it).
+pub fn remember(server: &str, credentials: &Credentials) -> Result<(), String> {
+    let storage = session_storage().ok_or(
+        "This browser gives the page no tab storage: the key is kept in memory only, and a          reload forgets it.",
+    )?;
+    let value =
+        serde_json::json!({"server": server, "user": credentials.user, "key": credentials.key});
+    storage.set_item(STORE_KEY, &value.to_string()).map_err(|e| {
+        format!(
+            "The key could not be kept for this tab ({}): it is kept in memory only, and a              reload forgets it.",
+            super::js::js_text(e)
+        )
+    })
 }
 
 pub fn recall() -> Option<Remembered> {
@@ -77,9 +85,24 @@ pub fn recall() -> Option<Remembered> {
     })
 }
 
-/// Forget key: removes the tab copy; the caller drops the in-memory one.
-pub fn forget() {
-    if let Some(storage) = session_storage() {
-        let _ = storage.remove_item(STORE_KEY);
+/// Forget key: removes the tab copy (the caller drops the in-memory one), and checks it is
+/// gone: a security promise must say when it failed.
+pub fn forget() -> Result<(), String> {
+    let Some(storage) = session_storage() else {
+        // No tab storage: nothing was ever kept there.
+        return Ok(());
+    };
+    let removed = storage.remove_item(STORE_KEY);
+    let still_there = storage.get_item(STORE_KEY).ok().flatten().is_some();
+    match removed {
+        Ok(()) if !still_there => Ok(()),
+        Ok(()) => Err(
+            "The key is still in this tab's storage after removing it: close this tab to be              sure it is gone."
+                .into(),
+        ),
+        Err(e) => Err(format!(
+            "The key could not be removed from this tab's storage ({}): close this tab to be              sure it is gone.",
+            super::js::js_text(e)
+        )),
     }
 }

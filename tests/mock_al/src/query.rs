@@ -384,7 +384,8 @@ fn date_bound(v: &str, now: i64) -> Option<String> {
             _ => return None,
         };
         let unit = v.split('/').next()?.chars().last()?;
-        let n: i64 = num[..num.len() - 1].parse().ok()?;
+        // `now+` or `now-d` has no number: not a date, never a panic.
+        let n: i64 = num.get(..num.len().checked_sub(1)?)?.parse().ok()?;
         let secs = match unit {
             'y' => 365 * 86_400,
             'M' => 30 * 86_400,
@@ -395,7 +396,8 @@ fn date_bound(v: &str, now: i64) -> Option<String> {
             's' => 1,
             _ => return None,
         };
-        return Some(iso_time(now + sign * n * secs, 0));
+        let shift = n.checked_mul(secs)?.checked_mul(sign)?;
+        return Some(iso_time(now.checked_add(shift)?, 0));
     }
     let b = v.as_bytes();
     (b.len() >= 4 && b[..4].iter().all(u8::is_ascii_digit)).then(|| v.to_string())
@@ -543,6 +545,18 @@ fn text_only(v: &Val) -> Val {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_math_without_a_number_is_refused_not_a_panic() {
+        for q in [
+            "times.submitted:[now+ TO now]",
+            "times.submitted:>=now-d",
+            "times.submitted:[now-9999999999999y TO now]",
+        ] {
+            assert!(parse(q, 1_700_000_000).is_err(), "{q}");
+        }
+        assert!(parse("times.submitted:[now-7d TO now]", 1_700_000_000).is_ok());
+    }
 
     #[test]
     fn syntax() {

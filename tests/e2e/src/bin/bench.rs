@@ -1,4 +1,4 @@
-//! The benchmark driver behind `scripts/bench.sh` (issue 4). Prints figures; asserts nothing.
+//! The benchmark driver behind `scripts/bench.sh`. Prints figures; asserts nothing.
 //!
 //! Speed: the seed exercise-2 script (Python, official `assemblyline-client`) and AL Collector
 //! (the built page in headless Chromium) collect the same files from one mock Assemblyline
@@ -8,7 +8,7 @@
 //! Memory: AL Collector bundles ≥ 2 GB of incompressible files (the mock's `bulk` option) while
 //! the page's WASM memory size is sampled every 250 ms from its `.wasm-memory` element.
 //!
-//! Page (issue 5): page weight, time to interactive, IoC view responsiveness with
+//! Page: page weight, time to interactive, IoC view responsiveness with
 //! BENCH_IOC_VALUES (10,000) values; see `bench/page.rs`.
 //!
 //! Scale: thousands of submissions and files, one click and two steps; see `bench/scale.rs`
@@ -1035,7 +1035,7 @@ async fn speed(opts: &Opts) -> Result<(), String> {
     );
 
     println!();
-    println!("  Targets (issue 4; figures, not assertions)");
+    println!("  Targets (figures, not assertions)");
     let speedup = seed.wall.as_secs_f64() / page.wall.as_secs_f64().max(1e-9);
     println!(
         "  [{}] AL Collector >= 5x faster: {speedup:.1}x ({} vs {})",
@@ -1328,7 +1328,7 @@ async fn memory(opts: &Opts) -> Result<(), String> {
         .map(|(t, b)| format!("{t:.0}s {:.0}", *b as f64 / MIB as f64))
         .collect();
     println!("  WASM MiB over time: {}", trace.join(", "));
-    println!("  Target (issue 4; a figure, not an assertion)");
+    println!("  Target (a figure, not an assertion)");
     let on_disk = complete && zip_size >= content;
     println!(
         "  [{}] WASM heap < 128 MB while bundling {:.2} GB: peak {} (the page wrote the whole \

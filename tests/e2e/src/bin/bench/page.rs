@@ -1,4 +1,4 @@
-//! Issue 5's page figures: page weight (gzip), time to interactive on the local server, and the
+//! The page's figures: page weight (gzip), time to interactive on the local server, and the
 //! IoC view's responsiveness with 10,000 values. Interaction times are taken inside the page:
 //! from the action to the first animation frame after the DOM shows its effect.
 
@@ -216,7 +216,7 @@ pub async fn page(dist: &Path, values: usize) -> Result<(), String> {
         );
     }
     println!();
-    println!("  Targets (issue 5; figures, not assertions)");
+    println!("  Targets (figures, not assertions)");
     println!(
         "  [{}] page weight (wasm + js + css, gzip -9) within the 400 KB budget: {} bytes ({} raw)",
         verdict(packed <= WEIGHT_TARGET),
