@@ -207,13 +207,52 @@ fn many_entries_need_zip64_and_still_read_back() {
         let sha256 = format!("{i:064x}");
         b.add_cart(&sha256, 4, [i.to_le_bytes()]).unwrap();
     }
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(b.finish(&Manifest::default()).unwrap())).unwrap();
+    let bytes = b.finish(&Manifest::default()).unwrap();
+    independent_reader_accepts(&bytes, count as usize + 3);
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
     assert_eq!(archive.len(), count as usize + 3);
     let mut f = archive.by_name(&format!("{:064x}.cart", 65_999)).unwrap();
     let mut data = Vec::new();
     f.read_to_end(&mut data).unwrap();
     assert_eq!(data, 65_999u32.to_le_bytes());
+}
+
+/// Python's `zipfile`, a reader that shares no code with the writer: it lists `entries`
+/// entries and every CRC checks (`testzip`).
+fn independent_reader_accepts(zip: &[u8], entries: usize) {
+    let path = std::env::temp_dir().join(format!(
+        "al-collector-zip-check-{}-{entries}.zip",
+        std::process::id()
+    ));
+    std::fs::write(&path, zip).unwrap();
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\n\
+             z = zipfile.ZipFile(sys.argv[1])\n\
+             bad = z.testzip()\n\
+             print(len(z.infolist()), bad)\n\
+             sys.exit(1 if bad else 0)",
+        ])
+        .arg(&path)
+        .output()
+        .expect("python3 runs (the machine's CPython)");
+    let _ = std::fs::remove_file(&path);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "zipfile refused it: {said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(said.trim(), format!("{entries} None"));
+}
+
+#[test]
+fn a_bundle_reads_back_with_an_independent_reader() {
+    let mut b = BundleWriter::new(Vec::new(), time());
+    b.add_cart(&sha(1), 5, [&b"he"[..], &b"llo"[..]]).unwrap();
+    b.add_cart(&sha(2), 0, [b""]).unwrap();
+    independent_reader_accepts(&b.finish(&manifest()).unwrap(), 5);
 }
 
 /// Records every write the zip makes, to prove bytes leave as they are produced.

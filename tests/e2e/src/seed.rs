@@ -49,9 +49,29 @@ pub fn read_entry(zip: &mut zip::ZipArchive<std::fs::File>, name: &str) -> Vec<u
     out
 }
 
+/// Python's `zipfile`, a reader that shares no code with the page's writer, opens the zip and
+/// every CRC checks.
+pub fn independent_reader_accepts(path: &Path) {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nbad = zipfile.ZipFile(sys.argv[1]).testzip()\nsys.exit(1 if bad else 0)",
+        ])
+        .arg(path)
+        .output()
+        .expect("python3 runs (the machine's CPython)");
+    assert!(
+        out.status.success(),
+        "Python's zipfile refused {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A saved zip: the sha256s of its cARTs (each checked to decode to the server's bytes) and
-/// its manifest.json.
+/// its manifest.json; the zip also passes an independent reader.
 pub fn open_zip(path: &Path, data: &Dataset) -> (BTreeSet<String>, Value) {
+    independent_reader_accepts(path);
     let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     let carts: BTreeSet<String> = zip
         .file_names()
