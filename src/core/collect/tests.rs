@@ -472,23 +472,31 @@ fn tree_rule_selects_what_the_seed_selects() {
             .or_default() += r["result"]["score"].as_i64().unwrap();
     }
     let seed: BTreeSet<String> = sums
-        .into_iter()
-        .filter(|(_, s)| *s >= 7000)
-        .map(|(k, _)| k)
+        .iter()
+        .filter(|(_, s)| **s >= 7000)
+        .map(|(k, _)| k.clone())
         .collect();
 
+    // The tree the server builds from the same results: each node's score is its file's sum
+    // (assemblyline-base `datastore/helper.py`, `get_or_create_file_tree`), not typed by hand.
+    let score = |n: u8| sums[&sha(n)];
     let t = tree(
         vec![node(
             1,
             &["root.exe"],
-            7000,
+            score(1),
             vec![
-                node(2, &["a"], 6999, vec![node(4, &["x"], 8000, vec![])]),
+                node(2, &["a"], score(2), vec![node(4, &["x"], score(4), vec![])]),
                 node(
                     3,
                     &["b"],
-                    6000,
-                    vec![node(4, &["x"], 8000, vec![node(5, &["y"], -10, vec![])])],
+                    score(3),
+                    vec![node(
+                        4,
+                        &["x"],
+                        score(4),
+                        vec![node(5, &["y"], score(5), vec![])],
+                    )],
                 ),
             ],
         )],

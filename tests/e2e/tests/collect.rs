@@ -166,18 +166,40 @@ async fn a_user_without_file_download_is_stopped_with_the_reason() {
 #[tokio::test]
 async fn cancel_stops_a_slow_scan_and_keeps_what_was_found() {
     let s = Session::start(Config {
-        latency_ms: 400,
+        latency_ms: 1_500,
         ..Config::default()
     })
     .await;
     on_collect_tab(&s, "analyst").await;
     s.click_button("Find files").await;
-    s.wait_text(".progress", "Scanning").await;
+    // Cancel once the first trees brought files, while the other trees are still loading.
+    let files_found = |text: &str| -> usize {
+        text.split("Files found: ")
+            .nth(1)
+            .and_then(|t| t.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let found = loop {
+        let progress = s.wait_text(".progress", "Scanning").await;
+        let n = files_found(&progress);
+        if n > 0 {
+            break n;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
     s.click_button("Cancel").await;
     s.wait_text("section:not([hidden]) [role='alert']", "Cancelled")
         .await;
     let progress = s.wait_text(".progress", "Scan complete").await;
     assert!(!progress.contains("Scanning"), "{progress}");
+    let kept = files_found(&progress);
+    assert!(kept >= found, "what was found stays: {progress}");
+    let table = s.wait_text("table.files", "files qualify").await;
+    assert!(table.contains(&format!("{kept} files qualify")), "{table}");
+    // The submissions the cancel cut off are listed, for Retry failed.
+    let listed = s.wait_text("ul.failures", "not scanned").await;
+    assert!(listed.contains("Cancelled"), "{listed}");
     // The form is usable again at once.
     s.click_button("Find files").await;
     s.finish().await;

@@ -97,9 +97,17 @@ async fn a_failing_proxy_is_retried_then_reported() {
     .await;
     s.open().await;
     let analyst = user("analyst");
+    al_e2e::mock_control::reset_stats(s.server.addr).await;
     s.connect(analyst.user, analyst.apikey).await;
     let alert = s.wait_text("[role='alert']", "HTTP 502").await;
-    assert!(alert.contains("retried"), "{alert}");
+    assert!(
+        alert.contains("proxy could not reach Assemblyline"),
+        "{alert}"
+    );
+    // The page's retry rule for a gateway error: five tries, then the words. Counted by the
+    // server, not read from the page's own text.
+    let stats = al_e2e::mock_control::stats(s.server.addr).await;
+    assert_eq!(stats["counts"]["user/whoami"], 5, "{stats}");
     s.finish().await;
 }
 
