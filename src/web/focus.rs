@@ -25,16 +25,19 @@ pub fn focus_now(selector: &str) {
     }
 }
 
-/// Runs `then` once the page has drawn the changes just made: views redraw at the next
-/// animation frame (`web::frame`) and Leptos applies them just after, so a line about to
-/// appear, or a button about to be enabled, cannot take focus before.
+/// Runs `then` once the page has drawn the changes just made: views redraw within
+/// `REDRAW_MS`, at an animation frame (`web::frame`), and Leptos applies them just after, so
+/// a line about to appear, or a button about to be enabled, cannot take focus before.
 fn after_redraw(then: impl FnOnce() + 'static) {
     let later = move || gloo_timers::callback::Timeout::new(0, then).forget();
     let frame = wasm_bindgen::closure::Closure::once_into_js(later);
-    // A hidden tab draws no frames: focus then moves when the tab is shown again.
-    if let Some(w) = web_sys::window() {
-        let _ = w.request_animation_frame(frame.unchecked_ref());
-    }
+    gloo_timers::callback::Timeout::new(super::frame::REDRAW_MS, move || {
+        // A hidden tab draws no frames: focus then moves when the tab is shown again.
+        if let Some(w) = web_sys::window() {
+            let _ = w.request_animation_frame(frame.unchecked_ref());
+        }
+    })
+    .forget();
 }
 
 /// Like [`focus_now`], once the page has drawn the changes just made.

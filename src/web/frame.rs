@@ -1,10 +1,12 @@
-//! State shared between a run and the screen, redrawn at most once per animation frame.
+//! State shared between a run and the screen, redrawn at most once per animation frame and
+//! at most every `REDRAW_MS`.
 //!
 //! A run changes its state thousands of times a second (every tree, every chunk verified);
 //! drawing after each change made the page's work grow with the square of the set. Here a
-//! change only marks the state dirty and asks for one animation frame; the frame tells the
-//! view once, however many changes came before it. A hidden tab gets no frames: the run goes
-//! on, and the view catches up when the tab is shown again.
+//! change only marks the state dirty and asks for one redraw; the redraw tells the view once,
+//! however many changes came before it. Ten redraws a second read as live, and leave the main
+//! thread to the calls when the server answers in no time. A hidden tab gets no frames: the
+//! run goes on, and the view catches up when the tab is shown again.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -12,9 +14,14 @@ use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
+/// The shortest time between two redraws of the view.
+pub const REDRAW_MS: u32 = 100;
+
 struct Inner<T> {
     value: RefCell<T>,
     frame_asked: Cell<bool>,
+    /// `performance.now()` of the last redraw.
+    drawn_at: Cell<f64>,
     on_frame: RefCell<Option<Rc<dyn Fn()>>>,
 }
 
@@ -32,6 +39,7 @@ impl<T: 'static> Shared<T> {
         Shared(Rc::new(Inner {
             value: RefCell::new(value),
             frame_asked: Cell::new(false),
+            drawn_at: Cell::new(f64::MIN),
             on_frame: RefCell::new(None),
         }))
     }
@@ -61,23 +69,40 @@ impl<T: 'static> Shared<T> {
         if self.0.frame_asked.replace(true) {
             return;
         }
+        let since = super::now_ms() - self.0.drawn_at.get();
+        let wait = (f64::from(REDRAW_MS) - since).max(0.0) as u32;
         let weak = Rc::downgrade(&self.0);
-        let frame = Closure::once_into_js(move || {
+        if wait == 0 {
+            request_redraw(weak);
+        } else {
+            gloo_timers::callback::Timeout::new(wait, move || request_redraw(weak)).forget();
+        }
+    }
+}
+
+/// Asks the browser for the next animation frame and redraws in it.
+fn request_redraw<T: 'static>(weak: std::rc::Weak<Inner<T>>) {
+    let frame = Closure::once_into_js({
+        let weak = weak.clone();
+        move || {
             let Some(inner) = weak.upgrade() else {
                 return;
             };
             inner.frame_asked.set(false);
+            inner.drawn_at.set(super::now_ms());
             let redraw = inner.on_frame.borrow().clone();
             if let Some(redraw) = redraw {
                 redraw();
             }
-        });
-        let asked = web_sys::window()
-            .map(|w| w.request_animation_frame(frame.unchecked_ref()).is_ok())
-            .unwrap_or(false);
-        if !asked {
-            // No window to draw in (a test harness): nothing will redraw, so ask again later.
-            self.0.frame_asked.set(false);
+        }
+    });
+    let asked = web_sys::window()
+        .map(|w| w.request_animation_frame(frame.unchecked_ref()).is_ok())
+        .unwrap_or(false);
+    if !asked {
+        // No window to draw in (a test harness): nothing will redraw, so ask again later.
+        if let Some(inner) = weak.upgrade() {
+            inner.frame_asked.set(false);
         }
     }
 }
