@@ -14,8 +14,9 @@ use super::api::{check_sid, Server, Verdict};
 use super::error::ApiError;
 pub use super::ioc::Source;
 
-/// Submissions a query loads unless the user raises the cap.
-pub const DEFAULT_CAP: usize = 100;
+/// Submissions a query loads unless the user changes the cap: a thousand load in about the
+/// time the server takes to answer them, so the cap guards only against runaway queries.
+pub const DEFAULT_CAP: usize = 1000;
 /// The most a cap may be raised to: each submission is one or two API calls.
 pub const MAX_CAP: usize = 10_000;
 
@@ -168,6 +169,8 @@ pub struct RunProgress {
     pub searching: bool,
     /// Set when the search stopped at the cap with more matches left.
     pub capped_at: Option<usize>,
+    /// How many submissions the query matches in all (a counting search), when known.
+    pub matched: Option<u64>,
     pub total: usize,
     pub done: usize,
     pub failed: usize,
@@ -193,9 +196,15 @@ impl RunProgress {
         }
         out.push('.');
         if let Some(cap) = self.capped_at {
-            out.push_str(&format!(
-                " The search stopped at Max submissions ({cap}); it may match more: raise the cap to load them."
-            ));
+            match self.matched {
+                Some(matched) => out.push_str(&format!(
+                    " The search stopped at Max submissions ({cap}) of {matched} matching; Load the rest adds the other {}.",
+                    matched.saturating_sub(cap as u64)
+                )),
+                None => out.push_str(&format!(
+                    " The search stopped at Max submissions ({cap}); it may match more: Load the rest adds them."
+                )),
+            }
         }
         if let Some(why) = &self.stopped {
             out.push_str(&format!(" Stopped: {why}"));
@@ -389,7 +398,14 @@ mod tests {
             words.starts_with("Loaded 5 of 6 submissions; 1 failed."),
             "{words}"
         );
-        assert!(words.contains("raise the cap"), "{words}");
+        assert!(words.contains("may match more"), "{words}");
+        p.matched = Some(2345);
+        let words = p.words();
+        assert!(
+            words.contains("stopped at Max submissions (100) of 2345 matching")
+                && words.contains("Load the rest adds the other 2245."),
+            "{words}"
+        );
         p.cancelled = true;
         assert!(p.words().ends_with("Cancelled; what was loaded is kept."));
         p.stopped = Some("The daily API quota…".into());

@@ -13,6 +13,7 @@ use web_sys::{AbortController, ReadableStreamDefaultReader};
 
 use crate::core::api::{self, Call, Method, OntologyRecord, Server};
 use crate::core::error::ApiError;
+use crate::core::ioc::OntologyLines;
 use crate::core::retry::{self, RetryPolicy};
 use crate::web::session::Credentials;
 
@@ -114,6 +115,38 @@ impl Transport {
             } else {
                 Err(ApiError::from_status(call.route, status, body))
             }
+        })
+        .await
+    }
+
+    /// The NDJSON ontology endpoint, each record handed over as soon as its line arrives.
+    /// A retry restarts the body and hands its records over again: callers merge, and
+    /// merging a record twice changes nothing.
+    pub async fn ontology_records(
+        &self,
+        call: Call,
+        cancel: &Cancel,
+        mut on_record: impl FnMut(OntologyRecord),
+    ) -> Result<(), ApiError> {
+        self.with_retries(&call, cancel, async |response: Response| {
+            if !response.ok() {
+                let body = response.text().await.unwrap_or_default();
+                return Err(ApiError::from_status(call.route, response.status(), &body));
+            }
+            let mut lines = OntologyLines::default();
+            let mut bad = None;
+            let read = read_body(&response, cancel, &mut |chunk: Uint8Array| match lines
+                .push(&chunk.to_vec())
+            {
+                Ok(records) => Ok(records.into_iter().for_each(&mut on_record)),
+                Err(e) => Err(bad.insert(e).to_string()),
+            })
+            .await?;
+            if let (Err(_), Some(e)) = (read, bad) {
+                return Err(e);
+            }
+            lines.finish()?.into_iter().for_each(&mut on_record);
+            Ok(())
         })
         .await
     }

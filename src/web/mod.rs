@@ -3,6 +3,7 @@
 pub mod clipboard;
 pub mod collection;
 pub mod download;
+pub mod frame;
 pub mod http;
 pub mod js;
 pub mod save;

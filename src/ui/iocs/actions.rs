@@ -5,20 +5,17 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{with_set, Shared};
-use crate::core::export::{plain_text, to_csv, to_json, to_misp_csv, to_stix};
+use crate::core::export::plain_text;
 use crate::core::ioc::Ioc;
+use crate::core::ioc_export::{ExportJob, ExportKind as Export};
 use crate::core::ioc_query::VERDICT_CHOICES;
 use crate::web::clipboard::copy_text;
+use crate::web::frame::next_turn;
 use crate::web::now_iso;
 use crate::web::save::save_text;
 
-#[derive(Clone, Copy)]
-enum Export {
-    Json,
-    Csv,
-    Misp,
-    Stix,
-}
+/// Values written between two turns given to the browser: a few milliseconds of work.
+const SLICE: usize = 2000;
 
 #[component]
 pub fn Actions() -> impl IntoView {
@@ -93,36 +90,41 @@ pub fn copy_values(ctx: Shared, tag_type: Option<String>) {
     });
 }
 
+/// Writes the export a slice at a time (`ExportJob`), giving the browser a turn between
+/// slices, then saves it. A set that fits one slice is saved within the click itself.
 fn save(ctx: Shared, kind: Export) {
     let now = now_iso();
-    let date = now.get(..10).unwrap_or("undated");
-    let (text, name, mime, count) = with_set(&ctx, |set| {
-        let shown = set.visible(&ctx.filter.get_untracked());
-        let n = shown.len();
-        match kind {
-            Export::Json => (
-                to_json(set),
-                format!("al-iocs-{date}.json"),
-                "application/json",
-                set.len(),
-            ),
-            Export::Csv => (to_csv(&shown), format!("al-iocs-{date}.csv"), "text/csv", n),
-            Export::Misp => (
-                to_misp_csv(&shown),
-                format!("al-iocs-{date}-misp.csv"),
-                "text/csv",
-                n,
-            ),
-            Export::Stix => (
-                to_stix(&shown, &now),
-                format!("al-iocs-{date}-stix.json"),
-                "application/json",
-                n,
-            ),
-        }
+    let date = now.get(..10).unwrap_or("undated").to_string();
+    let (name, mime) = match kind {
+        Export::Json => (format!("al-iocs-{date}.json"), "application/json"),
+        Export::Csv => (format!("al-iocs-{date}.csv"), "text/csv"),
+        Export::Misp => (format!("al-iocs-{date}-misp.csv"), "text/csv"),
+        Export::Stix => (format!("al-iocs-{date}-stix.json"), "application/json"),
+    };
+    let mut job = with_set(&ctx, |set| {
+        ExportJob::new(kind, set, &ctx.filter.get_untracked(), &now)
     });
     ctx.trouble.set(None);
-    match save_text(&text, &name, mime) {
+    if with_set(&ctx, |set| job.step(set, SLICE)) {
+        return finish(ctx, job, &name, mime);
+    }
+    ctx.notice
+        .set(Some(format!("Preparing {name} ({} values)…", job.values())));
+    spawn_local(async move {
+        loop {
+            next_turn().await;
+            if with_set(&ctx, |set| job.step(set, SLICE)) {
+                break;
+            }
+        }
+        finish(ctx, job, &name, mime);
+    });
+}
+
+fn finish(ctx: Shared, job: ExportJob, name: &str, mime: &str) {
+    let count = job.values();
+    let text = job.finish();
+    match save_text(&text, name, mime) {
         Ok(()) => ctx
             .notice
             .set(Some(format!("Saved {name} ({count} values)."))),

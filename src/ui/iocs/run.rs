@@ -1,6 +1,12 @@
 //! One "Show IoCs" run: search (when a query is given), then every submission's summary or
-//! ontology through the shared transport, a few at a time, merged into one `IocSet` as each
-//! arrives. Per-submission failures become their own lines; the rest still load.
+//! ontology through the shared transport, merged into one `IocSet` as each answer (or, for the
+//! ontology, each record) arrives. Per-submission failures become their own lines; the rest
+//! still load.
+//!
+//! Merging is cheap (the set stays sorted as it grows), and the screen is told at most once
+//! per animation frame, so a thousand answers cost a thousand merges, not a thousand redraws.
+//! More calls are queued than the transport runs at once, so a slot that frees is taken by
+//! the next call straight away instead of after this loop's turn.
 
 use std::collections::{HashMap, HashSet};
 
@@ -8,10 +14,13 @@ use futures::{stream, StreamExt};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::core::api::{OntologyRecord, SubmissionHit, Summary};
+use crate::core::api::{SearchPage, SubmissionHit};
 use crate::core::error::ApiError;
 use crate::core::ioc::IocSet;
-use crate::core::ioc_query::{failure_line, partial_line, Plan, RunProgress as Progress, Source};
+use crate::core::ioc_query::{
+    failure_line, partial_line, Plan, RunProgress as Progress, Source, MAX_CAP,
+};
+use crate::web::frame::OncePerFrame;
 use crate::web::http::{Cancel, Transport};
 use crate::web::search::each_submission;
 use crate::web::suffixes;
@@ -24,18 +33,25 @@ pub enum Note {
     Order(String),
 }
 
+/// What "Load the rest" repeats: the last run's call, with the cap lifted.
+#[derive(Clone)]
+struct Last {
+    transport: Transport,
+    plan: Plan,
+    source: Source,
+}
+
 #[derive(Clone, Copy)]
 pub struct Run {
+    /// Changed in place; readers are told once per frame (`OncePerFrame`).
     pub set: RwSignal<IocSet>,
     pub notes: RwSignal<Vec<Note>>,
     pub progress: RwSignal<Option<Progress>>,
     pub busy: RwSignal<bool>,
     cancel: StoredValue<Option<Cancel>, LocalStorage>,
-}
-
-enum Got {
-    Summary(Summary),
-    Ontology(Vec<OntologyRecord>, bool),
+    last: StoredValue<Option<Last>, LocalStorage>,
+    /// Submissions already loaded or failed: "Load the rest" skips them.
+    loaded: StoredValue<HashSet<String>, LocalStorage>,
 }
 
 impl Run {
@@ -46,6 +62,8 @@ impl Run {
             progress: RwSignal::new(None),
             busy: RwSignal::new(false),
             cancel: StoredValue::new_local(None),
+            last: StoredValue::new_local(None),
+            loaded: StoredValue::new_local(HashSet::new()),
         }
     }
 
@@ -55,28 +73,84 @@ impl Run {
         }
     }
 
+    /// A fresh run: what was shown before is dropped.
     pub fn start(self, t: Transport, plan: Plan, source: Source, on_done: impl FnOnce() + 'static) {
-        let cancel = Cancel::new();
-        self.cancel.set_value(Some(cancel.clone()));
-        self.busy.set(true);
         self.set.set(IocSet::new());
         self.notes
             .set(plan.sids.errors.iter().cloned().map(Note::Error).collect());
+        self.loaded.set_value(HashSet::new());
+        self.progress.set(None);
+        self.last.set_value(Some(Last {
+            transport: t.clone(),
+            plan: plan.clone(),
+            source,
+        }));
+        self.go(t, plan, source, false, on_done);
+    }
+
+    /// The matches a capped search left out, added to what is shown (up to `MAX_CAP`).
+    pub fn load_rest(self) {
+        let Some(last) = self.last.get_value() else {
+            return;
+        };
+        let plan = Plan {
+            cap: MAX_CAP,
+            ..last.plan
+        };
+        self.go(last.transport, plan, last.source, true, || {});
+    }
+
+    fn go(
+        self,
+        t: Transport,
+        plan: Plan,
+        source: Source,
+        adding: bool,
+        on_done: impl FnOnce() + 'static,
+    ) {
+        let cancel = Cancel::new();
+        self.cancel.set_value(Some(cancel.clone()));
+        self.busy.set(true);
+        let (set, progress, notes) = (self.set, self.progress, self.notes);
+        let frame = OncePerFrame::new(move || {
+            set.notify();
+            progress.notify();
+            notes.notify();
+        });
         spawn_local(async move {
-            // Loading since the page answered; usually there long before a run starts.
-            let list = suffixes::get().await;
-            if let Err(why) = &list {
-                self.note(Note::Order(format!("{why}. Domains are not grouped by registrable domain: they are sorted by their labels from the right (top-level domain first).")));
+            if !adding {
+                // Loading since the page answered; usually there long before a run starts.
+                let list = suffixes::get().await;
+                if let Err(why) = &list {
+                    self.note(Note::Order(format!("{why}. Domains are not grouped by registrable domain: they are sorted by their labels from the right (top-level domain first).")));
+                }
+                self.set.set(IocSet::with_suffixes(list.ok()));
             }
-            self.set.set(IocSet::with_suffixes(list.ok()));
-            let mut p = Progress::default();
-            let mut sids = plan.sids.sids.clone();
+            let mut p = match self.progress.get_untracked() {
+                Some(before) if adding => Progress {
+                    finished: false,
+                    cancelled: false,
+                    capped_at: None,
+                    matched: None,
+                    ..before
+                },
+                _ => Progress::default(),
+            };
+            let loaded = self.loaded.get_value();
+            let mut sids: Vec<String> = plan
+                .sids
+                .sids
+                .iter()
+                .filter(|s| !loaded.contains(*s))
+                .cloned()
+                .collect();
             // Submission state from search hits: saves the ontology run one call per hit.
             let mut partial: HashMap<String, bool> = HashMap::new();
             if let Some(query) = &plan.query {
                 p.searching = true;
                 self.progress.set(Some(p.clone()));
-                let mut seen: HashSet<String> = sids.iter().cloned().collect();
+                let mut seen: HashSet<String> = plan.sids.sids.iter().cloned().collect();
+                seen.extend(loaded.iter().cloned());
                 let found = each_submission(&t, query, Some(plan.cap), &cancel, |hits| {
                     for hit in hits {
                         partial.insert(hit.sid.clone(), is_partial(hit));
@@ -88,7 +162,14 @@ impl Run {
                 .await;
                 p.searching = false;
                 match found {
-                    Ok(end) => p.capped_at = end.capped.then_some(plan.cap),
+                    Ok(end) if end.capped => {
+                        // A search that stops at the cap cannot tell "exactly the cap" from
+                        // "more": the count says.
+                        p.matched = count(&t, query, &cancel).await;
+                        let more = p.matched.is_none_or(|m| m > end.hits as u64);
+                        p.capped_at = more.then_some(plan.cap);
+                    }
+                    Ok(_) => {}
                     Err(ApiError::Aborted) => sids.clear(),
                     Err(e) => {
                         self.note(Note::Error(format!("Submission search: {e}")));
@@ -99,48 +180,54 @@ impl Run {
                     }
                 }
             }
-            p.total = sids.len();
+            p.total += sids.len();
             self.progress.set(Some(p.clone()));
+            let (set, cancel_all) = (self.set, cancel.clone());
             let mut results = stream::iter(sids)
                 .map(|sid| {
-                    let (t, cancel, known) =
-                        (t.clone(), cancel.clone(), partial.get(&sid).copied());
+                    let (t, cancel, known, frame) = (
+                        t.clone(),
+                        cancel.clone(),
+                        partial.get(&sid).copied(),
+                        frame.clone(),
+                    );
                     async move {
-                        let got = fetch(&t, &sid, source, known, &cancel).await;
+                        let got = fetch(&t, &sid, source, known, &cancel, set, &frame).await;
                         (sid, got)
                     }
                 })
-                .buffer_unordered(t.parallelism());
+                .buffer_unordered(t.parallelism() * 2);
             while let Some((sid, got)) = results.next().await {
                 p.done += 1;
+                if !matches!(got, Err(ApiError::Aborted)) {
+                    self.loaded.update_value(|l| {
+                        l.insert(sid.clone());
+                    });
+                }
                 match got {
-                    Ok(Got::Summary(summary)) => {
-                        if summary.partial {
-                            self.note(Note::Partial(partial_line(&sid)));
-                        }
-                        self.set.update(|set| set.add_summary(&sid, &summary));
-                    }
-                    Ok(Got::Ontology(records, is_partial)) => {
+                    Ok(is_partial) => {
                         if is_partial {
-                            self.note(Note::Partial(partial_line(&sid)));
+                            self.note_quietly(Note::Partial(partial_line(&sid)));
                         }
-                        self.set.update(|set| set.add_ontology(&sid, &records));
                     }
                     Err(ApiError::Aborted) => p.done -= 1,
                     Err(e) => {
                         p.failed += 1;
-                        self.note(Note::Error(failure_line(&sid, &e)));
+                        self.note_quietly(Note::Error(failure_line(&sid, &e)));
                         if e.stops_run() && p.stopped.is_none() {
                             p.stopped = Some(e.to_string());
-                            cancel.cancel();
+                            cancel_all.cancel();
                         }
                     }
                 }
-                self.progress.set(Some(p.clone()));
+                self.progress
+                    .update_untracked(|slot| *slot = Some(p.clone()));
+                frame.request();
             }
             p.finished = true;
             p.cancelled = cancel.is_cancelled() && p.stopped.is_none();
-            self.progress.set(Some(p));
+            self.progress.update_untracked(|slot| *slot = Some(p));
+            frame.now();
             self.busy.set(false);
             self.cancel.set_value(None);
             on_done();
@@ -150,6 +237,11 @@ impl Run {
     fn note(&self, note: Note) {
         self.notes.update(|notes| notes.push(note));
     }
+
+    /// A note shown with the next frame's update.
+    fn note_quietly(&self, note: Note) {
+        self.notes.update_untracked(|notes| notes.push(note));
+    }
 }
 
 /// AL's state while services still run is "submitted".
@@ -157,18 +249,34 @@ fn is_partial(hit: &SubmissionHit) -> bool {
     hit.state.as_deref() == Some("submitted")
 }
 
+/// How many submissions the query matches in all; None when the count itself failed (the
+/// status line then says only that there may be more).
+async fn count(t: &Transport, query: &str, cancel: &Cancel) -> Option<u64> {
+    t.json::<SearchPage<SubmissionHit>>(t.server.count_submissions(query), cancel)
+        .await
+        .ok()
+        .and_then(|page| page.total)
+}
+
+/// Loads one submission into `set`; Ok(true) when it is still being analysed.
 async fn fetch(
     t: &Transport,
     sid: &str,
     source: Source,
     known_partial: Option<bool>,
     cancel: &Cancel,
-) -> Result<Got, ApiError> {
+    set: RwSignal<IocSet>,
+    frame: &OncePerFrame,
+) -> Result<bool, ApiError> {
     match source {
-        Source::Summary => t
-            .json(t.server.summary(sid), cancel)
-            .await
-            .map(Got::Summary),
+        Source::Summary => {
+            let summary = t
+                .json::<crate::core::api::Summary>(t.server.summary(sid), cancel)
+                .await?;
+            set.update_untracked(|set| set.add_summary(sid, &summary));
+            frame.request();
+            Ok(summary.partial)
+        }
         Source::Ontology => {
             // The ontology has no "partial" flag: the submission record's state tells.
             let state = async {
@@ -180,9 +288,14 @@ async fn fetch(
                         .map(|hit| is_partial(&hit)),
                 }
             };
-            let (records, partial) =
-                futures::join!(t.ontology(t.server.ontology(sid), cancel), state);
-            Ok(Got::Ontology(records?, partial.unwrap_or(false)))
+            // Values appear as the lines arrive.
+            let records = t.ontology_records(t.server.ontology(sid), cancel, |record| {
+                set.update_untracked(|set| set.add_ontology(sid, std::slice::from_ref(&record)));
+                frame.request();
+            });
+            let (records, partial) = futures::join!(records, state);
+            records?;
+            Ok(partial.unwrap_or(false))
         }
     }
 }

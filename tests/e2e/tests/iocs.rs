@@ -333,3 +333,77 @@ async fn suffix_list_is_fetched_after_start_and_its_absence_is_said() {
     s.finish().await;
     let _ = std::fs::remove_dir_all(folder);
 }
+
+/// The sids of the mock's `ioc_submissions`, as the query `IOC_MANY_QUERY` finds them.
+fn many_sids(data: &Dataset) -> Vec<String> {
+    data.sids()
+        .into_iter()
+        .filter(|sid| {
+            data.submission_json(sid)
+                .is_some_and(|s| s["metadata"]["bench"] == "iocs-many")
+        })
+        .collect()
+}
+
+/// Two thousand submissions through a query: the default cap loads a thousand and says how
+/// many matched; Load the rest adds the others; Export JSON then equals the seed algorithm
+/// over all of them, for the summary and (streamed) for the ontology.
+#[tokio::test]
+async fn two_thousand_submissions_load_completely_and_export_the_seed_result() {
+    let s = Session::start(Config {
+        ioc_submissions: Some(2000),
+        ..Config::default()
+    })
+    .await;
+    let data = s.server.dataset();
+    let sids = many_sids(data);
+    assert_eq!(sids.len(), 2000);
+    let sids: Vec<&str> = sids.iter().map(String::as_str).collect();
+    s.open().await;
+    connect_and_open_iocs(&s).await;
+    s.fill("Query", mock_al::IOC_MANY_QUERY).await;
+    s.click_button("Show IoCs").await;
+    let progress = s
+        .wait_text(".run-progress", "Loaded 1000 of 1000 submissions")
+        .await;
+    assert!(
+        progress.contains("stopped at Max submissions (1000) of 2000 matching"),
+        "{progress}"
+    );
+    s.click_button("Load the rest").await;
+    let progress = s
+        .wait_text(".run-progress", "Loaded 2000 of 2000 submissions.")
+        .await;
+    assert!(!progress.contains("failed"), "{progress}");
+    s.click_button("Export JSON").await;
+    let file = s.wait_download(".json").await;
+    let expected = seed_summary(data, &sids);
+    let values: usize = expected.values().map(BTreeSet::len).sum();
+    assert!(values > 20_000, "{values} values");
+    assert_eq!(exported(&file), expected);
+    std::fs::remove_file(&file).unwrap();
+
+    // The ontology, with the cap raised: one run, records merged as their lines arrive.
+    s.fill("Max submissions", "2000").await;
+    s.field("Source")
+        .await
+        .select_by_value("ontology")
+        .await
+        .unwrap();
+    s.click_button("Show IoCs").await;
+    // The link is written when the run ends; the status line before it still reads as the
+    // summary run's did.
+    wait_url(&s, "the ontology run's link", |u| {
+        u.contains("source=ontology")
+    })
+    .await;
+    let progress = s
+        .wait_text(".run-progress", "Loaded 2000 of 2000 submissions.")
+        .await;
+    assert!(!progress.contains("Max submissions"), "{progress}");
+    s.click_button("Export JSON").await;
+    let file = s.wait_download(".json").await;
+    assert_eq!(exported(&file), seed_ontology(data, &sids));
+    std::fs::remove_file(&file).unwrap();
+    s.finish().await;
+}

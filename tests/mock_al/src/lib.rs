@@ -38,7 +38,7 @@ pub use app::VERSION;
 pub use auth::{demo_users, DemoUser};
 pub use bulk::{BULK_FILE_SCORE, BULK_QUERY};
 pub use data::Dataset;
-pub use ioc_bulk::IOC_QUERY;
+pub use ioc_bulk::{IOC_MANY_QUERY, IOC_QUERY};
 pub use samples::{
     IDN_DOMAIN, IPV6, RTL_NAME, RTL_URI, SAFELISTED_DOMAIN, SHARED_DOMAIN, UNICODE_NAME, XSS_URI,
 };
@@ -79,6 +79,9 @@ pub struct Config {
     /// IoC benchmark: one more submission (query `IOC_QUERY`) with this many distinct network
     /// values (see `ioc_bulk.rs`).
     pub ioc_values: Option<usize>,
+    /// IoC benchmark at scale: this many more submissions (query `IOC_MANY_QUERY`), each with
+    /// about a dozen network values (see `ioc_bulk.rs`).
+    pub ioc_submissions: Option<usize>,
 }
 
 impl Default for Config {
@@ -93,6 +96,7 @@ impl Default for Config {
             seed: 7,
             bulk: None,
             ioc_values: None,
+            ioc_submissions: None,
         }
     }
 }
@@ -120,6 +124,9 @@ pub fn dataset(config: &Config) -> Dataset {
     });
     if let Some(values) = config.ioc_values {
         subs.push(ioc_bulk::build(&mut store, values, config.seed));
+    }
+    if let Some(count) = config.ioc_submissions {
+        subs.extend(ioc_bulk::build_many(&mut store, count, config.seed));
     }
     let mut ds = Dataset::new(store.files, subs, samples.files, hand_made);
     ds.bulk = bulk.unwrap_or_default();
