@@ -152,6 +152,8 @@ struct Entry {
     key: ValueKey,
     /// Lowercased value, so text filtering on every keystroke allocates nothing per value.
     lower: String,
+    /// The set's `merges` when this value last changed: a view redraws a row only then.
+    changed: u64,
 }
 
 /// A value's handle in its set: stable for the set's life, so a view can hold the filtered
@@ -165,6 +167,8 @@ pub struct IocId(u32);
 pub struct IocSet {
     entries: Vec<Entry>,
     types: HashMap<String, TypeIndex>,
+    /// Sightings merged so far: a clock for `Entry::changed`.
+    merges: u64,
     /// Groups domains by registrable domain; without it they sort by labels alone (`sort.rs`).
     suffixes: Option<Arc<SuffixList>>,
 }
@@ -317,6 +321,12 @@ impl IocSet {
         self.entries.get(id.0 as usize).map(|e| &e.ioc)
     }
 
+    /// When the value behind `id` last changed, on a clock that only moves forward: equal
+    /// numbers mean an unchanged value, so a drawn row can stay.
+    pub fn changed(&self, id: IocId) -> u64 {
+        self.entries.get(id.0 as usize).map_or(0, |e| e.changed)
+    }
+
     fn visible_slots<'s>(
         &'s self,
         tag_type: &str,
@@ -380,10 +390,13 @@ impl IocSet {
                     ioc,
                     key,
                     lower: value.to_lowercase(),
+                    changed: 0,
                 });
                 at
             }
         };
+        self.merges += 1;
+        self.entries[at].changed = self.merges;
         let ioc = &mut self.entries[at].ioc;
         if ioc.classification.is_empty() {
             ioc.classification = s.classification.to_string();

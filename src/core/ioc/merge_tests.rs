@@ -368,6 +368,26 @@ fn everything_but_the_first_classification_is_independent_of_arrival_order() {
 }
 
 #[test]
+fn a_value_changes_its_clock_only_when_merged_again() {
+    let mut rng = Rng(99);
+    let answers = random_answers(&mut rng, 50);
+    let order: Vec<&Answer> = answers.iter().collect();
+    let mut set = incremental(&order);
+    let everything = everything();
+    let ids = set.visible_ids("network.static.ip", &everything);
+    let before: Vec<u64> = ids.iter().map(|id| set.changed(*id)).collect();
+    let first = set.by_id(ids[0]).unwrap().value.clone();
+    let summary: Summary = serde_json::from_value(json!({"tags": {"ioc": {
+        "network.static.ip": [[first, "info", false, ""]]
+    }}}))
+    .unwrap();
+    set.add_summary("S-late", &summary);
+    let after: Vec<u64> = ids.iter().map(|id| set.changed(*id)).collect();
+    assert!(after[0] > before[0]);
+    assert_eq!(after[1..], before[1..]);
+}
+
+#[test]
 fn filtered_handles_equal_the_filtered_groups() {
     let mut rng = Rng(7);
     let answers = random_answers(&mut rng, 300);

@@ -59,25 +59,25 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
         })
     });
     let t = tag_type.clone();
-    // The handles in view; unchanged while merges land elsewhere in the group.
+    // The rows in view: where the window starts and ends, and each value's handle with when
+    // it last changed, so a row is drawn again only when its value changed.
     let shown = Memo::new(move |_| {
-        ctx.groups.with(|gs| {
+        let (first, below, ids) = ctx.groups.with(|gs| {
             let Some(g) = gs.iter().find(|g| g.tag_type == t) else {
                 return (0, 0, Vec::new());
             };
             let (first, end) = window(scroll_top.get(), g.ids.len());
             (first, g.ids.len() - end, g.ids[first..end].to_vec())
-        })
-    });
-    let rows = move || {
-        let (_, _, ids) = shown.get();
-        ctx.run.set.with(|set| {
-            ids.iter()
-                .filter_map(|id| set.by_id(*id))
-                .map(row)
+        });
+        let rows = ctx.run.set.with(|set| {
+            ids.into_iter()
+                .map(|id| (id, set.changed(id)))
                 .collect::<Vec<_>>()
-        })
-    };
+        });
+        (first, below, rows)
+    });
+    let rows = move || shown.with(|s| s.2.clone());
+    let draw = move |(id, _): (IocId, u64)| ctx.run.set.with_untracked(|set| set.by_id(id).map(row));
     let above = move || format!("{}px", shown.with(|s| s.0) as f64 * ROW_PX);
     let below = move || format!("{}px", shown.with(|s| s.1) as f64 * ROW_PX);
     let t = tag_type.clone();
@@ -114,7 +114,7 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
                         </thead>
                         <tbody>
                             <tr class="spacer" aria-hidden="true"><td colspan="6" style:height=above></td></tr>
-                            {rows}
+                            <For each=rows key=|r| *r children=draw />
                             <tr class="spacer" aria-hidden="true"><td colspan="6" style:height=below></td></tr>
                         </tbody>
                     </table>
