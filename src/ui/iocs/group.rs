@@ -77,7 +77,8 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
         (first, below, rows)
     });
     let rows = move || shown.with(|s| s.2.clone());
-    let draw = move |(id, _): (IocId, u64)| ctx.run.set.with_untracked(|set| set.by_id(id).map(row));
+    let draw =
+        move |(id, _): (IocId, u64)| ctx.run.set.with_untracked(|set| set.by_id(id).map(row));
     let above = move || format!("{}px", shown.with(|s| s.0) as f64 * ROW_PX);
     let below = move || format!("{}px", shown.with(|s| s.1) as f64 * ROW_PX);
     let t = tag_type.clone();

@@ -4,7 +4,8 @@
 //! still load.
 //!
 //! Merging is cheap (the set stays sorted as it grows), and the screen is told at most once
-//! per animation frame, so a thousand answers cost a thousand merges, not a thousand redraws.
+//! per animation frame and a few times a second, so a thousand answers cost a thousand merges,
+//! not a thousand redraws.
 //! More calls are queued than the transport runs at once, so a slot that frees is taken by
 //! the next call straight away instead of after this loop's turn.
 
@@ -24,6 +25,10 @@ use crate::web::frame::OncePerFrame;
 use crate::web::http::{Cancel, Transport};
 use crate::web::search::each_submission;
 use crate::web::suffixes;
+
+/// The shortest time between two screen updates while answers arrive: four a second show
+/// progress well and leave the main thread to the answers.
+const DRAW_GAP_MS: f64 = 250.0;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Note {
@@ -112,7 +117,7 @@ impl Run {
         self.cancel.set_value(Some(cancel.clone()));
         self.busy.set(true);
         let (set, progress, notes) = (self.set, self.progress, self.notes);
-        let frame = OncePerFrame::new(move || {
+        let frame = OncePerFrame::new(DRAW_GAP_MS, move || {
             set.notify();
             progress.notify();
             notes.notify();

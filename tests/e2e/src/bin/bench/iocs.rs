@@ -400,19 +400,19 @@ async fn filter_and_export(
     )
     .await?;
     let mut exports = Vec::new();
-    for label in [
-        "Export JSON",
-        "Export CSV",
-        "Export MISP CSV",
-        "Export STIX",
-    ] {
+    // Each export names its own file in the "Saved …" notice.
+    let saved = [
+        ("Export JSON", r"al-iocs-[0-9-]+\.json"),
+        ("Export CSV", r"al-iocs-[0-9-]+\.csv"),
+        ("Export MISP CSV", r"al-iocs-[0-9-]+-misp\.csv"),
+        ("Export STIX", r"al-iocs-[0-9-]+-stix\.json"),
+    ];
+    for (label, file) in saved {
         s.js(WATCH).await;
-        s.js("document.querySelectorAll('.ioc-results p.status').forEach(p => p.textContent = '')")
-            .await;
         let ms = respond(
             s,
             &format!("[...document.querySelectorAll('button')].find(b => b.textContent === '{label}').click();"),
-            "/Saved /.test(document.querySelector('.ioc-results')?.innerText ?? '')",
+            &format!("/Saved {file}/.test(document.querySelector('.ioc-results')?.innerText ?? '')"),
         )
         .await?;
         let task = s
