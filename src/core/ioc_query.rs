@@ -197,6 +197,9 @@ impl RunProgress {
         out.push('.');
         if let Some(cap) = self.capped_at {
             match self.matched {
+                Some(matched) if matched > MAX_CAP as u64 => out.push_str(&format!(
+                    " The search stopped at Max submissions ({cap}) of {matched} matching; Load the rest adds up to {MAX_CAP} in all."
+                )),
                 Some(matched) => out.push_str(&format!(
                     " The search stopped at Max submissions ({cap}) of {matched} matching; Load the rest adds the other {}.",
                     matched.saturating_sub(cap as u64)
@@ -405,6 +408,12 @@ mod tests {
             words.contains("stopped at Max submissions (100) of 2345 matching")
                 && words.contains("Load the rest adds the other 2245."),
             "{words}"
+        );
+        p.matched = Some(25_000);
+        assert!(
+            p.words().contains("of 25000 matching; Load the rest adds up to 10000 in all."),
+            "{}",
+            p.words()
         );
         p.cancelled = true;
         assert!(p.words().ends_with("Cancelled; what was loaded is kept."));
