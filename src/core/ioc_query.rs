@@ -411,7 +411,8 @@ mod tests {
         );
         p.matched = Some(25_000);
         assert!(
-            p.words().contains("of 25000 matching; Load the rest adds up to 10000 in all."),
+            p.words()
+                .contains("of 25000 matching; Load the rest adds up to 10000 in all."),
             "{}",
             p.words()
         );
