@@ -135,11 +135,12 @@ impl Transport {
             }
             let mut lines = OntologyLines::default();
             let mut bad = None;
-            let read = read_body(&response, cancel, &mut |chunk: Uint8Array| match lines
-                .push(&chunk.to_vec())
-            {
-                Ok(records) => Ok(records.into_iter().for_each(&mut on_record)),
-                Err(e) => Err(bad.insert(e).to_string()),
+            let read = read_body(&response, cancel, &mut |chunk: Uint8Array| {
+                let records = lines
+                    .push(&chunk.to_vec())
+                    .map_err(|e| bad.insert(e).to_string())?;
+                records.into_iter().for_each(&mut on_record);
+                Ok(())
             })
             .await?;
             if let (Err(_), Some(e)) = (read, bad) {

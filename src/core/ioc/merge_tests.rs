@@ -44,7 +44,7 @@ const MARKINGS: [&str; 3] = ["", "TLP:CLEAR", "TLP:AMBER"];
 fn pool_value(rng: &mut Rng, tag_type: &str) -> Value {
     let n = rng.below(60);
     match tag_type {
-        "network.static.ip" | "network.dynamic.ip" if n % 7 == 0 => {
+        "network.static.ip" | "network.dynamic.ip" if n.is_multiple_of(7) => {
             json!(format!("2001:db8::{n:x}"))
         }
         "network.static.ip" | "network.dynamic.ip" => json!(format!("10.0.{}.{}", n / 10, n % 10)),
