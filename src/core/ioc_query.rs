@@ -182,12 +182,18 @@ pub struct RunProgress {
 
 impl RunProgress {
     pub fn words(&self) -> String {
-        if self.searching {
+        if self.searching && self.total == 0 {
             return "Searching submissions…".into();
         }
         let loaded = self.done - self.failed;
         let mut out = if self.finished {
             format!("Loaded {loaded} of {} submissions", self.total)
+        } else if self.searching {
+            // Loading starts with the search's first page; the total is what it found so far.
+            format!(
+                "Loading… {} of {} submissions found so far; still searching",
+                self.done, self.total
+            )
         } else {
             format!("Loading… {} of {} submissions", self.done, self.total)
         };
@@ -388,6 +394,12 @@ mod tests {
             ..RunProgress::default()
         };
         assert_eq!(p.words(), "Searching submissions…");
+        p.total = 200;
+        p.done = 12;
+        assert_eq!(
+            p.words(),
+            "Loading… 12 of 200 submissions found so far; still searching."
+        );
         p.searching = false;
         p.total = 6;
         p.done = 3;

@@ -9,9 +9,12 @@
 //! More calls are queued than the transport runs at once, so a slot that frees is taken by
 //! the next call straight away instead of after this loop's turn.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
-use futures::{stream, StreamExt};
+use futures::channel::mpsc;
+use futures::StreamExt;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -44,6 +47,15 @@ struct Last {
     transport: Transport,
     plan: Plan,
     source: Source,
+}
+
+/// Where the search hands what it finds: the load queue, the progress both update, and the
+/// submission states its hits carry.
+struct Feed<'a> {
+    queue: &'a mpsc::UnboundedSender<String>,
+    progress: &'a RefCell<Progress>,
+    partial: &'a RefCell<HashMap<String, bool>>,
+    frame: &'a OncePerFrame,
 }
 
 #[derive(Clone, Copy)]
@@ -131,7 +143,7 @@ impl Run {
                 }
                 self.set.set(IocSet::with_suffixes(list.ok()));
             }
-            let mut p = match self.progress.get_untracked() {
+            let p = Rc::new(RefCell::new(match self.progress.get_untracked() {
                 Some(before) if adding => Progress {
                     finished: false,
                     cancelled: false,
@@ -140,60 +152,38 @@ impl Run {
                     ..before
                 },
                 _ => Progress::default(),
-            };
+            }));
             let loaded = self.loaded.get_value();
-            let mut sids: Vec<String> = plan
-                .sids
-                .sids
-                .iter()
-                .filter(|s| !loaded.contains(*s))
-                .cloned()
-                .collect();
-            // Submission state from search hits: saves the ontology run one call per hit.
-            let mut partial: HashMap<String, bool> = HashMap::new();
-            if let Some(query) = &plan.query {
-                p.searching = true;
-                self.progress.set(Some(p.clone()));
-                let mut seen: HashSet<String> = plan.sids.sids.iter().cloned().collect();
-                seen.extend(loaded.iter().cloned());
-                let found = each_submission(&t, query, Some(plan.cap), &cancel, |hits| {
-                    for hit in hits {
-                        partial.insert(hit.sid.clone(), is_partial(hit));
-                        if seen.insert(hit.sid.clone()) {
-                            sids.push(hit.sid.clone());
-                        }
-                    }
-                })
-                .await;
-                p.searching = false;
-                match found {
-                    Ok(end) if end.capped => {
-                        // A search that stops at the cap cannot tell "exactly the cap" from
-                        // "more": the count says.
-                        p.matched = count(&t, query, &cancel).await;
-                        let more = p.matched.is_none_or(|m| m > end.hits as u64);
-                        p.capped_at = more.then_some(plan.cap);
-                    }
-                    Ok(_) => {}
-                    Err(ApiError::Aborted) => sids.clear(),
-                    Err(e) => {
-                        self.note(Note::Error(format!("Submission search: {e}")));
-                        if e.stops_run() {
-                            sids.clear();
-                            p.stopped = Some(e.to_string());
-                        }
-                    }
-                }
+            // Submissions to load, fed while the search still pages, so the slots the search
+            // leaves free are loading already.
+            let (queue, sids) = mpsc::unbounded::<String>();
+            for sid in plan.sids.sids.iter().filter(|s| !loaded.contains(*s)) {
+                p.borrow_mut().total += 1;
+                let _ = queue.unbounded_send(sid.clone());
             }
-            p.total += sids.len();
-            self.progress.set(Some(p.clone()));
+            // Submission state from search hits: saves the ontology run one call per hit.
+            let partial: Rc<RefCell<HashMap<String, bool>>> = Rc::default();
+            let search = async {
+                if let Some(query) = &plan.query {
+                    let feed = Feed {
+                        queue: &queue,
+                        progress: &p,
+                        partial: &partial,
+                        frame: &frame,
+                    };
+                    self.search(&t, &plan, query, &cancel, &loaded, feed).await;
+                }
+                // The queue ends once the search has handed over its last hit.
+                queue.close_channel();
+            };
+            self.progress.set(Some(p.borrow().clone()));
             let (set, cancel_all) = (self.set, cancel.clone());
-            let mut results = stream::iter(sids)
+            let results = sids
                 .map(|sid| {
                     let (t, cancel, known, frame) = (
                         t.clone(),
                         cancel.clone(),
-                        partial.get(&sid).copied(),
+                        partial.borrow().get(&sid).copied(),
                         frame.clone(),
                     );
                     async move {
@@ -202,7 +192,8 @@ impl Run {
                     }
                 })
                 .buffer_unordered(t.parallelism() * 2);
-            while let Some((sid, got)) = results.next().await {
+            let load = results.for_each(|(sid, got)| {
+                let mut p = p.borrow_mut();
                 p.done += 1;
                 if !matches!(got, Err(ApiError::Aborted)) {
                     self.loaded.update_value(|l| {
@@ -228,7 +219,10 @@ impl Run {
                 self.progress
                     .update_untracked(|slot| *slot = Some(p.clone()));
                 frame.request();
-            }
+                std::future::ready(())
+            });
+            futures::join!(search, load);
+            let mut p = p.take();
             p.finished = true;
             p.cancelled = cancel.is_cancelled() && p.stopped.is_none();
             self.progress.update_untracked(|slot| *slot = Some(p));
@@ -237,6 +231,67 @@ impl Run {
             self.cancel.set_value(None);
             on_done();
         });
+    }
+
+    /// Pages through the query's matches, handing each new sid to the queue as its page
+    /// arrives; then says in the progress whether the cap stopped it and how many matched.
+    async fn search(
+        &self,
+        t: &Transport,
+        plan: &Plan,
+        query: &str,
+        cancel: &Cancel,
+        loaded: &HashSet<String>,
+        feed: Feed<'_>,
+    ) {
+        let Feed {
+            queue,
+            progress: p,
+            partial,
+            frame,
+        } = feed;
+        let cap = plan.cap;
+        p.borrow_mut().searching = true;
+        self.progress.set(Some(p.borrow().clone()));
+        let mut seen: HashSet<String> = plan.sids.sids.iter().cloned().collect();
+        seen.extend(loaded.iter().cloned());
+        let found = each_submission(t, query, Some(cap), cancel, |hits| {
+            for hit in hits {
+                partial
+                    .borrow_mut()
+                    .insert(hit.sid.clone(), is_partial(hit));
+                if seen.insert(hit.sid.clone()) {
+                    p.borrow_mut().total += 1;
+                    let _ = queue.unbounded_send(hit.sid.clone());
+                }
+            }
+            frame.request();
+        })
+        .await;
+        let matched = match &found {
+            // A search that stops at the cap cannot tell "exactly the cap" from
+            // "more": the count says.
+            Ok(end) if end.capped => count(t, query, cancel).await,
+            _ => None,
+        };
+        let mut p = p.borrow_mut();
+        p.searching = false;
+        match found {
+            Ok(end) if end.capped => {
+                p.matched = matched;
+                let more = matched.is_none_or(|m| m > end.hits as u64);
+                p.capped_at = more.then_some(cap);
+            }
+            Ok(_) | Err(ApiError::Aborted) => {}
+            Err(e) => {
+                self.note_quietly(Note::Error(format!("Submission search: {e}")));
+                if e.stops_run() && p.stopped.is_none() {
+                    p.stopped = Some(e.to_string());
+                    cancel.cancel();
+                }
+            }
+        }
+        frame.request();
     }
 
     fn note(&self, note: Note) {
