@@ -1,13 +1,12 @@
-//! One "Show IoCs" run: search (when a query is given), then every submission's summary or
-//! ontology through the shared transport, merged into one `IocSet` as each answer (or, for the
-//! ontology, each record) arrives. Per-submission failures become their own lines; the rest
-//! still load.
+//! One "Show IoCs" run: every submission's summary or ontology through the shared transport,
+//! merged into one `IocSet` as each answer (or, for the ontology, each record) arrives. With a
+//! query, loading starts with the search's first page of hits while it pages on.
+//! Per-submission failures become their own lines; the rest still load.
 //!
 //! Merging is cheap (the set stays sorted as it grows), and the screen is told at most once
 //! per animation frame and a few times a second, so a thousand answers cost a thousand merges,
-//! not a thousand redraws.
-//! More calls are queued than the transport runs at once, so a slot that frees is taken by
-//! the next call straight away instead of after this loop's turn.
+//! not a thousand redraws. More calls are queued than the transport runs at once, so a slot
+//! that frees is taken by the next call straight away instead of after this loop's turn.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
