@@ -177,6 +177,18 @@ impl Server {
         }
     }
 
+    /// How many submissions match `query`: no rows, and an exact total (`track_total_hits`;
+    /// without it the server's count stops at 10,000).
+    pub fn count_submissions(&self, query: &str) -> Call {
+        let body = serde_json::json!({"query": query, "rows": 0, "track_total_hits": true});
+        Call {
+            method: Method::Post,
+            url: self.url(&["search", "submission"], &[]),
+            body: Some(body.to_string()),
+            route: Route::Search,
+        }
+    }
+
     pub fn submission(&self, sid: &str) -> Call {
         self.get(Route::Submission, &["submission", sid], &[])
     }

@@ -26,11 +26,17 @@ use std::sync::Arc;
 use super::api::{scalar_text, OntologyRecord, Summary, Verdict};
 use super::verdicts::VerdictThresholds;
 
+mod index;
+#[cfg(test)]
+mod merge_tests;
+mod ndjson;
 mod sort;
 mod suffixes;
 #[cfg(test)]
 mod tests;
 
+use index::{Slot, TypeIndex};
+pub use ndjson::OntologyLines;
 use sort::ValueKey;
 #[cfg(test)]
 pub(crate) use suffixes::bundled as bundled_suffixes;
@@ -147,21 +153,23 @@ struct Entry {
     key: ValueKey,
     /// Lowercased value, so text filtering on every keystroke allocates nothing per value.
     lower: String,
+    /// The set's `merges` when this value last changed: a view redraws a row only then.
+    changed: u64,
 }
 
-#[derive(Clone, Debug, Default)]
-struct TypeIndex {
-    by_value: HashMap<String, usize>,
-    /// Entry indexes in display order once `sorted`.
-    order: Vec<usize>,
-    sorted: bool,
-}
+/// A value's handle in its set: stable for the set's life, so a view can hold the filtered
+/// list as plain numbers and look rows up only for what it draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct IocId(u32);
 
-/// Every IoC collected so far. Adding re-sorts only the types it touched; `groups` just filters.
+/// Every IoC collected so far, each type kept in display order as values arrive (`index.rs`):
+/// merging an answer costs O(values in it × log n); `groups` just walks and filters.
 #[derive(Clone, Debug, Default)]
 pub struct IocSet {
     entries: Vec<Entry>,
     types: HashMap<String, TypeIndex>,
+    /// Sightings merged so far: a clock for `Entry::changed`.
+    merges: u64,
     /// Groups domains by registrable domain; without it they sort by labels alone (`sort.rs`).
     suffixes: Option<Arc<SuffixList>>,
     /// Score → verdict for ontology heuristics, as the server is configured.
@@ -229,7 +237,6 @@ impl IocSet {
                 self.record(tag_type, &tag.value, &sighting, files);
             }
         }
-        self.sort_touched();
     }
 
     /// Every `network*` tag of every record; the source file is the record's.
@@ -273,7 +280,6 @@ impl IocSet {
                 }
             }
         }
-        self.sort_touched();
     }
 
     /// The seed scripts' result: `{tag_type: [values]}` with every value, safelisted ones too
@@ -298,28 +304,70 @@ impl IocSet {
     /// values are all hidden is still listed, so the view can say how many it hides.
     pub fn groups(&self, filter: &Filter) -> Vec<Group<'_>> {
         let needle = filter.text.trim().to_lowercase();
-        let mut types: Vec<(&String, &TypeIndex)> = self.types.iter().collect();
-        types.sort_by(|a, b| sort::type_rank(a.0).cmp(&sort::type_rank(b.0)));
-        types
+        self.tag_types()
             .into_iter()
-            .map(|(tag_type, index)| {
-                let type_hit = tag_type.to_lowercase().contains(&needle);
-                let iocs = index
-                    .order
-                    .iter()
-                    .map(|&i| &self.entries[i])
-                    .filter(|e| {
-                        (type_hit || e.lower.contains(&needle)) && filter.keeps_flags(&e.ioc)
-                    })
-                    .map(|e| &e.ioc)
+            .map(|tag_type| {
+                let iocs = self
+                    .visible_slots(tag_type, filter, &needle)
+                    .map(|at| &self.entries[at].ioc)
                     .collect();
                 Group {
                     tag_type,
-                    total: index.order.len(),
+                    total: self.types[tag_type].len(),
                     iocs,
                 }
             })
             .collect()
+    }
+
+    /// Tag types present, in AL's order.
+    pub fn tag_types(&self) -> Vec<&str> {
+        let mut types: Vec<&str> = self.types.keys().map(String::as_str).collect();
+        types.sort_by_key(|t| sort::type_rank(t));
+        types
+    }
+
+    /// How many values a type holds before filtering.
+    pub fn count(&self, tag_type: &str) -> usize {
+        self.types.get(tag_type).map_or(0, TypeIndex::len)
+    }
+
+    /// The values of one type the filter lets through, in display order, as handles: what a
+    /// windowed view keeps, looking up only the rows it draws (`by_id`).
+    pub fn visible_ids(&self, tag_type: &str, filter: &Filter) -> Vec<IocId> {
+        let needle = filter.text.trim().to_lowercase();
+        self.visible_slots(tag_type, filter, &needle)
+            .map(|at| IocId(at as u32))
+            .collect()
+    }
+
+    /// The value behind a handle from `visible_ids`; None for a handle of another set.
+    pub fn by_id(&self, id: IocId) -> Option<&Ioc> {
+        self.entries.get(id.0 as usize).map(|e| &e.ioc)
+    }
+
+    /// When the value behind `id` last changed, on a clock that only moves forward: equal
+    /// numbers mean an unchanged value, so a drawn row can stay.
+    pub fn changed(&self, id: IocId) -> u64 {
+        self.entries.get(id.0 as usize).map_or(0, |e| e.changed)
+    }
+
+    fn visible_slots<'s>(
+        &'s self,
+        tag_type: &str,
+        filter: &'s Filter,
+        needle: &'s str,
+    ) -> impl Iterator<Item = usize> + 's {
+        let type_hit = tag_type.to_lowercase().contains(needle);
+        self.types
+            .get(tag_type)
+            .into_iter()
+            .flat_map(|index| index.order.iter())
+            .map(|slot| slot.at)
+            .filter(move |&at| {
+                let e = &self.entries[at];
+                (type_hit || e.lower.contains(needle)) && filter.keeps_flags(&e.ioc)
+            })
     }
 
     /// All visible values, flattened in display order: what "export what I see" exports.
@@ -343,32 +391,43 @@ impl IocSet {
         }
         let index = self.types.get_mut(tag_type).expect("inserted above");
         let at = match index.by_value.get(value) {
-            Some(&at) => at,
+            Some(&at) => {
+                let entry = &mut self.entries[at];
+                let before = index::rank(&entry.ioc);
+                entry.ioc.verdict = entry.ioc.verdict.max(s.verdict);
+                // The ontology cannot know the flag (None): it never clears or sets it.
+                if let Some(safelisted) = s.safelisted {
+                    entry.ioc.safelisted |= safelisted;
+                    entry.ioc.safelist_known = true;
+                }
+                index.reorder(before, &entry.ioc, &entry.key, at);
+                at
+            }
             None => {
                 let at = self.entries.len();
                 // Start from this sighting's verdict: starting from `Ioc::new`'s info would
                 // hide a safe verdict under the max below.
                 let ioc = Ioc {
                     verdict: s.verdict,
+                    safelisted: s.safelisted.unwrap_or(false),
+                    safelist_known: s.safelisted.is_some(),
                     ..Ioc::new(tag_type, value)
                 };
+                let key = ValueKey::new(tag_type, value, self.suffixes.as_deref());
+                index.order.insert(Slot::of(&ioc, &key, at));
+                index.by_value.insert(value.to_string(), at);
                 self.entries.push(Entry {
                     ioc,
-                    key: ValueKey::new(tag_type, value, self.suffixes.as_deref()),
+                    key,
                     lower: value.to_lowercase(),
+                    changed: 0,
                 });
-                index.by_value.insert(value.to_string(), at);
-                index.order.push(at);
                 at
             }
         };
-        index.sorted = false;
+        self.merges += 1;
+        self.entries[at].changed = self.merges;
         let ioc = &mut self.entries[at].ioc;
-        ioc.verdict = ioc.verdict.max(s.verdict);
-        if let Some(safelisted) = s.safelisted {
-            ioc.safelisted |= safelisted;
-            ioc.safelist_known = true;
-        }
         if ioc.classification.is_empty() {
             ioc.classification = s.classification.to_string();
         }
@@ -387,19 +446,6 @@ impl IocSet {
         }
         if !any_file {
             ioc.occurrences.insert((s.sid.to_string(), String::new()));
-        }
-    }
-
-    /// Re-sorts the types an add touched. The stable sort finds the already-sorted run, so a
-    /// batch costs about O(n + k log k) for k new values, not a full sort.
-    fn sort_touched(&mut self) {
-        let entries = &self.entries;
-        for index in self.types.values_mut().filter(|i| !i.sorted) {
-            index.order.sort_by(|&a, &b| {
-                let (a, b) = (&entries[a], &entries[b]);
-                sort::display_cmp((&a.ioc, &a.key), (&b.ioc, &b.key))
-            });
-            index.sorted = true;
         }
     }
 }

@@ -14,8 +14,9 @@ use super::api::{check_sid, Server, Verdict};
 use super::error::ApiError;
 pub use super::ioc::Source;
 
-/// Submissions a query loads unless the user raises the cap.
-pub const DEFAULT_CAP: usize = 100;
+/// Submissions a query loads unless the user changes the cap: a thousand load in about the
+/// time the server takes to answer them, so the cap guards only against runaway queries.
+pub const DEFAULT_CAP: usize = 1000;
 /// The most a cap may be raised to: each submission is one or two API calls.
 pub const MAX_CAP: usize = 10_000;
 
@@ -163,6 +164,8 @@ pub struct RunProgress {
     pub searching: bool,
     /// Set when the search stopped at the cap with more matches left.
     pub capped_at: Option<usize>,
+    /// How many submissions the query matches in all (a counting search), when known.
+    pub matched: Option<u64>,
     pub total: usize,
     pub done: usize,
     pub failed: usize,
@@ -174,12 +177,18 @@ pub struct RunProgress {
 
 impl RunProgress {
     pub fn words(&self) -> String {
-        if self.searching {
+        if self.searching && self.total == 0 {
             return "Searching submissions…".into();
         }
         let loaded = self.done - self.failed;
         let mut out = if self.finished {
             format!("Loaded {loaded} of {} submissions", self.total)
+        } else if self.searching {
+            // Loading starts with the search's first page; the total is what it found so far.
+            format!(
+                "Loading… {} of {} submissions found so far; still searching",
+                self.done, self.total
+            )
         } else {
             format!("Loading… {} of {} submissions", self.done, self.total)
         };
@@ -188,9 +197,18 @@ impl RunProgress {
         }
         out.push('.');
         if let Some(cap) = self.capped_at {
-            out.push_str(&format!(
-                " The search stopped at Max submissions ({cap}); it may match more: raise the cap to load them."
-            ));
+            match self.matched {
+                Some(matched) if matched > MAX_CAP as u64 => out.push_str(&format!(
+                    " The search stopped at Max submissions ({cap}) of {matched} matching; Load the rest adds up to {MAX_CAP} in all."
+                )),
+                Some(matched) => out.push_str(&format!(
+                    " The search stopped at Max submissions ({cap}) of {matched} matching; Load the rest adds the other {}.",
+                    matched.saturating_sub(cap as u64)
+                )),
+                None => out.push_str(&format!(
+                    " The search stopped at Max submissions ({cap}); it may match more: Load the rest adds them."
+                )),
+            }
         }
         if let Some(why) = &self.stopped {
             out.push_str(&format!(" Stopped: {why}"));
@@ -370,6 +388,12 @@ mod tests {
             ..RunProgress::default()
         };
         assert_eq!(p.words(), "Searching submissions…");
+        p.total = 200;
+        p.done = 12;
+        assert_eq!(
+            p.words(),
+            "Loading… 12 of 200 submissions found so far; still searching."
+        );
         p.searching = false;
         p.total = 6;
         p.done = 3;
@@ -383,7 +407,21 @@ mod tests {
             words.starts_with("Loaded 5 of 6 submissions; 1 failed."),
             "{words}"
         );
-        assert!(words.contains("raise the cap"), "{words}");
+        assert!(words.contains("may match more"), "{words}");
+        p.matched = Some(2345);
+        let words = p.words();
+        assert!(
+            words.contains("stopped at Max submissions (100) of 2345 matching")
+                && words.contains("Load the rest adds the other 2245."),
+            "{words}"
+        );
+        p.matched = Some(25_000);
+        assert!(
+            p.words()
+                .contains("of 25000 matching; Load the rest adds up to 10000 in all."),
+            "{}",
+            p.words()
+        );
         p.cancelled = true;
         assert!(p.words().ends_with("Cancelled; what was loaded is kept."));
         p.stopped = Some("The daily API quota…".into());

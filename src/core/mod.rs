@@ -7,6 +7,7 @@ pub mod collect;
 pub mod error;
 pub mod export;
 pub mod ioc;
+pub mod ioc_export;
 pub mod ioc_query;
 pub mod login;
 pub mod retry;

@@ -55,6 +55,8 @@ pub fn IocPanel() -> impl IntoView {
         verdicts: verdict_filter(&verdict.get()),
         hide_safelisted: hide_safelisted.get(),
     });
+    // Recomputed at most once a frame while a run merges (the set is announced per frame),
+    // and holds handles only: rows are looked up when drawn.
     let groups = Memo::new(move |_| run.set.with(|set| group::views(set, &filter.get())));
     provide_context(Shared {
         run,

@@ -1,12 +1,10 @@
-//! State shared between a run and the screen, redrawn at most once per animation frame and
-//! at most every `REDRAW_MS`.
-//!
-//! A run changes its state thousands of times a second (every tree, every chunk verified);
-//! drawing after each change made the page's work grow with the square of the set. Here a
-//! change only marks the state dirty and asks for one redraw; the redraw tells the view once,
-//! however many changes came before it. Ten redraws a second read as live, and leave the main
-//! thread to the calls when the server answers in no time. A hidden tab gets no frames: the
-//! run goes on, and the view catches up when the tab is shown again.
+//! Screen updates while a run goes on: at most one per animation frame, and no closer together
+//! than a given gap. A run changes its state hundreds or thousands of times a second (every
+//! tree, every answer merged, every file verified); drawing after each change made the page's
+//! work grow with the square of the set, and even drawing at every frame spends the main
+//! thread on layout and paint that the next answer undoes, leaving the transport's slots idle
+//! while it draws. A hidden tab gets no frames: the run goes on, and the view catches up when
+//! the tab is shown again.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -14,95 +12,115 @@ use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-/// The shortest time between two redraws of the view.
+use super::now_ms;
+
+/// The shortest time between two redraws of the collection's view: ten a second read as live.
 pub const REDRAW_MS: u32 = 100;
 
-struct Inner<T> {
-    value: RefCell<T>,
-    frame_asked: Cell<bool>,
-    /// `performance.now()` of the last redraw.
-    drawn_at: Cell<f64>,
-    on_frame: RefCell<Option<Rc<dyn Fn()>>>,
+/// Calls `draw` once for any number of `request`s: at the first animation frame at least
+/// `gap_ms` after the previous draw. Clones share the state.
+#[derive(Clone)]
+pub struct OncePerFrame {
+    pending: Rc<Cell<bool>>,
+    last: Rc<Cell<f64>>,
+    gap_ms: f64,
+    draw: Rc<dyn Fn()>,
 }
 
-/// Cheap to clone: clones share the value.
-pub struct Shared<T>(Rc<Inner<T>>);
+impl OncePerFrame {
+    pub fn new(gap_ms: f64, draw: impl Fn() + 'static) -> OncePerFrame {
+        OncePerFrame {
+            pending: Rc::new(Cell::new(false)),
+            last: Rc::new(Cell::new(f64::NEG_INFINITY)),
+            gap_ms,
+            draw: Rc::new(draw),
+        }
+    }
+
+    pub fn request(&self) {
+        if self.pending.replace(true) {
+            return;
+        }
+        let wait = self.last.get() + self.gap_ms - now_ms();
+        let me = self.clone();
+        if wait > 0.0 {
+            gloo_timers::callback::Timeout::new(wait.ceil() as u32, move || me.at_next_frame())
+                .forget();
+        } else {
+            me.at_next_frame();
+        }
+    }
+
+    /// Draws now (a run's end). A frame already asked for draws again: one cheap pass.
+    pub fn now(&self) {
+        self.pending.set(false);
+        self.last.set(now_ms());
+        (self.draw)();
+    }
+
+    fn at_next_frame(&self) {
+        let me = self.clone();
+        let tick = Closure::once_into_js(move || me.now());
+        let asked = web_sys::window()
+            .map(|w| w.request_animation_frame(tick.unchecked_ref()).is_ok())
+            .unwrap_or(false);
+        // No frames to wait for (no window): draw at once rather than never.
+        if !asked {
+            self.now();
+        }
+    }
+}
+
+/// Lets the browser take a turn (input, drawing) before long work goes on.
+pub async fn next_turn() {
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
+/// A value a run changes and a view reads: every change asks for one redraw
+/// (`OncePerFrame`, at most every `REDRAW_MS`). Cheap to clone: clones share the value.
+pub struct Shared<T> {
+    value: Rc<RefCell<T>>,
+    redraw: Rc<RefCell<Option<OncePerFrame>>>,
+}
 
 impl<T> Clone for Shared<T> {
     fn clone(&self) -> Self {
-        Shared(self.0.clone())
+        Shared {
+            value: self.value.clone(),
+            redraw: self.redraw.clone(),
+        }
     }
 }
 
 impl<T: 'static> Shared<T> {
     pub fn new(value: T) -> Shared<T> {
-        Shared(Rc::new(Inner {
-            value: RefCell::new(value),
-            frame_asked: Cell::new(false),
-            drawn_at: Cell::new(f64::MIN),
-            on_frame: RefCell::new(None),
-        }))
+        Shared {
+            value: Rc::new(RefCell::new(value)),
+            redraw: Rc::new(RefCell::new(None)),
+        }
     }
 
-    /// Called once per frame in which the value changed (the view's redraw).
+    /// The view's redraw, called at most once per frame in which the value changed.
     pub fn on_frame(&self, redraw: impl Fn() + 'static) {
-        *self.0.on_frame.borrow_mut() = Some(Rc::new(redraw));
+        *self.redraw.borrow_mut() = Some(OncePerFrame::new(f64::from(REDRAW_MS), redraw));
     }
 
     pub fn with<R>(&self, read: impl FnOnce(&T) -> R) -> R {
-        read(&self.0.value.borrow())
+        read(&self.value.borrow())
     }
 
-    /// Changes the value; the view hears of it at the next animation frame.
+    /// Changes the value; the view hears of it at the next redraw.
     pub fn update<R>(&self, change: impl FnOnce(&mut T) -> R) -> R {
-        let out = change(&mut self.0.value.borrow_mut());
-        self.ask_frame();
+        let out = change(&mut self.value.borrow_mut());
+        let redraw = self.redraw.borrow().clone();
+        if let Some(redraw) = redraw {
+            redraw.request();
+        }
         out
     }
 
-    /// Replaces the value (a new run); the view hears of it at the next frame.
+    /// Replaces the value (a new run); the view hears of it at the next redraw.
     pub fn set(&self, value: T) {
         self.update(|v| *v = value);
-    }
-
-    fn ask_frame(&self) {
-        if self.0.frame_asked.replace(true) {
-            return;
-        }
-        let since = super::now_ms() - self.0.drawn_at.get();
-        let wait = (f64::from(REDRAW_MS) - since).max(0.0) as u32;
-        let weak = Rc::downgrade(&self.0);
-        if wait == 0 {
-            request_redraw(weak);
-        } else {
-            gloo_timers::callback::Timeout::new(wait, move || request_redraw(weak)).forget();
-        }
-    }
-}
-
-/// Asks the browser for the next animation frame and redraws in it.
-fn request_redraw<T: 'static>(weak: std::rc::Weak<Inner<T>>) {
-    let frame = Closure::once_into_js({
-        let weak = weak.clone();
-        move || {
-            let Some(inner) = weak.upgrade() else {
-                return;
-            };
-            inner.frame_asked.set(false);
-            inner.drawn_at.set(super::now_ms());
-            let redraw = inner.on_frame.borrow().clone();
-            if let Some(redraw) = redraw {
-                redraw();
-            }
-        }
-    });
-    let asked = web_sys::window()
-        .map(|w| w.request_animation_frame(frame.unchecked_ref()).is_ok())
-        .unwrap_or(false);
-    if !asked {
-        // No window to draw in (a test harness): nothing will redraw, so ask again later.
-        if let Some(inner) = weak.upgrade() {
-            inner.frame_asked.set(false);
-        }
     }
 }

@@ -20,6 +20,7 @@ use web_sys::{AbortController, ReadableStreamDefaultReader, RequestCredentials};
 
 use crate::core::api::{self, Call, Method, OntologyRecord, Server};
 use crate::core::error::ApiError;
+use crate::core::ioc::OntologyLines;
 use crate::core::login::xsrf_token;
 use crate::core::retry::{self, RetryPolicy};
 use crate::core::verdicts::VerdictThresholds;
@@ -169,6 +170,39 @@ impl Transport {
             } else {
                 Err(ApiError::from_status(call.route, status, body))
             }
+        })
+        .await
+    }
+
+    /// The NDJSON ontology endpoint, each record handed over as soon as its line arrives.
+    /// A retry restarts the body and hands its records over again: callers merge, and
+    /// merging a record twice changes nothing.
+    pub async fn ontology_records(
+        &self,
+        call: Call,
+        cancel: &Cancel,
+        mut on_record: impl FnMut(OntologyRecord),
+    ) -> Result<(), ApiError> {
+        self.with_retries(&call, cancel, async |response: Response| {
+            if !response.ok() {
+                let body = response.text().await.unwrap_or_default();
+                return Err(ApiError::from_status(call.route, response.status(), &body));
+            }
+            let mut lines = OntologyLines::default();
+            let mut bad = None;
+            let read = read_body(&response, cancel, &mut |chunk: Uint8Array| {
+                let records = lines
+                    .push(&chunk.to_vec())
+                    .map_err(|e| bad.insert(e).to_string())?;
+                records.into_iter().for_each(&mut on_record);
+                Ok(())
+            })
+            .await?;
+            if let (Err(_), Some(e)) = (read, bad) {
+                return Err(e);
+            }
+            lines.finish()?.into_iter().for_each(&mut on_record);
+            Ok(())
         })
         .await
     }

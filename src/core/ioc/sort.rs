@@ -1,15 +1,12 @@
 //! Display order, as the Assemblyline UI uses it (`AutoHideTagList.tsx`): worst verdict first
-//! and safelisted values last, then a per-type key. The value part of the key is computed once
-//! when a value is first seen, so re-sorting after a merge never re-parses anything.
+//! and safelisted values last (`index.rs` keeps that order), then a per-type key, computed
+//! once when a value is first seen, so moving a value after a merge never re-parses it.
 
-use std::cmp::{Ordering, Reverse};
 use std::net::IpAddr;
 
 use url::{Host, Url};
 
 use super::suffixes::SuffixList;
-use super::Ioc;
-use crate::core::api::Verdict;
 
 #[cfg(test)]
 mod tests;
@@ -162,20 +159,4 @@ fn domain_key(host: &str, suffixes: Option<&SuffixList>) -> (String, String) {
         (Err(_), None) => within.clone(),
     };
     (group, within)
-}
-
-/// The UI's order: verdict first (worst first, safelisted last), then the value key, then the
-/// raw text so the order is total.
-pub(super) fn display_cmp(a: (&Ioc, &ValueKey), b: (&Ioc, &ValueKey)) -> Ordering {
-    let rank = |ioc: &Ioc| {
-        Reverse(if ioc.safelisted {
-            Verdict::Safe
-        } else {
-            ioc.verdict
-        })
-    };
-    rank(a.0)
-        .cmp(&rank(b.0))
-        .then_with(|| a.1.cmp(b.1))
-        .then_with(|| a.0.value.cmp(&b.0.value))
 }

@@ -5,21 +5,18 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{misp::MispNote, with_set, Shared};
-use crate::core::export::{plain_text, to_csv, to_json, to_misp_csv, to_stix, LeftOut, StixExport};
+use crate::core::export::{plain_text, LeftOut};
 use crate::core::ioc::Ioc;
+use crate::core::ioc_export::{ExportJob, ExportKind as Export};
 use crate::core::ioc_query::VERDICT_CHOICES;
 use crate::ui::Session;
 use crate::web::clipboard::copy_text;
+use crate::web::frame::next_turn;
 use crate::web::save::save_text;
 use crate::web::{now_iso, random_16};
 
-#[derive(Clone, Copy)]
-enum Export {
-    Json,
-    Csv,
-    Misp,
-    Stix,
-}
+/// Values written between two turns given to the browser: a few milliseconds of work.
+const SLICE: usize = 2000;
 
 #[component]
 pub fn Actions() -> impl IntoView {
@@ -97,54 +94,61 @@ pub fn copy_values(ctx: Shared, tag_type: Option<String>) {
     });
 }
 
+/// Writes the export a slice at a time (`ExportJob`), giving the browser a turn between
+/// slices, then saves it. A set that fits one slice is saved within the click itself.
 fn save(ctx: Shared, session: Session, kind: Export, misp_left_out: RwSignal<Vec<LeftOut>>) {
     let now = now_iso();
     let user = session
         .whoami
-        .with_untracked(|w| w.as_ref().map(|w| w.username.clone()));
+        .with_untracked(|w| w.as_ref().map(|w| w.username.clone()))
+        .unwrap_or_else(|| "unknown".into());
     let server = session
         .transport
-        .with_untracked(|t| t.as_ref().map(|t| t.server.origin()));
-    let date = now.get(..10).unwrap_or("undated");
-    let (text, name, mime, count) = with_set(&ctx, |set| {
-        let shown = set.visible(&ctx.filter.get_untracked());
-        let n = shown.len();
-        match kind {
-            Export::Json => (
-                to_json(set),
-                format!("al-iocs-{date}.json"),
-                "application/json",
-                set.len(),
-            ),
-            Export::Csv => (to_csv(&shown), format!("al-iocs-{date}.csv"), "text/csv", n),
-            Export::Misp => {
-                let misp = to_misp_csv(&shown);
-                misp_left_out.set(misp.left_out);
-                (
-                    misp.text,
-                    format!("al-iocs-{date}-misp.csv"),
-                    "text/csv",
-                    misp.rows,
-                )
-            }
-            Export::Stix => (
-                to_stix(
-                    &shown,
-                    &StixExport {
-                        now: &now,
-                        user: user.as_deref().unwrap_or("unknown"),
-                        server: server.as_deref().unwrap_or("unknown"),
-                    },
-                    &mut random_16,
-                ),
-                format!("al-iocs-{date}-stix.json"),
-                "application/json",
-                n,
-            ),
-        }
+        .with_untracked(|t| t.as_ref().map(|t| t.server.origin()))
+        .unwrap_or_else(|| "unknown".into());
+    let date = now.get(..10).unwrap_or("undated").to_string();
+    let (name, mime) = match kind {
+        Export::Json => (format!("al-iocs-{date}.json"), "application/json"),
+        Export::Csv => (format!("al-iocs-{date}.csv"), "text/csv"),
+        Export::Misp => (format!("al-iocs-{date}-misp.csv"), "text/csv"),
+        Export::Stix => (format!("al-iocs-{date}-stix.json"), "application/json"),
+    };
+    let mut job = with_set(&ctx, |set| {
+        ExportJob::new(kind, set, &ctx.filter.get_untracked(), &now, &user, &server)
     });
     ctx.trouble.set(None);
-    match save_text(&text, &name, mime) {
+    if with_set(&ctx, |set| job.step(set, SLICE, &mut random_16)) {
+        return finish(ctx, job, &name, mime, misp_left_out);
+    }
+    ctx.notice
+        .set(Some(format!("Preparing {name} ({} values)…", job.values())));
+    spawn_local(async move {
+        loop {
+            next_turn().await;
+            if with_set(&ctx, |set| job.step(set, SLICE, &mut random_16)) {
+                break;
+            }
+        }
+        finish(ctx, job, &name, mime, misp_left_out);
+    });
+}
+
+fn finish(
+    ctx: Shared,
+    job: ExportJob,
+    name: &str,
+    mime: &str,
+    misp_left_out: RwSignal<Vec<LeftOut>>,
+) {
+    // MISP CSV counts the attributes it wrote; values MISP would refuse are listed apart.
+    let count = if job.kind() == Export::Misp {
+        misp_left_out.set(job.left_out().to_vec());
+        job.rows()
+    } else {
+        job.values()
+    };
+    let text = job.finish();
+    match save_text(&text, name, mime) {
         Ok(()) => ctx
             .notice
             .set(Some(format!("Saved {name} ({count} values)."))),

@@ -1,78 +1,86 @@
-//! One tag type: a header with its count and copy button, then its first values as a table.
-//! Values are server strings from malware: text nodes only.
+//! One tag type: a header with its count and copy button, then its values as a windowed
+//! table: every value is reachable by scrolling, but only the rows in view (and a few either
+//! side) are in the page, so a group of 50,000 draws as fast as one of 50. Values are server
+//! strings from malware: text nodes only.
 
 use leptos::prelude::*;
 
 use super::{actions, Shared};
-use crate::core::ioc::{Filter, Ioc, IocSet};
+use crate::core::ioc::{Filter, Ioc, IocId, IocSet};
 use crate::core::ioc_query::verdict_words;
 
-/// Values rendered per group before "Show N more": keeps 10,000 values responsive.
-const PAGE: usize = 100;
+/// Every row is this tall (the stylesheet fixes it), so a scroll offset names a row.
+const ROW_PX: f64 = 30.0;
+/// Rows in view when the table is at its tallest (the stylesheet's max-height / ROW_PX).
+const IN_VIEW: usize = 22;
+/// Rows drawn beyond each edge, so a quick scroll does not show blank space.
+const AROUND: usize = 10;
 /// Submissions and files listed per value before "+N more".
 const LISTED: usize = 5;
 
-/// A group as the view needs it: owned, so a memo can hold it. Values stay in the set.
+/// A group as the view needs it: handles only, so a memo can hold and compare it cheaply.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GroupView {
     pub tag_type: String,
     pub total: usize,
-    pub values: Vec<String>,
+    pub ids: Vec<IocId>,
 }
 
 pub fn views(set: &IocSet, filter: &Filter) -> Vec<GroupView> {
-    set.groups(filter)
+    set.tag_types()
         .into_iter()
-        .map(|g| GroupView {
-            tag_type: g.tag_type.to_string(),
-            total: g.total,
-            values: g.iocs.iter().map(|i| i.value.clone()).collect(),
+        .map(|t| GroupView {
+            tag_type: t.to_string(),
+            total: set.count(t),
+            ids: set.visible_ids(t, filter),
         })
         .collect()
+}
+
+/// The rows to draw for a scroll offset: [first, end) of `len`.
+fn window(scroll_top: f64, len: usize) -> (usize, usize) {
+    let top = (scroll_top.max(0.0) / ROW_PX) as usize;
+    let first = top.saturating_sub(AROUND).min(len);
+    let end = (top + IN_VIEW + AROUND).min(len);
+    (first, end.max(first))
 }
 
 #[component]
 pub fn GroupBox(tag_type: String) -> impl IntoView {
     let ctx = expect_context::<Shared>();
-    let limit = RwSignal::new(PAGE);
+    let scroll_top = RwSignal::new(0.0f64);
     let t = tag_type.clone();
     let counts = Memo::new(move |_| {
         ctx.groups.with(|gs| {
             gs.iter()
                 .find(|g| g.tag_type == t)
-                .map(|g| (g.values.len(), g.total))
+                .map(|g| (g.ids.len(), g.total))
                 .unwrap_or_default()
         })
     });
     let t = tag_type.clone();
-    let rows = move || {
-        let shown = limit.get();
-        ctx.groups.with(|gs| {
+    // The rows in view: where the window starts and ends, and each value's handle with when
+    // it last changed, so a row is drawn again only when its value changed.
+    let shown = Memo::new(move |_| {
+        let (first, below, ids) = ctx.groups.with(|gs| {
             let Some(g) = gs.iter().find(|g| g.tag_type == t) else {
-                return Vec::new();
+                return (0, 0, Vec::new());
             };
-            ctx.run.set.with(|set| {
-                g.values
-                    .iter()
-                    .take(shown)
-                    .filter_map(|v| set.get(&t, v))
-                    .map(row)
-                    .collect::<Vec<_>>()
-            })
-        })
-    };
-    let t = tag_type.clone();
-    let more = move || {
-        let left = counts.get().0.saturating_sub(limit.get());
-        (left > 0).then(|| {
-            let next = left.min(PAGE);
-            view! {
-                <button type="button" class="secondary more" on:click=move |_| limit.update(|l| *l += PAGE)>
-                    {format!("Show {next} more {t} values ({left} not shown)")}
-                </button>
-            }
-        })
-    };
+            let (first, end) = window(scroll_top.get(), g.ids.len());
+            (first, g.ids.len() - end, g.ids[first..end].to_vec())
+        });
+        let rows = ctx.run.set.with(|set| {
+            ids.into_iter()
+                .map(|id| (id, set.changed(id)))
+                .collect::<Vec<_>>()
+        });
+        (first, below, rows)
+    });
+    let rows = move || shown.with(|s| s.2.clone());
+    let draw =
+        move |(id, _): (IocId, u64)| ctx.run.set.with_untracked(|set| set.by_id(id).map(row));
+    let above = move || format!("{}px", shown.with(|s| s.0) as f64 * ROW_PX);
+    let below = move || format!("{}px", shown.with(|s| s.1) as f64 * ROW_PX);
     let t = tag_type.clone();
     let copy = move |_| actions::copy_values(ctx, Some(t.clone()));
     let count_words = move || {
@@ -82,6 +90,10 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
             0 => format!("{total} {values}"),
             hidden => format!("{visible} of {total} {values} ({hidden} hidden by the filters)"),
         }
+    };
+    let on_scroll = move |ev: leptos::ev::Event| {
+        let top = event_target::<leptos::web_sys::Element>(&ev).scroll_top();
+        scroll_top.set(top as f64);
     };
     view! {
         <section class="group" aria-label=tag_type.clone()>
@@ -93,17 +105,22 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
                 </button>
             </header>
             <Show when=move || counts.get().0 != 0>
-                <table class="iocs">
-                    <thead>
-                        <tr>
-                            <th>"Value"</th><th>"Verdict"</th><th>"Safelisted"</th>
-                            <th>"Classification"</th><th>"Submissions"</th><th>"Source files"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows.clone()}</tbody>
-                </table>
+                <div class="rows" tabindex="0" on:scroll=on_scroll>
+                    <table class="iocs">
+                        <thead>
+                            <tr>
+                                <th>"Value"</th><th>"Verdict"</th><th>"Safelisted"</th>
+                                <th>"Classification"</th><th>"Submissions"</th><th>"Source files"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            <tr class="spacer" aria-hidden="true"><td colspan="6" style:height=above></td></tr>
+                            <For each=rows key=|r| *r children=draw />
+                            <tr class="spacer" aria-hidden="true"><td colspan="6" style:height=below></td></tr>
+                        </tbody>
+                    </table>
+                </div>
             </Show>
-            {more}
         </section>
     }
 }
@@ -111,6 +128,7 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
 fn row(ioc: &Ioc) -> impl IntoView {
     let verdict = ioc.verdict;
     let sids = listed(ioc.sids.iter().cloned());
+    let all_sids = ioc.sids.iter().cloned().collect::<Vec<_>>().join("\n");
     let files = listed(
         ioc.files
             .iter()
@@ -119,11 +137,11 @@ fn row(ioc: &Ioc) -> impl IntoView {
     let all_files = ioc.files.iter().cloned().collect::<Vec<_>>().join("\n");
     view! {
         <tr>
-            <td class="value">{ioc.value.clone()}</td>
+            <td class="value" title=ioc.value.clone()>{ioc.value.clone()}</td>
             <td><span class=format!("verdict {}", verdict.as_str())>{verdict_words(verdict)}</span></td>
             <td>{safelist_cell(ioc)}</td>
             <td>{ioc.classification.clone()}</td>
-            <td class="mono">{sids}</td>
+            <td class="mono" title=all_sids>{sids}</td>
             <td class="mono" title=all_files>{files}</td>
         </tr>
     }

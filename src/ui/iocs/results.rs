@@ -34,9 +34,21 @@ pub fn Results() -> impl IntoView {
             })
             .collect_view()
     };
+    // A capped search that has finished offers its other matches.
+    let more_left = move || {
+        run.progress.with(|p| {
+            p.as_ref()
+                .is_some_and(|p| p.finished && p.capped_at.is_some() && p.stopped.is_none())
+        }) && !run.busy.get()
+    };
     view! {
         <div class="ioc-results">
             {move || run.progress.get().map(|p| view! { <p class="status run-progress" role="status">{p.words()}</p> })}
+            <Show when=more_left>
+                <div class="buttons">
+                    <button type="button" class="load-rest" on:click=move |_| run.load_rest()>"Load the rest"</button>
+                </div>
+            </Show>
             <div class="notes" aria-live="polite">{notes}</div>
             {nothing_found}
             <Show when=move || has_values.get()>

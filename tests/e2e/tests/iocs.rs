@@ -331,3 +331,112 @@ async fn suffix_list_is_fetched_after_start_and_its_absence_is_said() {
     s.finish().await;
     let _ = std::fs::remove_dir_all(folder);
 }
+
+/// The sids of the mock's `ioc_submissions`, as the query `IOC_MANY_QUERY` finds them.
+fn many_sids(data: &Dataset) -> Vec<String> {
+    data.sids()
+        .into_iter()
+        .filter(|sid| {
+            data.submission_json(sid)
+                .is_some_and(|s| s["metadata"]["bench"] == "iocs-many")
+        })
+        .collect()
+}
+
+/// Two thousand submissions through a query: the default cap loads a thousand and says how
+/// many matched; Load the rest adds the others; Export JSON then equals the seed algorithm
+/// over all of them, for the summary and (streamed) for the ontology.
+#[tokio::test]
+async fn two_thousand_submissions_load_completely_and_export_the_seed_result() {
+    let s = Session::start(Config {
+        ioc_submissions: Some(2000),
+        ..Config::default()
+    })
+    .await;
+    let data = s.server.dataset();
+    let sids = many_sids(data);
+    assert_eq!(sids.len(), 2000);
+    let sids: Vec<&str> = sids.iter().map(String::as_str).collect();
+    s.open().await;
+    connect_and_open_iocs(&s).await;
+    s.fill("Query", mock_al::IOC_MANY_QUERY).await;
+    s.click_button("Show IoCs").await;
+    let progress = s
+        .wait_text(".run-progress", "Loaded 1000 of 1000 submissions")
+        .await;
+    assert!(
+        progress.contains("stopped at Max submissions (1000) of 2000 matching"),
+        "{progress}"
+    );
+    s.click_button("Load the rest").await;
+    let progress = s
+        .wait_text(".run-progress", "Loaded 2000 of 2000 submissions.")
+        .await;
+    assert!(!progress.contains("failed"), "{progress}");
+    s.click_button("Export JSON").await;
+    let file = s.wait_download(".json").await;
+    let expected = seed_summary(data, &sids);
+    let values: usize = expected.values().map(BTreeSet::len).sum();
+    assert!(values > 20_000, "{values} values");
+    assert_eq!(exported(&file), expected);
+
+    // Every value is reachable: the largest group, scrolled to its end, draws the last value
+    // the export lists for it; the rows' heights are set without breaking the CSP.
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let last = json["network.dynamic.domain"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    std::fs::remove_file(&file).unwrap();
+    s.js("window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective));").await;
+    let rows = "[...document.querySelectorAll('.group')].find(g => g.getAttribute('aria-label') === 'network.dynamic.domain').querySelector('.rows')";
+    s.js(&format!("const r = {rows}; r.scrollTop = r.scrollHeight;"))
+        .await;
+    let mut drawn = Value::Null;
+    for _ in 0..100 {
+        drawn = s
+            .js(&format!("const v = {rows}.querySelectorAll('td.value'); return v[v.length - 1].textContent;"))
+            .await;
+        if drawn == last {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(drawn, last, "the last value after scrolling to the end");
+    let drawn_rows = s
+        .js(&format!(
+            "return {rows}.querySelectorAll('td.value').length"
+        ))
+        .await;
+    assert!(
+        drawn_rows.as_u64().unwrap() < 100,
+        "only the rows in view are drawn: {drawn_rows}"
+    );
+    assert_eq!(s.js("return window.__csp").await, Value::Array(vec![]));
+
+    // The ontology, with the cap raised: one run, records merged as their lines arrive.
+    s.fill("Max submissions", "2000").await;
+    s.field("Source")
+        .await
+        .select_by_value("ontology")
+        .await
+        .unwrap();
+    s.click_button("Show IoCs").await;
+    // The link is written when the run ends; the status line before it still reads as the
+    // summary run's did.
+    wait_url(&s, "the ontology run's link", |u| {
+        u.contains("source=ontology")
+    })
+    .await;
+    let progress = s
+        .wait_text(".run-progress", "Loaded 2000 of 2000 submissions.")
+        .await;
+    assert!(!progress.contains("Max submissions"), "{progress}");
+    s.click_button("Export JSON").await;
+    let file = s.wait_download(".json").await;
+    assert_eq!(exported(&file), seed_ontology(data, &sids));
+    std::fs::remove_file(&file).unwrap();
+    s.finish().await;
+}

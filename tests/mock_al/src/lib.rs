@@ -40,7 +40,7 @@ pub use app::VERSION;
 pub use auth::{demo_users, DemoUser};
 pub use bulk::{BULK_FILE_SCORE, BULK_QUERY};
 pub use data::Dataset;
-pub use ioc_bulk::IOC_QUERY;
+pub use ioc_bulk::{IOC_MANY_QUERY, IOC_QUERY};
 pub use samples::{
     IDN_DOMAIN, IPV6, RTL_NAME, RTL_URI, SAFELISTED_DOMAIN, SHARED_DOMAIN, UNICODE_NAME, XSS_URI,
 };
@@ -89,6 +89,9 @@ pub struct Config {
     /// One more submission (query `STORED_CART_QUERY`) extracting a file Assemblyline stores
     /// as a cART (see `stored_cart.rs`).
     pub stored_cart: bool,
+    /// IoC benchmark at scale: this many more submissions (query `IOC_MANY_QUERY`), each with
+    /// about a dozen network values (see `ioc_bulk.rs`).
+    pub ioc_submissions: Option<usize>,
 }
 
 impl Default for Config {
@@ -105,6 +108,7 @@ impl Default for Config {
             ioc_values: None,
             qualifying_per_submission: None,
             stored_cart: false,
+            ioc_submissions: None,
         }
     }
 }
@@ -135,6 +139,9 @@ pub fn dataset(config: &Config) -> Dataset {
     }
     if config.stored_cart {
         subs.push(stored_cart::build(&mut store, config.seed));
+    }
+    if let Some(count) = config.ioc_submissions {
+        subs.extend(ioc_bulk::build_many(&mut store, count, config.seed));
     }
     let mut ds = Dataset::new(store.files, subs, samples.files, hand_made);
     ds.bulk = bulk.unwrap_or_default();

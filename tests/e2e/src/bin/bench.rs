@@ -27,6 +27,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+#[path = "bench/iocs.rs"]
+mod iocs;
 #[path = "bench/page.rs"]
 mod page;
 #[path = "bench/scale.rs"]
@@ -1370,6 +1372,12 @@ async fn memory(opts: &Opts) -> Result<(), String> {
 async fn main() -> ExitCode {
     let opts = Opts::from_env();
     let mut failed = false;
+    if iocs::wanted() {
+        if let Err(e) = iocs::run().await {
+            eprintln!("IoC benchmark could not run: {e}");
+            failed = true;
+        }
+    }
     if opts.ioc_values > 0 {
         if let Err(e) = page::page(&al_e2e::dist_dir(), opts.ioc_values).await {
             eprintln!("page benchmark could not run: {e}");

@@ -1,0 +1,331 @@
+//! Exports of large sets built a slice at a time, so the page can give the browser a turn
+//! between slices (tens of thousands of values would otherwise hold the page for a long
+//! task). The bytes equal one call of the `export` function over everything:
+//! - CSV and MISP CSV: rows depend on one value each, so each slice is that function's
+//!   output over the slice with the header left off (MISP's rows and left-out values add up).
+//! - JSON: the seed shape written value by value, exactly as `export::to_json` prints it
+//!   (pretty, the map's own key order).
+//! - STIX: the bundle's id covers every indicator, so it is made in one call at the end.
+
+use crate::core::export::{to_csv, to_json, to_misp_csv, to_stix, LeftOut, StixExport};
+use crate::core::ioc::{Filter, Ioc, IocId, IocSet};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    /// Every value of every type, safelisted too (the seed scripts' shape).
+    Json,
+    /// What the filters show, from here on.
+    Csv,
+    Misp,
+    Stix,
+}
+
+/// One export under way. The set it reads must be the one it was made from; values added to
+/// the set meanwhile are not included, values merged meanwhile are written as they are then.
+pub struct ExportJob {
+    kind: ExportKind,
+    /// The values to write, by type (JSON) or as one list (the others), in order.
+    parts: Vec<(String, Vec<IocId>)>,
+    part: usize,
+    next: usize,
+    out: String,
+    now: String,
+    /// Who exports, for STIX's identity.
+    user: String,
+    server: String,
+    values: usize,
+    /// MISP CSV: attributes written, and values MISP would refuse or change.
+    rows: usize,
+    left_out: Vec<LeftOut>,
+}
+
+impl ExportJob {
+    /// `now` is the STIX timestamp (RFC 3339); `user` and `server` name STIX's identity.
+    pub fn new(
+        kind: ExportKind,
+        set: &IocSet,
+        filter: &Filter,
+        now: &str,
+        user: &str,
+        server: &str,
+    ) -> ExportJob {
+        let parts = match kind {
+            ExportKind::Json => json_order(set),
+            _ => vec![(
+                String::new(),
+                set.tag_types()
+                    .into_iter()
+                    .flat_map(|t| set.visible_ids(t, filter))
+                    .collect(),
+            )],
+        };
+        let values = parts.iter().map(|(_, ids)| ids.len()).sum();
+        let out = match kind {
+            ExportKind::Json if parts.is_empty() => to_json(&IocSet::new()),
+            ExportKind::Json => "{".to_string(),
+            ExportKind::Csv => to_csv(&[]),
+            ExportKind::Misp => to_misp_csv(&[]).text,
+            // Written whole by the one step that sees every value.
+            ExportKind::Stix => String::new(),
+        };
+        ExportJob {
+            kind,
+            parts,
+            part: 0,
+            next: 0,
+            out,
+            now: now.to_string(),
+            user: user.to_string(),
+            server: server.to_string(),
+            values,
+            rows: 0,
+            left_out: Vec::new(),
+        }
+    }
+
+    pub fn kind(&self) -> ExportKind {
+        self.kind
+    }
+
+    /// MISP CSV: attributes written so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// MISP CSV: values left out so far, with why.
+    pub fn left_out(&self) -> &[LeftOut] {
+        &self.left_out
+    }
+
+    /// How many values the export holds.
+    pub fn values(&self) -> usize {
+        self.values
+    }
+
+    /// Writes up to `budget` more values (STIX: all at once, with `random` for its
+    /// indicators' ids); true when the export is done.
+    pub fn step(
+        &mut self,
+        set: &IocSet,
+        budget: usize,
+        random: &mut dyn FnMut() -> [u8; 16],
+    ) -> bool {
+        let mut left = budget.max(1);
+        while left > 0 && self.part < self.parts.len() {
+            let (tag_type, ids) = &self.parts[self.part];
+            let end = match self.kind {
+                ExportKind::Stix => ids.len(),
+                _ => ids.len().min(self.next + left),
+            };
+            let slice: Vec<&Ioc> = ids[self.next..end]
+                .iter()
+                .filter_map(|id| set.by_id(*id))
+                .collect();
+            let out = &mut self.out;
+            match self.kind {
+                ExportKind::Json => {
+                    write_json_values(out, self.part, tag_type, self.next, ids.len(), &slice);
+                }
+                ExportKind::Csv => out.push_str(without_header(&to_csv(&slice), &to_csv(&[]))),
+                ExportKind::Misp => {
+                    let misp = to_misp_csv(&slice);
+                    out.push_str(without_header(&misp.text, &to_misp_csv(&[]).text));
+                    self.rows += misp.rows;
+                    self.left_out.extend(misp.left_out);
+                }
+                ExportKind::Stix => {
+                    let export = StixExport {
+                        now: &self.now,
+                        user: &self.user,
+                        server: &self.server,
+                    };
+                    *out = to_stix(&slice, &export, random);
+                }
+            }
+            left = left.saturating_sub(end - self.next);
+            self.next = end;
+            if self.next == ids.len() {
+                self.part += 1;
+                self.next = 0;
+                if self.part == self.parts.len() {
+                    self.close();
+                }
+            }
+        }
+        self.part >= self.parts.len()
+    }
+
+    /// What follows the last value; the empty cases were written whole by `new`.
+    fn close(&mut self) {
+        if self.kind == ExportKind::Json {
+            self.out.push_str("\n}");
+        }
+    }
+
+    /// The export's text; call once `step` said it is done.
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+/// Types in the order `seed_json`'s map iterates them (its key order, whatever the map type
+/// is built with), each with every value in display order.
+fn json_order(set: &IocSet) -> Vec<(String, Vec<IocId>)> {
+    let everything = Filter {
+        hide_safelisted: false,
+        ..Filter::default()
+    };
+    let mut keys = serde_json::Map::new();
+    for tag_type in set.tag_types() {
+        keys.insert(tag_type.to_string(), serde_json::Value::Null);
+    }
+    keys.keys()
+        .map(|t| (t.clone(), set.visible_ids(t, &everything)))
+        .collect()
+}
+
+/// Part of `"type": [ … ]` as `serde_json::to_string_pretty` writes it (two spaces a level).
+fn write_json_values(
+    out: &mut String,
+    part: usize,
+    tag_type: &str,
+    from: usize,
+    len: usize,
+    slice: &[&Ioc],
+) {
+    let text = |s: &str| serde_json::to_string(s).expect("strings always serialize");
+    if from == 0 {
+        if part > 0 {
+            out.push(',');
+        }
+        out.push_str("\n  ");
+        out.push_str(&text(tag_type));
+        out.push_str(if len == 0 { ": []" } else { ": [" });
+    }
+    for (i, ioc) in slice.iter().enumerate() {
+        if from + i > 0 {
+            out.push(',');
+        }
+        out.push_str("\n    ");
+        out.push_str(&text(&ioc.value));
+    }
+    if len > 0 && from + slice.len() == len {
+        out.push_str("\n  ]");
+    }
+}
+
+fn without_header<'a>(text: &'a str, header: &str) -> &'a str {
+    text.strip_prefix(header).unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::core::api::Summary;
+
+    fn set_of(n: usize) -> IocSet {
+        let mut set = IocSet::new();
+        for s in 0..n {
+            let summary: Summary = serde_json::from_value(json!({
+                "tags": {"ioc": {
+                    "network.static.ip": [[format!("10.0.{}.{}", s % 3, s % 7), "malicious", s % 5 == 0, "TLP:CLEAR"]],
+                    "network.static.domain": [[format!("h{s}.example.com"), "info", false, ""]],
+                    "network.static.uri": [[format!("http://x.example/{s}?\"q\"=\u{e9}\n"), "suspicious", false, ""]],
+                    "network.email.address": [[format!("=cmd|{s}@evil.example"), "info", false, ""]],
+                    "network.user_agent": [[format!("-agent {s}"), "info", false, ""]]
+                }},
+                "map": {format!("network.static.ip__10.0.{}.{}", s % 3, s % 7): [format!("{s:064x}")]}
+            }))
+            .unwrap();
+            set.add_summary(&format!("S{}", s % 11), &summary);
+        }
+        set
+    }
+
+    const NOW: &str = "2026-01-01T00:00:00.000Z";
+
+    /// The same "random" ids every time, so two exports compare byte for byte.
+    fn counter() -> impl FnMut() -> [u8; 16] {
+        let mut n = 0u8;
+        move || {
+            n = n.wrapping_add(1);
+            [n; 16]
+        }
+    }
+
+    fn whole(kind: ExportKind, set: &IocSet, filter: &Filter) -> (String, usize, usize) {
+        let shown = set.visible(filter);
+        match kind {
+            ExportKind::Json => (to_json(set), 0, 0),
+            ExportKind::Csv => (to_csv(&shown), 0, 0),
+            ExportKind::Misp => {
+                let misp = to_misp_csv(&shown);
+                (misp.text, misp.rows, misp.left_out.len())
+            }
+            ExportKind::Stix => {
+                let export = StixExport {
+                    now: NOW,
+                    user: "analyst",
+                    server: "https://al",
+                };
+                (to_stix(&shown, &export, &mut counter()), 0, 0)
+            }
+        }
+    }
+
+    #[test]
+    fn sliced_exports_are_byte_identical_to_one_call() {
+        let filters = [
+            Filter::default(),
+            Filter {
+                text: "example.com".into(),
+                ..Filter::default()
+            },
+            Filter {
+                text: "nothing matches this".into(),
+                ..Filter::default()
+            },
+        ];
+        for n in [0, 1, 2, 40] {
+            let set = set_of(n);
+            for filter in &filters {
+                for kind in [
+                    ExportKind::Json,
+                    ExportKind::Csv,
+                    ExportKind::Misp,
+                    ExportKind::Stix,
+                ] {
+                    let (want, rows, left_out) = whole(kind, &set, filter);
+                    for budget in [1, 3, 7, 1000] {
+                        let mut job =
+                            ExportJob::new(kind, &set, filter, NOW, "analyst", "https://al");
+                        let mut random = counter();
+                        let mut steps = 0;
+                        while !job.step(&set, budget, &mut random) {
+                            steps += 1;
+                            assert!(steps < 10_000, "never finishes");
+                        }
+                        let at = format!("{kind:?}, {n} submissions, budget {budget}, {filter:?}");
+                        assert_eq!(job.rows(), rows, "{at}");
+                        assert_eq!(job.left_out().len(), left_out, "{at}");
+                        assert_eq!(job.finish(), want, "{at}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_small_budget_takes_several_steps() {
+        let set = set_of(40);
+        let mut job = ExportJob::new(ExportKind::Csv, &set, &Filter::default(), "", "", "");
+        assert!(job.values() > 100);
+        let mut steps = 1;
+        while !job.step(&set, 10, &mut counter()) {
+            steps += 1;
+        }
+        assert!(steps >= job.values() / 10, "{steps} steps");
+    }
+}
