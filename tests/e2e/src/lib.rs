@@ -275,6 +275,12 @@ impl Session {
     /// `file://`); with `dist: Some(dir)` it serves that folder instead of the built page.
     pub async fn start_with(config: Config) -> Session {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Session::start_on(listener, config).await
+    }
+
+    /// Like [`Session::start_with`], with the mock server on a listener of the caller's
+    /// (another address than loopback, for a page on an origin that is not a secure context).
+    pub async fn start_on(listener: tokio::net::TcpListener, config: Config) -> Session {
         let server = mock_al::start(listener, config)
             .await
             .expect("mock server starts");
