@@ -37,7 +37,8 @@ impl Browser {
         }
     }
 
-    /// Starts this browser's WebDriver server on `port` (killed by the caller).
+    /// Starts this browser's WebDriver server on `port`, leading a new process group (which
+    /// the caller kills).
     pub(crate) fn start_driver(self, port: u16) -> Child {
         let (variable, default, package) = match self {
             Browser::Chromium => ("CHROMEDRIVER", "chromedriver", "Debian chromium-driver"),
@@ -57,6 +58,9 @@ impl Browser {
             }
         }
         // AL_E2E_DRIVER_LOG=1 shows the driver's (and for Firefox the page console's) output.
+        // A process group of its own, which the browser it starts joins: dropping the session
+        // kills the group, so a test that fails before closing its browser leaves none behind.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let log = std::env::var_os("AL_E2E_DRIVER_LOG").is_some();
         let output = || if log { Stdio::inherit() } else { Stdio::null() };
         command

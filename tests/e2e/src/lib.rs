@@ -58,6 +58,11 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // The driver's whole process group: the driver and the browser it started.
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(std::process::Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
