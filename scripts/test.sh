@@ -30,6 +30,10 @@ step "2/3 browser tests in headless Chromium"
 CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_TEST_TIMEOUT=180 \
   run cargo test -p al-collector --target wasm32-unknown-unknown --test browser
 
+step "2/3 browser tests, again in headless Firefox ESR"
+GECKODRIVER="$(command -v geckodriver)" WASM_BINDGEN_TEST_TIMEOUT=180 \
+  run cargo test -p al-collector --target wasm32-unknown-unknown --test browser
+
 step "3/3 end-to-end: the built page + mock server, driven in Chromium"
 AL_DIST="$root/dist" run cargo test -p al-e2e -- --test-threads=1
 
