@@ -55,6 +55,17 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   apt_install chromium chromium-driver
 fi
 
+# Firefox ESR: the end-to-end flows run a second time in it (scripts/test.sh), through
+# geckodriver, which Debian does not package; 0.37.1 builds from crates.io in a few minutes.
+if ! command -v firefox-esr >/dev/null; then
+  say "installing Debian firefox-esr"
+  apt_install firefox-esr
+fi
+if [ "$(geckodriver --version 2>/dev/null | awk 'NR == 1 {print $2}')" != "0.37.1" ]; then
+  say "installing geckodriver 0.37.1 (a few minutes, once)"
+  cargo install --locked geckodriver@0.37.1
+fi
+
 # nginx: the deployment tests run the shipped deploy/nginx/ configurations in a real one (as a
 # child process on a loopback port). Only the binary is needed: no service is started.
 if ! command -v nginx >/dev/null && ! [ -x /usr/sbin/nginx ]; then

@@ -30,8 +30,22 @@ step "2/3 browser tests in headless Chromium"
 CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_TEST_TIMEOUT=180 \
   run cargo test -p al-collector --target wasm32-unknown-unknown --test browser
 
+step "2/3 browser tests, again in headless Firefox ESR"
+GECKODRIVER="$(command -v geckodriver)" WASM_BINDGEN_TEST_TIMEOUT=180 \
+  run cargo test -p al-collector --target wasm32-unknown-unknown --test browser
+
 step "3/3 end-to-end: the built page + mock server, driven in Chromium"
 AL_DIST="$root/dist" run cargo test -p al-e2e -- --test-threads=1
+
+# The analyst's flows again in Firefox ESR: connect, IoC export, collection, faults,
+# deployment, security and what differs by browser. The scale run stays Chromium's, to keep
+# this pass to a few minutes.
+step "3/3 end-to-end, again in Firefox ESR: connect, IoCs, collection, faults, deployment"
+firefox_tests=(--test connect --test iocs --test collect --test one_click --test faults
+               --test deploy --test security --test browsers)
+AL_DIST="$root/dist" AL_E2E_BROWSER=firefox \
+  run cargo test -p al-e2e "${firefox_tests[@]}" -- --test-threads=1 \
+    --skip five_thousand_files_in_one_click
 
 step "all layers"
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

@@ -30,16 +30,9 @@ pub async fn violations(s: &Session) -> Vec<Value> {
         .unwrap_or_else(|| panic!("the CSP watcher is not installed on this page"))
 }
 
-/// The finished files in the download folder (partial `.crdownload` files left out).
+/// The finished files in the download folder (partial downloads left out).
 pub fn saved_files(s: &Session) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&s.downloads)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_none_or(|e| e != "crdownload"))
-        .collect();
-    files.sort();
-    files
+    crate::browser::finished(&s.downloads)
 }
 
 /// Clicks `button` in the tab on screen and waits until one more file is saved; returns it.
@@ -48,11 +41,7 @@ pub async fn save_one(s: &Session, button: &str) -> PathBuf {
     s.click_button(button).await;
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let busy = std::fs::read_dir(&s.downloads)
-            .unwrap()
-            .flatten()
-            .any(|e| e.path().extension().is_some_and(|x| x == "crdownload"));
-        if !busy {
+        if !crate::browser::downloading(&s.downloads) {
             if let Some(new) = saved_files(s).into_iter().find(|f| !before.contains(f)) {
                 return new;
             }

@@ -1,17 +1,21 @@
 //! End-to-end harness: the built page (`dist/`) served by the mock Assemblyline server on one
-//! origin, a private chromedriver + headless Chromium, and the steps a user takes, found the
-//! way a user finds them (labels and button texts, not internal ids).
+//! origin, a private WebDriver server with a headless browser (Chromium, or Firefox ESR with
+//! `AL_E2E_BROWSER=firefox`: see [`browser`]), and the steps a user takes, found the way a
+//! user finds them (labels and button texts, not internal ids).
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use mock_al::{Config, MockServer};
-use serde_json::{json, Value};
+use serde_json::Value;
+
+pub use browser::Browser;
 
 pub use mock_al;
 
+pub mod browser;
 pub mod csp_watch;
 pub mod guide;
 pub mod mock_control;
@@ -38,32 +42,27 @@ pub fn user(name: &str) -> mock_al::DemoUser {
         .expect("demo user")
 }
 
-/// A running chromedriver, killed with the test.
+/// A running WebDriver server (chromedriver or geckodriver), killed with the test.
 struct Driver {
     child: Child,
     port: u16,
 }
 
 impl Driver {
-    fn start() -> Driver {
+    fn start(browser: Browser) -> Driver {
         let port = free_port();
-        let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let child = Command::new(&binary)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start {binary} ({e}): run scripts/setup.sh to install chromium-driver"
-                )
-            });
+        let child = browser.start_driver(port);
         Driver { child, port }
     }
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // The driver's whole process group: the driver and the browser it started.
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(std::process::Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -181,20 +180,12 @@ impl Session {
     pub async fn wait_download(&self, suffix: &str) -> PathBuf {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            let entries: Vec<PathBuf> = std::fs::read_dir(&self.downloads)
-                .unwrap()
-                .flatten()
-                .map(|e| e.path())
-                .collect();
-            let busy = entries
-                .iter()
-                .any(|p| p.extension().is_some_and(|e| e == "crdownload"));
-            if !busy {
-                if let Some(done) = entries
-                    .iter()
+            if !browser::downloading(&self.downloads) {
+                if let Some(done) = browser::finished(&self.downloads)
+                    .into_iter()
                     .find(|p| p.to_string_lossy().ends_with(suffix))
                 {
-                    return done.clone();
+                    return done;
                 }
             }
             assert!(
@@ -263,7 +254,10 @@ async fn connect_with_retry(
                 let _ = e;
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
-            Err(e) => panic!("cannot open a Chromium session through chromedriver: {e}"),
+            Err(e) => panic!(
+                "cannot open a {} session through its WebDriver server: {e}",
+                Browser::current().name()
+            ),
         }
     }
 }
@@ -300,41 +294,39 @@ impl Session {
 
     async fn start_with_args(config: Config, extra_args: &[&str]) -> Session {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Session::start_on_with_args(listener, config, extra_args).await
+    }
+
+    /// Like [`Session::start_with`], with the mock server on a listener of the caller's
+    /// (another address than loopback, for a page on an origin that is not a secure context).
+    pub async fn start_on(listener: tokio::net::TcpListener, config: Config) -> Session {
+        Session::start_on_with_args(listener, config, &[]).await
+    }
+
+    async fn start_on_with_args(
+        listener: tokio::net::TcpListener,
+        config: Config,
+        extra_args: &[&str],
+    ) -> Session {
         let server = mock_al::start(listener, config)
             .await
             .expect("mock server starts");
-        let driver = Driver::start();
+        let browser = Browser::current();
+        let driver = Driver::start(browser);
         let scratch =
             std::env::temp_dir().join(format!("al-e2e-{}-{}", std::process::id(), driver.port));
         let downloads = scratch.join("downloads");
         let profile = scratch.join("profile");
         std::fs::create_dir_all(&downloads).unwrap();
-        let capabilities = json!({
-            // The deployment tests serve the page over TLS with certificates they make.
-            "acceptInsecureCerts": true,
-            "goog:chromeOptions": {
-                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", "--window-size=1400,1000",
-                    format!("--user-data-dir={}", profile.display()),
-                ],
-                "prefs": {
-                    "download.default_directory": downloads.display().to_string(),
-                    "download.prompt_for_download": false,
-                    "profile.default_content_setting_values.automatic_downloads": 1
-                }
-            }
-        });
-        let mut capabilities = capabilities;
-        let args = capabilities["goog:chromeOptions"]["args"]
-            .as_array_mut()
-            .unwrap();
-        args.extend(extra_args.iter().map(|a| Value::from(*a)));
-        let Value::Object(capabilities) = capabilities else {
-            unreachable!()
-        };
+        let mut capabilities = browser.capabilities(&downloads, &profile);
+        // Extra flags are Chromium's (e.g. a dark page); Firefox takes none.
+        if let Some(args) = capabilities
+            .get_mut("goog:chromeOptions")
+            .and_then(|o| o.get_mut("args"))
+            .and_then(Value::as_array_mut)
+        {
+            args.extend(extra_args.iter().map(|a| Value::from(*a)));
+        }
         let webdriver = format!("http://127.0.0.1:{}", driver.port);
         let browser = connect_with_retry(&webdriver, capabilities).await;
         Session {

@@ -52,12 +52,9 @@ pub async fn reset_stats(addr: SocketAddr) {
     assert_eq!(status, 200, "{body}");
 }
 
-/// True while Chrome still writes a download (a `.crdownload` file) into `dir`.
+/// True while the browser still writes a download into `dir`.
 pub fn downloading(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|d| {
-        d.flatten()
-            .any(|e| e.path().extension().is_some_and(|x| x == "crdownload"))
-    })
+    crate::browser::downloading(dir)
 }
 
 /// Finished zips in the download folder, oldest first.
@@ -66,7 +63,7 @@ pub fn zips(dir: &Path) -> Vec<PathBuf> {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "zip"))
+        .filter(|p| p.extension().is_some_and(|e| e == "zip") && !crate::browser::is_partial(p))
         .map(|p| (std::fs::metadata(&p).and_then(|m| m.modified()).unwrap(), p))
         .collect();
     found.sort();

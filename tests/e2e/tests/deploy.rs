@@ -1,8 +1,8 @@
 //! Deployment, as an operator does it: the guide's own commands (`deploy/README.md` blocks
 //! tagged `deploy:…`, run word for word) produce the nginx configurations, which a real nginx
 //! checks (`nginx -t`) and serves over TLS and HTTP/2 in front of the mock Assemblyline; the
-//! page is then driven in Chromium under the headers and its own policy. Also the single-file
-//! build (scripts/build-single.sh), and both builds opened from disk.
+//! page is then driven (Chromium or Firefox) under the headers and its own policy. Also the
+//! single-file build (scripts/build-single.sh), and both builds opened from disk.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
