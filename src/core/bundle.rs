@@ -38,7 +38,7 @@ pub enum BundleError {
 
 /// Modification time stamped on every entry. Passed in by the caller because the core has no
 /// clock; zip can only store 1980–2107 in local time without a zone.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZipTime {
     pub year: u16,
     pub month: u8,

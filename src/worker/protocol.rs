@@ -1,0 +1,76 @@
+//! What the page and the byte worker say to each other. Every message is a two-item array:
+//! the order or report (plain data, through `serde-wasm-bindgen`) and a payload that cannot be
+//! plain data — a chunk of a download (its buffer transferred, not copied), the file the user
+//! picked, the finished zip as a Blob — or null.
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::bundle::{Keeper, Manifest, ZipTime};
+
+/// From the page to the worker. Orders are handled one at a time, in the order sent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "order", rename_all = "snake_case")]
+pub enum Order {
+    /// Start a zip kept by `keeper`; a picked file's handle is the payload. Answered by
+    /// `Done { id }` once the zip can take files.
+    Open {
+        id: u32,
+        keeper: Keeper,
+        file_name: String,
+        modified: ZipTime,
+    },
+    /// A download of `sha256` starts, or starts again after a retry: bytes it had are dropped.
+    Begin {
+        job: u32,
+        sha256: String,
+        expected_length: u64,
+    },
+    /// The next bytes of a download; the payload is a Uint8Array.
+    Chunk { job: u32 },
+    /// The download's body ended: answered by `Verified` or `Rejected`.
+    End { job: u32 },
+    /// The download is not wanted (rejected, cut off, cancelled): its bytes go.
+    Discard { job: u32 },
+    /// Append a verified download to the zip as `<sha256>.cart`; its bytes then go.
+    Add { id: u32, job: u32 },
+    /// Write the manifests and the central directory. `Done { id }` carries the finished zip
+    /// as a Blob, or null when it went to the picked file.
+    Close { id: u32, manifest: Manifest },
+    /// Drop the open zip without finishing it.
+    Abort,
+}
+
+/// From the worker to the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "report", rename_all = "snake_case")]
+pub enum Report {
+    /// The worker runs; `scratch` says whether it can keep bytes in the origin private file
+    /// system (synchronous access handles), else it keeps them in memory.
+    Ready {
+        scratch: bool,
+    },
+    /// A chunk of `job` was taken (flow control), and what the verifier thinks so far.
+    Took {
+        job: u32,
+        bytes: u64,
+        rejected: Option<String>,
+        wasm_bytes: u64,
+    },
+    Verified {
+        job: u32,
+        cart_size: u64,
+    },
+    Rejected {
+        job: u32,
+        reason: String,
+    },
+    /// An `Open`, `Add` or `Close` is over: the zip's size so far, or why it failed.
+    Done {
+        id: u32,
+        result: Result<u64, String>,
+    },
+    /// The worker could not start (or broke): the page goes on without it.
+    Failed {
+        reason: String,
+    },
+}
