@@ -64,6 +64,8 @@ enum Writer {
     },
     Worker {
         worker: ByteWorker,
+        /// The worker's name for this zip.
+        zip: u32,
         keeper: Keeper,
         /// The zip's size after the last file added.
         bytes: u64,
@@ -83,8 +85,9 @@ impl Part {
             Some((worker, keeper, picked)) => {
                 // The worker opens it before any later order; a failure comes back with the
                 // first file added.
+                let zip = worker.new_id();
                 let open = Order::Open {
-                    id: worker.new_id(),
+                    zip,
                     keeper,
                     file_name: info.file_name(number),
                     modified: info.modified,
@@ -92,6 +95,7 @@ impl Part {
                 worker.tell(&open, &picked.unwrap_or(JsValue::NULL), None);
                 Writer::Worker {
                     worker,
+                    zip,
                     keeper,
                     bytes: 0,
                 }
@@ -139,13 +143,19 @@ impl Part {
                 let settled = sink.settle().await;
                 written.and(settled)
             }
-            (Writer::Worker { worker, bytes, .. }, Body::InWorker(held)) => {
+            (
+                Writer::Worker {
+                    worker, zip, bytes, ..
+                },
+                Body::InWorker(held),
+            ) => {
                 let id = worker.new_id();
-                let job = held.take();
-                match worker
-                    .ask(&Order::Add { id, job }, id, &JsValue::NULL)
-                    .await?
-                {
+                let add = Order::Add {
+                    id,
+                    zip: *zip,
+                    job: held.take(),
+                };
+                match worker.ask(&add, id, &JsValue::NULL).await? {
                     (Report::Done { result, .. }, _) => {
                         *bytes = result?;
                         Ok(())
@@ -165,10 +175,11 @@ impl Part {
                 sink.close(file_name).await?;
                 Ok(sink.bytes_written())
             }
-            Writer::Worker { worker, .. } => {
+            Writer::Worker { worker, zip, .. } => {
                 let id = worker.new_id();
                 let close = Order::Close {
                     id,
+                    zip,
                     manifest: manifest.clone(),
                 };
                 match worker.ask(&close, id, &JsValue::NULL).await? {

@@ -44,9 +44,9 @@ struct Zip {
 pub struct Engine {
     folder: Option<FileSystemDirectoryHandle>,
     downloads: HashMap<u32, Download>,
-    zip: Option<Zip>,
-    /// Why the last zip could not be opened: later orders for it answer with this.
-    zip_failed: Option<String>,
+    zips: HashMap<u32, Zip>,
+    /// Why a zip could not be opened: later orders for it answer with this.
+    zip_failed: HashMap<u32, String>,
 }
 
 impl Engine {
@@ -55,8 +55,8 @@ impl Engine {
         Engine {
             folder: super::held::folder().await,
             downloads: HashMap::new(),
-            zip: None,
-            zip_failed: None,
+            zips: HashMap::new(),
+            zip_failed: HashMap::new(),
         }
     }
 
@@ -68,13 +68,13 @@ impl Engine {
     pub async fn handle(&mut self, order: Order, payload: JsValue) -> Option<Reply> {
         let report = match order {
             Order::Open {
-                id,
+                zip,
                 keeper,
                 file_name,
                 modified,
             } => {
-                let result = self.open(keeper, &file_name, modified, payload).await;
-                Report::Done { id, result }
+                let result = self.open(zip, keeper, &file_name, modified, payload).await;
+                Report::Done { id: zip, result }
             }
             Order::Begin {
                 job,
@@ -92,19 +92,19 @@ impl Engine {
                 }
                 return None;
             }
-            Order::Add { id, job } => Report::Done {
+            Order::Add { id, zip, job } => Report::Done {
                 id,
-                result: self.add(job).await,
+                result: self.add(zip, job).await,
             },
-            Order::Close { id, manifest } => {
-                let (result, zip) = match self.close(&manifest).await {
+            Order::Close { id, zip, manifest } => {
+                let (result, zip) = match self.close(zip, &manifest).await {
                     Ok((bytes, zip)) => (Ok(bytes), zip.map_or(JsValue::NULL, JsValue::from)),
                     Err(e) => (Err(e), JsValue::NULL),
                 };
                 return Some((Report::Done { id, result }, zip));
             }
-            Order::Abort => {
-                if let Some(zip) = self.zip.take() {
+            Order::Abort { zip } => {
+                if let Some(zip) = self.zips.remove(&zip) {
                     zip.sink.abort();
                 }
                 return None;
@@ -115,14 +115,12 @@ impl Engine {
 
     async fn open(
         &mut self,
+        zip: u32,
         keeper: Keeper,
         file_name: &str,
         modified: crate::core::bundle::ZipTime,
         picked: JsValue,
     ) -> Result<u64, String> {
-        if let Some(old) = self.zip.take() {
-            old.sink.abort();
-        }
         let sink = match keeper {
             Keeper::Memory => Ok(ZipSink::in_memory()),
             Keeper::Scratch => ZipSink::scratch_sync(file_name).await,
@@ -130,16 +128,13 @@ impl Engine {
         };
         match sink {
             Ok(sink) => {
-                self.zip_failed = None;
-                self.zip = Some(Zip {
-                    bundle: BundleWriter::new(sink.clone(), modified),
-                    sink,
-                });
+                let bundle = BundleWriter::new(sink.clone(), modified);
+                self.zips.insert(zip, Zip { bundle, sink });
                 Ok(0)
             }
             Err(e) => {
                 let words = format!("the zip could not be opened: {e}");
-                self.zip_failed = Some(words.clone());
+                self.zip_failed.insert(zip, words.clone());
                 Err(words)
             }
         }
@@ -224,7 +219,7 @@ impl Engine {
     }
 
     /// Appends a verified download as `<sha256>.cart`; its bytes go whatever the outcome.
-    async fn add(&mut self, job: u32) -> Result<u64, String> {
+    async fn add(&mut self, zip: u32, job: u32) -> Result<u64, String> {
         let download = self
             .downloads
             .remove(&job)
@@ -232,12 +227,9 @@ impl Engine {
         let (Some(cart_size), Some(held)) = (download.cart_size, download.held) else {
             return Err("the download was not verified".into());
         };
-        let result = match self.zip.as_mut() {
+        let result = match self.zips.get_mut(&zip) {
             Some(zip) => append(zip, &download.sha256, cart_size, &held).await,
-            None => Err(self
-                .zip_failed
-                .clone()
-                .unwrap_or_else(|| "no zip is open".into())),
+            None => Err(self.not_open(zip)),
         };
         held.remove();
         result
@@ -246,16 +238,24 @@ impl Engine {
     /// Finishes the zip: the manifests, the central directory, and the file to download.
     async fn close(
         &mut self,
+        zip: u32,
         manifest: &crate::core::bundle::Manifest,
     ) -> Result<(u64, Option<web_sys::Blob>), String> {
-        let zip = self.zip.take().ok_or_else(|| {
-            self.zip_failed
-                .clone()
-                .unwrap_or_else(|| "no zip is open".into())
-        })?;
+        let zip = match self.zips.remove(&zip) {
+            Some(open) => open,
+            None => return Err(self.not_open(zip)),
+        };
         zip.bundle.finish(manifest).map_err(|e| e.to_string())?;
         let blob = zip.sink.finish_file().await?;
         Ok((zip.sink.bytes_written(), blob))
+    }
+}
+
+impl Engine {
+    fn not_open(&mut self, zip: u32) -> String {
+        self.zip_failed
+            .remove(&zip)
+            .unwrap_or_else(|| "no zip is open".into())
     }
 }
 
@@ -274,5 +274,5 @@ async fn append(zip: &mut Zip, sha256: &str, cart_size: u64, held: &Held) -> Res
     }
     zip.bundle.end_cart().map_err(words)?;
     zip.sink.settle().await?;
-    Ok(zip.bundle.bytes_written())
+    Ok(zip.sink.bytes_written())
 }

@@ -11,10 +11,11 @@ use crate::core::bundle::{Keeper, Manifest, ZipTime};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "order", rename_all = "snake_case")]
 pub enum Order {
-    /// Start a zip kept by `keeper`; a picked file's handle is the payload. Answered by
-    /// `Done { id }` once the zip can take files.
+    /// Start zip `zip` kept by `keeper`; a picked file's handle is the payload. Answered by
+    /// `Done { id: zip }` once it can take files. Several may be open (one closing while the
+    /// next one fills).
     Open {
-        id: u32,
+        zip: u32,
         keeper: Keeper,
         file_name: String,
         modified: ZipTime,
@@ -32,12 +33,16 @@ pub enum Order {
     /// The download is not wanted (rejected, cut off, cancelled): its bytes go.
     Discard { job: u32 },
     /// Append a verified download to the zip as `<sha256>.cart`; its bytes then go.
-    Add { id: u32, job: u32 },
+    Add { id: u32, zip: u32, job: u32 },
     /// Write the manifests and the central directory. `Done { id }` carries the finished zip
     /// as a Blob, or null when it went to the picked file.
-    Close { id: u32, manifest: Manifest },
-    /// Drop the open zip without finishing it.
-    Abort,
+    Close {
+        id: u32,
+        zip: u32,
+        manifest: Manifest,
+    },
+    /// Drop an open zip without finishing it.
+    Abort { zip: u32 },
 }
 
 /// From the worker to the page.
