@@ -24,7 +24,7 @@ bash scripts/build.sh
 
 step "2/3 browser tests in headless Chromium"
 CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_TEST_TIMEOUT=180 \
-  run cargo test -p al-collector --target wasm32-unknown-unknown --test browser
+  run cargo test -p al-collector --target wasm32-unknown-unknown --test browser --test byte_worker
 
 step "3/3 end-to-end: the built page + mock server, driven in Chromium"
 AL_DIST="$root/dist" run cargo test -p al-e2e -- --test-threads=1
