@@ -218,6 +218,8 @@ impl ByteWorker {
         let buffer: JsValue = chunk.buffer().into();
         self.tell(&Order::Chunk { job }, &chunk, Some(&buffer));
         loop {
+            // Listening before looking: a report that lands in between still wakes us.
+            let listener = self.state.took.listen();
             if let Some(why) = self.broken() {
                 return Err(format!("the byte worker stopped: {why}"));
             }
@@ -228,7 +230,6 @@ impl ByteWorker {
             if queued <= WINDOW {
                 return Ok(());
             }
-            let listener = self.state.took.listen();
             listener.await;
         }
     }
