@@ -4,7 +4,7 @@
 //! or truncated cART must be rejected and leave nothing in the zip.
 #![cfg(target_arch = "wasm32")]
 
-use al_collector::core::bundle::{BundleWriter, Keeper, Manifest, ZipTime};
+use al_collector::core::bundle::{manifest_entries, BundleWriter, Keeper, Manifest, ZipTime};
 use al_collector::worker::protocol::{Order, Report};
 use al_collector::worker::Engine;
 use js_sys::Uint8Array;
@@ -136,7 +136,7 @@ async fn close(engine: &mut Engine, zip: u32) -> Vec<u8> {
     let closing = Order::Close {
         id: 99,
         zip,
-        manifest,
+        entries: manifest_entries(&manifest).to_vec(),
     };
     let (report, blob) = order(engine, closing, JsValue::NULL).await.unwrap();
     assert!(

@@ -218,7 +218,13 @@ impl<W: Write> BundleWriter<W> {
 
     /// Writes manifest.json, manifest.csv and README.txt, then the central directory, and
     /// gives the sink back.
-    pub fn finish(mut self, manifest: &Manifest) -> Result<W, BundleError> {
+    pub fn finish(self, manifest: &Manifest) -> Result<W, BundleError> {
+        self.finish_with(&manifest_entries(manifest))
+    }
+
+    /// Writes the given manifest entries (`manifest_entries`, rendered elsewhere: the byte
+    /// worker gets them as text), then the central directory, and gives the sink back.
+    pub fn finish_with(mut self, entries: &[(String, String)]) -> Result<W, BundleError> {
         self.check()?;
         if let Some(open) = &self.open {
             return Err(BundleError::Write(format!(
@@ -226,11 +232,7 @@ impl<W: Write> BundleWriter<W> {
                 open.sha256
             )));
         }
-        for (name, text) in [
-            ("manifest.json", manifest.to_json()),
-            ("manifest.csv", manifest.to_csv()),
-            ("README.txt", readme_text(manifest)),
-        ] {
+        for (name, text) in entries {
             let result = self.write_entry(name, text.as_bytes());
             self.or_break(result)?;
         }
@@ -270,6 +272,16 @@ impl<W: Write> BundleWriter<W> {
         }
         result
     }
+}
+
+/// The entries that close every zip, named and rendered: manifest.json, manifest.csv and
+/// README.txt.
+pub fn manifest_entries(manifest: &Manifest) -> [(String, String); 3] {
+    [
+        ("manifest.json".into(), manifest.to_json()),
+        ("manifest.csv".into(), manifest.to_csv()),
+        ("README.txt".into(), readme_text(manifest)),
+    ]
 }
 
 /// What the bundle holds and what could not be collected. There is deliberately no field for

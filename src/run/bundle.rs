@@ -11,7 +11,8 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::board::{Board, Saved};
 use crate::core::bundle::{
-    memory_pause_ms, part_limit, zip_file_name, BundleWriter, Keeper, Manifest, ZipTime,
+    manifest_entries, memory_pause_ms, part_limit, zip_file_name, BundleWriter, Keeper, Manifest,
+    ZipTime,
 };
 use crate::web::frame::Shared;
 use crate::web::worker::{ByteWorker, HeldDownload};
@@ -180,7 +181,7 @@ impl Part {
                 let close = Order::Close {
                     id,
                     zip,
-                    manifest: manifest.clone(),
+                    entries: manifest_entries(manifest).to_vec(),
                 };
                 match worker.ask(&close, id, &JsValue::NULL).await? {
                     (Report::Done { result, .. }, zip) => {

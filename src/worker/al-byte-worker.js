@@ -11,6 +11,7 @@ self.onmessage = async (event) => {
     await wasm.default({ module_or_path: module });
     wasm.al_byte_worker();
   } catch (e) {
-    self.postMessage([{ report: "failed", reason: String((e && e.message) || e) }, null]);
+    // Report::Failed, as serde-wasm-bindgen spells it (src/worker/protocol.rs).
+    self.postMessage([{ Failed: { reason: String((e && e.message) || e) } }, null]);
   }
 };

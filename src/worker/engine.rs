@@ -96,8 +96,8 @@ impl Engine {
                 id,
                 result: self.add(zip, job).await,
             },
-            Order::Close { id, zip, manifest } => {
-                let (result, zip) = match self.close(zip, &manifest).await {
+            Order::Close { id, zip, entries } => {
+                let (result, zip) = match self.close(zip, &entries).await {
                     Ok((bytes, zip)) => (Ok(bytes), zip.map_or(JsValue::NULL, JsValue::from)),
                     Err(e) => (Err(e), JsValue::NULL),
                 };
@@ -239,13 +239,13 @@ impl Engine {
     async fn close(
         &mut self,
         zip: u32,
-        manifest: &crate::core::bundle::Manifest,
+        entries: &[(String, String)],
     ) -> Result<(u64, Option<web_sys::Blob>), String> {
         let zip = match self.zips.remove(&zip) {
             Some(open) => open,
             None => return Err(self.not_open(zip)),
         };
-        zip.bundle.finish(manifest).map_err(|e| e.to_string())?;
+        zip.bundle.finish_with(entries).map_err(|e| e.to_string())?;
         let blob = zip.sink.finish_file().await?;
         Ok((zip.sink.bytes_written(), blob))
     }

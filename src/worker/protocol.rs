@@ -5,11 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::bundle::{Keeper, Manifest, ZipTime};
+use crate::core::bundle::{Keeper, ZipTime};
 
 /// From the page to the worker. Orders are handled one at a time, in the order sent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "order", rename_all = "snake_case")]
 pub enum Order {
     /// Start zip `zip` kept by `keeper`; a picked file's handle is the payload. Answered by
     /// `Done { id: zip }` once it can take files. Several may be open (one closing while the
@@ -34,12 +33,13 @@ pub enum Order {
     Discard { job: u32 },
     /// Append a verified download to the zip as `<sha256>.cart`; its bytes then go.
     Add { id: u32, zip: u32, job: u32 },
-    /// Write the manifests and the central directory. `Done { id }` carries the finished zip
-    /// as a Blob, or null when it went to the picked file.
+    /// Write the manifest entries (named and rendered by the page, `manifest_entries`) and
+    /// the central directory. `Done { id }` carries the finished zip as a Blob, or null when
+    /// it went to the picked file.
     Close {
         id: u32,
         zip: u32,
-        manifest: Manifest,
+        entries: Vec<(String, String)>,
     },
     /// Drop an open zip without finishing it.
     Abort { zip: u32 },
@@ -47,7 +47,6 @@ pub enum Order {
 
 /// From the worker to the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "report", rename_all = "snake_case")]
 pub enum Report {
     /// The worker runs; `scratch` says whether it can keep bytes in the origin private file
     /// system (synchronous access handles), else it keeps them in memory.
