@@ -20,8 +20,8 @@ fn main() {
     al_collector::web::suffixes::start();
 }
 
-/// The byte worker's entry (src/worker/al-byte-worker.js calls it). Exported from the binary,
-/// where wasm-bindgen keeps it.
+// The byte worker's entry (src/worker/al-byte-worker.js calls it). Exported from the binary,
+// where wasm-bindgen keeps it; a plain comment, so it is not copied into the JS glue.
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn al_byte_worker() {

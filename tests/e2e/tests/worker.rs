@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use al_e2e::mock_al::{Config, BULK_QUERY};
-use al_e2e::seed::read_entry;
+use al_e2e::seed::{downloadable, open_zip, read_entry, seed_selection};
 use al_e2e::{user, Session};
 use sha2::{Digest, Sha256};
 
@@ -157,5 +157,29 @@ async fn cancel_is_answered_while_the_worker_takes_large_files() {
     assert!(carts.len() < bulk.len(), "Cancel stopped the run");
     let words = byte_work(&s).await;
     assert!(words.contains("background worker"), "{words}");
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn without_a_worker_the_page_says_so_and_does_the_byte_work_itself() {
+    let s = Session::start(Config::default()).await;
+    let data = s.server.dataset();
+    let expected = downloadable(data, &seed_selection(data, 7000));
+    s.open().await;
+    // As in a browser or policy that refuses module workers.
+    s.js("delete window.Worker; return 1").await;
+    let analyst = user("analyst");
+    s.connect(analyst.user, analyst.apikey).await;
+    s.wait_text(".identity", "Connected as analyst").await;
+    s.open_tab("Collect files").await;
+    s.click_button("Collect zip").await;
+    let zips = run_over(&s, Duration::from_secs(120)).await;
+    let (carts, _) = open_zip(&zips[0], data);
+    assert_eq!(
+        carts, expected,
+        "the same set, verified and zipped on the page"
+    );
+    let words = s.wait_text(".progress", "on the page itself").await;
+    assert!(words.contains("refused to start a worker"), "{words}");
     s.finish().await;
 }
