@@ -42,14 +42,14 @@ pub fn status() -> Option<(String, bool)> {
     let once = STARTED.with(Rc::clone);
     once.get().map(|started| match started {
         Ok(w) if w.scratch() => (
-            "Verifying and zipping in a background worker, through the browser's private \
-             storage."
+            "Verifying and zipping in a background worker; downloads wait in the browser's \
+             private storage until verified."
                 .to_string(),
             false,
         ),
         Ok(_) => (
-            "Verifying and zipping in a background worker, in memory (this browser gives it \
-             no private storage)."
+            "Verifying and zipping in a background worker; downloads wait in its memory until \
+             verified (this browser gives it no private storage)."
                 .to_string(),
             false,
         ),
