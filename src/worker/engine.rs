@@ -18,12 +18,18 @@ use crate::web::zip_sink::ZipSink;
 /// A report and its payload (null, or the finished zip).
 pub type Reply = (Report, JsValue);
 
+/// Bytes of a download taken before the page hears of them: one report per MiB, not one per
+/// chunk, keeps the page's thread from decoding thousands of messages a second.
+const TELL_EVERY: u64 = 1 << 20;
+
 struct Download {
     sha256: String,
     verifier: Option<CartVerifier>,
     held: Option<Held>,
     rejected: Option<String>,
     cart_size: Option<u64>,
+    /// Bytes taken since the last `Took`.
+    untold: u64,
 }
 
 impl Download {
@@ -84,7 +90,7 @@ impl Engine {
                 self.begin(job, sha256, expected_length).await;
                 return None;
             }
-            Order::Chunk { job } => self.chunk(job, payload.unchecked_into()),
+            Order::Chunk { job } => self.chunk(job, payload.unchecked_into())?,
             Order::End { job } => self.end(job),
             Order::Discard { job } => {
                 if let Some(held) = self.downloads.remove(&job).and_then(|d| d.held) {
@@ -150,6 +156,7 @@ impl Engine {
             held: None,
             rejected: None,
             cart_size: None,
+            untold: 0,
         };
         match Held::new(self.folder.as_ref(), job).await {
             Ok(held) => download.held = Some(held),
@@ -158,11 +165,14 @@ impl Engine {
         self.downloads.insert(job, download);
     }
 
-    fn chunk(&mut self, job: u32, chunk: Uint8Array) -> Report {
-        let bytes = u64::from(chunk.length());
+    /// Verifies and keeps the next chunk; tells the page once a MiB is taken, or at once when
+    /// the download was rejected.
+    fn chunk(&mut self, job: u32, chunk: Uint8Array) -> Option<Report> {
+        let mut bytes = u64::from(chunk.length());
         let rejected = match self.downloads.get_mut(&job) {
             None => Some("the worker knows no such download".to_string()),
             Some(d) => {
+                d.untold += bytes;
                 if d.rejected.is_none() {
                     let verified = match d.verifier.as_mut() {
                         Some(v) => v.update(&chunk.to_vec()).map_err(|e| e.to_string()),
@@ -176,15 +186,19 @@ impl Engine {
                         d.reject(reason);
                     }
                 }
+                if d.untold < TELL_EVERY && d.rejected.is_none() {
+                    return None;
+                }
+                bytes = std::mem::take(&mut d.untold);
                 d.rejected.clone()
             }
         };
-        Report::Took {
+        Some(Report::Took {
             job,
             bytes,
             rejected,
             wasm_bytes: crate::web::wasm_memory_bytes(),
-        }
+        })
     }
 
     fn end(&mut self, job: u32) -> Report {

@@ -53,7 +53,8 @@ pub enum Report {
     Ready {
         scratch: bool,
     },
-    /// A chunk of `job` was taken (flow control), and what the verifier thinks so far.
+    /// `bytes` more of `job` were taken (flow control; told once a MiB, and at once on a
+    /// rejection), and whether the download was rejected.
     Took {
         job: u32,
         bytes: u64,
