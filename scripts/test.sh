@@ -28,7 +28,7 @@ bash scripts/build.sh
 
 step "2/3 browser tests in headless Chromium"
 CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_TEST_TIMEOUT=180 \
-  run cargo test -p al-collector --target wasm32-unknown-unknown --test browser
+  run cargo test -p al-collector --target wasm32-unknown-unknown --test browser --test byte_worker
 
 step "2/3 browser tests, again in headless Firefox ESR"
 GECKODRIVER="$(command -v geckodriver)" WASM_BINDGEN_TEST_TIMEOUT=180 \

@@ -40,7 +40,7 @@ pub enum BundleError {
 
 /// Modification time stamped on every entry. Passed in by the caller because the core has no
 /// clock; zip can only store 1980–2107 in local time without a zone.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZipTime {
     pub year: u16,
     pub month: u8,
@@ -221,16 +221,12 @@ impl<W: Write> BundleWriter<W> {
     /// Writes manifest.json, manifest.csv and README.txt, then the central directory, and
     /// gives the sink back.
     pub fn finish(self, manifest: &Manifest) -> Result<W, BundleError> {
-        self.finish_with(manifest, &ManifestNotes::default())
+        self.finish_with(&manifest_entries(manifest, &ManifestNotes::default()))
     }
 
-    /// `finish`, with the submissions whose files are hidden or incomplete, and the files
-    /// delivered as stored cARTs, in both manifests.
-    pub fn finish_with(
-        mut self,
-        manifest: &Manifest,
-        notes: &ManifestNotes,
-    ) -> Result<W, BundleError> {
+    /// Writes the given manifest entries (`manifest_entries`, rendered elsewhere: the byte
+    /// worker gets them as text), then the central directory, and gives the sink back.
+    pub fn finish_with(mut self, entries: &[(String, String)]) -> Result<W, BundleError> {
         self.check()?;
         if let Some(open) = &self.open {
             return Err(BundleError::Write(format!(
@@ -238,11 +234,7 @@ impl<W: Write> BundleWriter<W> {
                 open.sha256
             )));
         }
-        for (name, text) in [
-            ("manifest.json", manifest.to_json_with(notes)),
-            ("manifest.csv", manifest.to_csv_with(notes)),
-            ("README.txt", readme_text(manifest)),
-        ] {
+        for (name, text) in entries {
             let result = self.write_entry(name, text.as_bytes());
             self.or_break(result)?;
         }
@@ -282,6 +274,16 @@ impl<W: Write> BundleWriter<W> {
         }
         result
     }
+}
+
+/// The entries that close every zip, named and rendered: manifest.json, manifest.csv and
+/// README.txt.
+pub fn manifest_entries(manifest: &Manifest, notes: &ManifestNotes) -> [(String, String); 3] {
+    [
+        ("manifest.json".into(), manifest.to_json_with(notes)),
+        ("manifest.csv".into(), manifest.to_csv_with(notes)),
+        ("README.txt".into(), readme_text(manifest)),
+    ]
 }
 
 /// What the bundle holds and what could not be collected. There is deliberately no field for

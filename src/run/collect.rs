@@ -20,6 +20,7 @@ use crate::core::error::ApiError;
 use crate::web::frame::Shared;
 use crate::web::http::{Cancel, Transport};
 use crate::web::search::each_submission;
+use crate::web::worker::ByteWorker;
 use crate::web::zip_sink::ZipSink;
 
 /// Verified cARTs waiting for the zip writer, in bytes, before workers pause: memory stays
@@ -107,6 +108,10 @@ pub async fn run(
     let (to_zip, verified) = mpsc::unbounded::<Verified>();
     let pipe = Pipeline {
         transport: &transport,
+        worker: zip
+            .as_ref()
+            .and_then(|(sink, _)| sink.worker())
+            .map(|w| w.0),
         board: &board,
         control: &control,
         to_zip: RefCell::new(Some(to_zip)),
@@ -155,6 +160,8 @@ pub async fn run(
 
 struct Pipeline<'a> {
     transport: &'a Transport,
+    /// Verifies and keeps downloads when the zip is written by the byte worker.
+    worker: Option<ByteWorker>,
     board: &'a Shared<Board>,
     control: &'a Control,
     to_zip: RefCell<Option<mpsc::UnboundedSender<Verified>>>,
@@ -240,19 +247,19 @@ impl Pipeline<'_> {
     }
 
     async fn download(&self, job: DownloadJob) {
-        match fetch_verified(self.transport, self.cancel(), &job).await {
-            Ok((cart_size, stored, chunks)) => {
-                if stored {
+        let fetched = fetch_verified(self.transport, self.cancel(), &job, self.worker.as_ref());
+        match fetched.await {
+            Ok(verified) => {
+                if verified.stored_as_cart {
                     self.board
                         .update(|b| b.collection.mark_stored_as_cart(&job.sha256));
                 }
-                let sent = self.to_zip.borrow().as_ref().map(|to_zip| {
-                    to_zip.unbounded_send(Verified {
-                        sha256: job.sha256.clone(),
-                        cart_size,
-                        chunks,
-                    })
-                });
+                let cart_size = verified.cart_size;
+                let sent = self
+                    .to_zip
+                    .borrow()
+                    .as_ref()
+                    .map(|to_zip| to_zip.unbounded_send(verified));
                 match sent {
                     Some(Ok(())) => {
                         self.pending.set(self.pending.get() + cart_size);

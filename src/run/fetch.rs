@@ -1,13 +1,16 @@
-//! One cART download, streamed through the verifier as it arrives.
+//! One cART download, streamed through the verifier as it arrives: in the byte worker where
+//! it runs (this thread only posts the chunks), else here.
 
 use std::cell::RefCell;
 
 use js_sys::Uint8Array;
 
+use super::bundle::{Body, Verified};
 use crate::core::cart::CartVerifier;
 use crate::core::collect::DownloadJob;
 use crate::core::error::ApiError;
 use crate::web::http::{Cancel, Transport};
+use crate::web::worker::{ByteWorker, HeldDownload};
 
 pub enum Failure {
     Api(ApiError),
@@ -15,14 +18,58 @@ pub enum Failure {
     Cart(String),
 }
 
-/// Streams one cART through the verifier, keeping its chunks as JS arrays (outside WASM
-/// memory) until it is known good. Returns the cART's size, whether it was the cART the server
-/// stores (a file that is itself a cART comes back unchanged), and its chunks.
+/// Downloads and verifies one cART, by the byte worker when there is one.
 pub async fn fetch_verified(
     transport: &Transport,
     cancel: &Cancel,
     job: &DownloadJob,
-) -> Result<(u64, bool, Vec<Uint8Array>), Failure> {
+    worker: Option<&ByteWorker>,
+) -> Result<Verified, Failure> {
+    let (cart_size, stored_as_cart, body) = match worker {
+        Some(worker) => in_worker(transport, cancel, job, worker).await?,
+        None => here(transport, cancel, job).await?,
+    };
+    Ok(Verified {
+        sha256: job.sha256.clone(),
+        cart_size,
+        stored_as_cart,
+        body,
+    })
+}
+
+/// The worker verifies and keeps the bytes; this thread reads the body and posts each chunk,
+/// waiting while the worker has more than a few MB of it queued.
+async fn in_worker(
+    transport: &Transport,
+    cancel: &Cancel,
+    job: &DownloadJob,
+    worker: &ByteWorker,
+) -> Result<(u64, bool, Body), Failure> {
+    let id = worker.new_id();
+    // Dropped on any failure below: the worker then drops the bytes.
+    let held = HeldDownload::new(worker.clone(), id);
+    let call = transport.server.download(&job.sha256, &job.name, &job.sid);
+    let read = transport
+        .download(
+            call,
+            cancel,
+            || worker.begin(id, &job.sha256, job.expected_size),
+            async |chunk| worker.chunk(id, chunk).await,
+        )
+        .await
+        .map_err(Failure::Api)?;
+    read.map_err(Failure::Cart)?;
+    let (cart_size, stored) = worker.end(id).await.map_err(Failure::Cart)?;
+    Ok((cart_size, stored, Body::InWorker(held)))
+}
+
+/// Verifies on this thread, keeping the chunks as JS arrays (outside WASM memory) until the
+/// file is known good.
+async fn here(
+    transport: &Transport,
+    cancel: &Cancel,
+    job: &DownloadJob,
+) -> Result<(u64, bool, Body), Failure> {
     let fresh = || CartVerifier::new(&job.sha256).with_expected_length(job.expected_size);
     let verifier = RefCell::new(fresh());
     let chunks = RefCell::new(Vec::<Uint8Array>::new());
@@ -35,7 +82,7 @@ pub async fn fetch_verified(
                 *verifier.borrow_mut() = fresh();
                 chunks.borrow_mut().clear();
             },
-            |chunk| {
+            async |chunk: Uint8Array| {
                 verifier
                     .borrow_mut()
                     .update(&chunk.to_vec())
@@ -51,5 +98,9 @@ pub async fn fetch_verified(
         .into_inner()
         .finish()
         .map_err(|e| Failure::Cart(e.to_string()))?;
-    Ok((report.cart_size, report.stored_as_cart, chunks.into_inner()))
+    Ok((
+        report.cart_size,
+        report.stored_as_cart,
+        Body::Chunks(chunks.into_inner()),
+    ))
 }

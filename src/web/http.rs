@@ -190,7 +190,7 @@ impl Transport {
             }
             let mut lines = OntologyLines::default();
             let mut bad = None;
-            let read = read_body(&response, cancel, &mut |chunk: Uint8Array| {
+            let read = read_body(&response, cancel, &mut async |chunk: Uint8Array| {
                 let records = lines
                     .push(&chunk.to_vec())
                     .map_err(|e| bad.insert(e).to_string())?;
@@ -208,14 +208,15 @@ impl Transport {
     }
 
     /// A binary download, handed over chunk by chunk so the body never sits whole in WASM
-    /// memory. `on_chunk` may fail (a cART that does not verify) to stop reading early.
+    /// memory. `on_chunk` may fail (a cART that does not verify) to stop reading early, and
+    /// may take its time (the byte worker's back-pressure): the next read waits for it.
     /// Retries restart the body: `on_start` tells the caller to drop what it had.
     pub async fn download(
         &self,
         call: Call,
         cancel: &Cancel,
         mut on_start: impl FnMut(),
-        mut on_chunk: impl FnMut(Uint8Array) -> Result<(), String>,
+        mut on_chunk: impl AsyncFnMut(Uint8Array) -> Result<(), String>,
     ) -> Result<Result<(), String>, ApiError> {
         self.with_retries(&call, cancel, async |response: Response| {
             if !response.ok() {
@@ -343,7 +344,7 @@ impl Transport {
 async fn read_body(
     response: &Response,
     cancel: &Cancel,
-    on_chunk: &mut impl FnMut(Uint8Array) -> Result<(), String>,
+    on_chunk: &mut impl AsyncFnMut(Uint8Array) -> Result<(), String>,
 ) -> Result<Result<(), String>, ApiError> {
     let Some(stream) = response.body() else {
         return Ok(Ok(()));
@@ -371,7 +372,7 @@ async fn read_body(
         }
         let value = js_sys::Reflect::get(&step, &"value".into())
             .map_err(|_| ApiError::Decode("empty chunk".into()))?;
-        if let Err(reason) = on_chunk(value.unchecked_into()) {
+        if let Err(reason) = on_chunk(value.unchecked_into()).await {
             let _ = reader.cancel();
             return Ok(Err(reason));
         }

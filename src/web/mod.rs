@@ -11,6 +11,7 @@ pub mod scratch;
 pub mod search;
 pub mod session;
 pub mod suffixes;
+pub mod worker;
 pub mod zip_sink;
 
 /// `window.location.origin`; "null" for pages opened from `file://`.

@@ -6,7 +6,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
-use super::js::{call, call_await, error_name, js_text};
+use super::js::{call, error_name, js_text};
 use super::zip_sink::ZipSink;
 
 /// Saves a finished Blob through a temporary `<a download>`.
@@ -70,6 +70,5 @@ pub async fn pick_file(suggested_name: &str) -> Result<Option<ZipSink>, String> 
         Err(e) if error_name(&e) == "AbortError" => return Ok(None),
         Err(e) => return Err(js_text(e)),
     };
-    let stream = call_await(&handle, "createWritable", &[]).await?;
-    Ok(Some(ZipSink::picked(stream)))
+    ZipSink::picked_file(handle).await.map(Some)
 }

@@ -32,14 +32,28 @@ pub fn available() -> bool {
 /// A new scratch file for `file_name`: its handle and an open writable stream. The name gets a
 /// random prefix so two tabs running at once never share a file.
 pub async fn create(file_name: &str) -> Result<(JsValue, JsValue), String> {
+    let handle = new_file(file_name).await?;
+    let stream = call_await(&handle, "createWritable", &[]).await?;
+    Ok((handle, stream))
+}
+
+/// A new scratch file written through a synchronous access handle (in a worker only): its
+/// handle and the access handle.
+pub async fn create_sync(
+    file_name: &str,
+) -> Result<(JsValue, web_sys::FileSystemSyncAccessHandle), String> {
+    let handle = new_file(file_name).await?;
+    let access = call_await(&handle, "createSyncAccessHandle", &[]).await?;
+    Ok((handle, access.unchecked_into()))
+}
+
+async fn new_file(file_name: &str) -> Result<JsValue, String> {
     let folder = folder().await?;
     let unique = format!(
         "{:08x}-{file_name}",
         (js_sys::Math::random() * f64::from(u32::MAX)) as u32
     );
-    let handle = call_await(&folder, "getFileHandle", &[unique.into(), created()]).await?;
-    let stream = call_await(&handle, "createWritable", &[]).await?;
-    Ok((handle, stream))
+    call_await(&folder, "getFileHandle", &[unique.into(), created()]).await
 }
 
 /// The finished file behind a scratch handle, to hand to the download.
@@ -84,15 +98,16 @@ pub async fn stored() -> Result<Vec<String>, String> {
     names(&folder().await?).await
 }
 
+/// The scratch folder, from the page or from a worker (both have `navigator.storage`).
 async fn folder() -> Result<JsValue, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let storage = Reflect::get(&window.navigator(), &"storage".into()).map_err(js_text)?;
+    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).map_err(js_text)?;
+    let storage = Reflect::get(&navigator, &"storage".into()).map_err(js_text)?;
     let root = call_await(&storage, "getDirectory", &[]).await?;
     call_await(&root, "getDirectoryHandle", &[FOLDER.into(), created()]).await
 }
 
 /// The folder's entry names, read to the end before anything is removed.
-async fn names(folder: &JsValue) -> Result<Vec<String>, String> {
+pub(crate) async fn names(folder: &JsValue) -> Result<Vec<String>, String> {
     let entries = call(folder, "keys", &[])?;
     let mut names = Vec::new();
     loop {

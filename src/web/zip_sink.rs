@@ -1,6 +1,8 @@
 //! The zip on its way out of WASM memory: to a file the user picked, to a scratch file
 //! downloaded when complete (origin private file system), or, in browsers with neither, into
-//! Blob parts in memory.
+//! Blob parts in memory. On the page a sink may also stand for a zip the byte worker writes
+//! (`web::worker`); in the worker the scratch file is written through a synchronous access
+//! handle.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -14,6 +16,7 @@ use web_sys::Blob;
 use super::js::{call, call_await, error_name, js_text};
 use super::save::{blob_of, save_blob};
 use super::scratch;
+use super::worker::ByteWorker;
 use crate::core::bundle::Keeper;
 use crate::core::units::gigabytes;
 
@@ -68,6 +71,18 @@ enum Target {
         pending: Vec<Promise>,
         scratch: Option<JsValue>,
     },
+    /// A scratch file written in place (worker only): `at` is where the next bytes go.
+    Sync {
+        file: JsValue,
+        access: web_sys::FileSystemSyncAccessHandle,
+        at: u64,
+    },
+    /// The byte worker writes this zip; nothing is written here.
+    Worker {
+        worker: ByteWorker,
+        keeper: Keeper,
+        picked: Option<JsValue>,
+    },
 }
 
 struct Inner {
@@ -111,8 +126,67 @@ impl ZipSink {
         }))
     }
 
-    /// The best place this browser offers for a zip it downloads itself.
+    /// A scratch file written through a synchronous access handle (in a worker).
+    pub async fn scratch_sync(file_name: &str) -> Result<ZipSink, String> {
+        let (file, access) = scratch::create_sync(file_name).await?;
+        Ok(ZipSink::new(Target::Sync {
+            file,
+            access,
+            at: 0,
+        }))
+    }
+
+    /// The file the user picked: written by the byte worker where it runs, else here.
+    pub async fn picked_file(handle: JsValue) -> Result<ZipSink, String> {
+        if let Ok(worker) = super::worker::byte_worker().await {
+            return Ok(ZipSink::in_worker(worker, Keeper::Picked, Some(handle)));
+        }
+        ZipSink::open_picked(&handle).await
+    }
+
+    /// Opens a picked file's handle for writing (on the page, or in the worker).
+    pub async fn open_picked(handle: &JsValue) -> Result<ZipSink, String> {
+        let stream = call_await(handle, "createWritable", &[]).await?;
+        Ok(ZipSink::picked(stream))
+    }
+
+    /// A zip the byte worker writes, kept by `keeper`.
+    pub fn in_worker(worker: ByteWorker, keeper: Keeper, picked: Option<JsValue>) -> ZipSink {
+        ZipSink::new(Target::Worker {
+            worker,
+            keeper,
+            picked,
+        })
+    }
+
+    /// The byte worker writing this zip, the keeper it uses, and the picked file if any.
+    pub fn worker(&self) -> Option<(ByteWorker, Keeper, Option<JsValue>)> {
+        match &self.0.borrow().target {
+            Target::Worker {
+                worker,
+                keeper,
+                picked,
+            } => Some((worker.clone(), *keeper, picked.clone())),
+            _ => None,
+        }
+    }
+
+    /// The best place this browser offers for a zip it downloads itself: written by the byte
+    /// worker where it runs (a scratch file where the page and the worker both can), else here.
     pub async fn for_download(file_name: &str) -> ZipSink {
+        if let Ok(worker) = super::worker::byte_worker().await {
+            let keeper = if scratch::available() && worker.scratch() {
+                Keeper::Scratch
+            } else {
+                Keeper::Memory
+            };
+            return ZipSink::in_worker(worker, keeper, None);
+        }
+        ZipSink::here_for_download(file_name).await
+    }
+
+    /// The best place for a zip written on this thread.
+    pub async fn here_for_download(file_name: &str) -> ZipSink {
         if scratch::available() {
             if let Ok(sink) = ZipSink::scratch(file_name).await {
                 return sink;
@@ -134,7 +208,8 @@ impl ZipSink {
         match &self.0.borrow().target {
             Target::Memory { .. } => Keeper::Memory,
             Target::Disk { scratch: None, .. } => Keeper::Picked,
-            Target::Disk { .. } => Keeper::Scratch,
+            Target::Disk { .. } | Target::Sync { .. } => Keeper::Scratch,
+            Target::Worker { keeper, .. } => *keeper,
         }
     }
 
@@ -146,7 +221,7 @@ impl ZipSink {
     pub async fn settle(&self) -> Result<(), String> {
         let pending = match &mut self.0.borrow_mut().target {
             Target::Disk { pending, .. } => std::mem::take(pending),
-            Target::Memory { .. } => Vec::new(),
+            _ => Vec::new(),
         };
         for promise in pending {
             JsFuture::from(promise)
@@ -180,26 +255,47 @@ impl ZipSink {
     /// Ends the archive: closes the disk file, and saves a scratch file or the Blob as a
     /// download named `file_name`.
     pub async fn close(&self, file_name: &str) -> Result<(), String> {
+        match self.finish_file().await? {
+            Some(blob) => save_blob(&blob, file_name),
+            None => Ok(()),
+        }
+    }
+
+    /// Ends the archive and hands back what to download: the scratch file or the Blob, read
+    /// back to be sure it is whole; None when it went to the picked file.
+    pub async fn finish_file(&self) -> Result<Option<Blob>, String> {
         self.0.borrow_mut().push_buf();
         self.settle().await?;
-        let disk = match &self.0.borrow().target {
+        enum Ending {
+            Stream(JsValue, Option<JsValue>),
+            Sync(JsValue, web_sys::FileSystemSyncAccessHandle),
+            Memory,
+        }
+        let ending = match &self.0.borrow().target {
             Target::Disk {
                 stream, scratch, ..
-            } => Some((stream.clone(), scratch.clone())),
-            Target::Memory { .. } => None,
+            } => Ending::Stream(stream.clone(), scratch.clone()),
+            Target::Sync { file, access, .. } => Ending::Sync(file.clone(), access.clone()),
+            Target::Memory { .. } => Ending::Memory,
+            Target::Worker { .. } => return Err("this zip is written by the byte worker".into()),
         };
-        let blob = match disk {
-            Some((stream, scratch)) => {
+        let blob = match ending {
+            Ending::Stream(stream, scratch) => {
                 call_await(&stream, "close", &[]).await?;
                 match scratch {
                     Some(handle) => scratch::file(&handle).await?,
-                    None => return Ok(()),
+                    None => return Ok(None),
                 }
             }
-            None => self.finish_blob()?,
+            Ending::Sync(file, access) => {
+                access.flush().map_err(|e| self.write_failed(e))?;
+                access.close();
+                scratch::file(&file).await?
+            }
+            Ending::Memory => self.finish_blob()?,
         };
         check_zip_blob(&blob, self.keeper()).await?;
-        save_blob(&blob, file_name)
+        Ok(Some(blob))
     }
 
     /// The whole archive as one Blob (memory target): a Blob of Blobs references the parts
@@ -217,14 +313,19 @@ impl ZipSink {
                 all.push(&tail);
                 blob_of(&all, "application/zip")
             }
-            Target::Disk { .. } => Err("the zip went to a file on disk, not into memory".into()),
+            _ => Err("the zip went to a file on disk, not into memory".into()),
         }
     }
 
     /// Gives up on a disk file (the user cancelled): the browser drops the partial file.
     pub fn abort(&self) {
-        if let Target::Disk { stream, .. } = &self.0.borrow().target {
-            let _ = call(stream, "abort", &[]);
+        match &self.0.borrow().target {
+            Target::Disk { stream, .. } => {
+                let _ = call(stream, "abort", &[]);
+            }
+            // The file stays until the next sweep removes it.
+            Target::Sync { access, .. } => access.close(),
+            _ => {}
         }
     }
 }
@@ -233,6 +334,28 @@ impl Inner {
     fn push_buf(&mut self) {
         if self.buf.is_empty() {
             return;
+        }
+        match &mut self.target {
+            Target::Sync { access, at, .. } => {
+                // Straight from WASM memory into the file: no copy, no promise.
+                let options = web_sys::FileSystemReadWriteOptions::new();
+                options.set_at(*at as f64);
+                match access.write_with_u8_array_and_options(&self.buf, &options) {
+                    Ok(n) if n as usize == self.buf.len() => *at += n as u64,
+                    Ok(_) => {
+                        self.failed = Some("the browser's storage for this page is full".into())
+                    }
+                    Err(e) => self.failed = Some(storage_words(e)),
+                }
+                self.buf.clear();
+                return;
+            }
+            Target::Worker { .. } => {
+                self.failed = Some("this zip is written by the byte worker".into());
+                self.buf.clear();
+                return;
+            }
+            _ => {}
         }
         // A copy out of linear memory: the WASM buffer is reused at once.
         let chunk = Uint8Array::from(&self.buf[..]);
@@ -263,6 +386,8 @@ impl Inner {
                 Ok(promise) => pending.push(Promise::from(promise)),
                 Err(_) => self.failed = Some("the chosen file refused the write".into()),
             },
+            // Handled before the copy out of WASM memory.
+            Target::Sync { .. } | Target::Worker { .. } => {}
         }
     }
 }
@@ -283,5 +408,20 @@ impl Write for ZipSink {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+fn storage_words(e: JsValue) -> String {
+    if error_name(&e) == "QuotaExceededError" {
+        format!(
+            "the browser's storage for this page is full ({}). Free disk space, or tick \
+             \"Save straight to a file on disk\" (Chromium), then Retry failed.",
+            js_text(e)
+        )
+    } else {
+        format!(
+            "writing the zip to the browser's storage failed: {}",
+            js_text(e)
+        )
     }
 }

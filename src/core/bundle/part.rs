@@ -12,7 +12,7 @@ const MB: u64 = 1_000_000;
 const MAX_MB: u64 = 1_000_000;
 
 /// What holds the zip while it is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Keeper {
     /// Blob parts in browser memory (browsers without the origin private file system).
     Memory,

@@ -68,13 +68,23 @@ pub fn Progress(live: LiveBoard) -> impl IntoView {
     };
     let memory = move || {
         live.with(|_| ());
-        let bytes = crate::web::wasm_memory_bytes();
+        // The page's and the byte worker's (as it last reported).
+        let bytes = crate::web::wasm_memory_bytes() + crate::web::worker::wasm_bytes();
         view! { <p class="wasm-memory" data-bytes=bytes.to_string()>"WASM memory: " {megabytes(bytes)}</p> }
+    };
+    // Where the cARTs are verified and zipped: in the details, and in the progress when it
+    // is the page itself (slower, and the page says why).
+    let byte_work = move |on_page: bool| {
+        move || {
+            live.with(|_| ());
+            let (words, fallback) = crate::web::worker::status()?;
+            (fallback == on_page).then(|| view! { <p class="byte-work">{words}</p> })
+        }
     };
     view! {
         <div class="progress" role="status" aria-live="polite">
-            {scan} {downloads} {saves}
+            {scan} {downloads} {saves} {byte_work(true)}
         </div>
-        <details class="diagnostics"><summary>"Details"</summary>{memory}</details>
+        <details class="diagnostics"><summary>"Details"</summary>{memory}{byte_work(false)}</details>
     }
 }

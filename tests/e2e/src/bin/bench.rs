@@ -1139,6 +1139,8 @@ async fn memory(opts: &Opts) -> Result<(), String> {
     println!("  the zip is kept in: {keeper}");
     let baseline = wasm_bytes(&s).await;
     reset_stats(addr).await;
+    // Long tasks and event-loop lag on the page's main thread while gigabytes go through.
+    js(&s, scale::PROBES).await;
 
     let deadline = Instant::now() + Duration::from_secs(45 * 60);
     let started = Instant::now();
@@ -1228,6 +1230,20 @@ async fn memory(opts: &Opts) -> Result<(), String> {
     if !page_alert.trim().is_empty() {
         println!("  the page's alert: {}", page_alert.trim());
     }
+    let probe = js(&s, "return window.__probe").await;
+    let byte_work = js(
+        &s,
+        "return [...document.querySelectorAll('.byte-work')].map(p => p.textContent).join(' ')",
+    )
+    .await;
+    println!(
+        "  main thread: longest task {:.0} ms (target <= 100), longest probe wait {:.0} ms \
+         (a click waits that long; target < 250), JS heap peak {:.1} MiB (probe)",
+        probe["longest"].as_f64().unwrap_or(-1.0),
+        probe["lag"].as_f64().unwrap_or(-1.0),
+        probe["heap"].as_f64().unwrap_or(0.0) / (1 << 20) as f64
+    );
+    println!("  byte work: {}", byte_work.as_str().unwrap_or_default());
     s.finish().await;
 
     if unticked {

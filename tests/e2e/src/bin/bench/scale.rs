@@ -49,7 +49,7 @@ fn workloads() -> Result<Vec<Workload>, String> {
 
 /// Injected once the page is connected: a long-task observer, an event-loop probe every
 /// 50 ms (how late it ran is how long a click would have waited), and heap peaks.
-const PROBES: &str = "\
+pub(super) const PROBES: &str = "\
     const p = window.__probe = {lag: 0, heap: 0, wasm: 0, longest: 0};\
     try { new PerformanceObserver(l => { for (const e of l.getEntries()) p.longest = Math.max(p.longest, e.duration); })\
           .observe({type: 'longtask'}); } catch (e) { p.longest = -1; }\
