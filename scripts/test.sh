@@ -18,7 +18,7 @@ cargo fmt --all -- --check
 
 step "lints: clippy, native and for the page (wasm32), warnings are errors"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-cargo clippy -p al-collector --target wasm32-unknown-unknown --lib --bins --test browser --quiet -- -D warnings
+cargo clippy -p al-collector --target wasm32-unknown-unknown --lib --bins --test browser --test byte_worker --quiet -- -D warnings
 
 step "1/3 native tests: pure core and mock Assemblyline server"
 run cargo test --workspace --exclude al-e2e
@@ -42,7 +42,7 @@ AL_DIST="$root/dist" run cargo test -p al-e2e -- --test-threads=1
 # this pass to a few minutes.
 step "3/3 end-to-end, again in Firefox ESR: connect, IoCs, collection, faults, deployment"
 firefox_tests=(--test connect --test iocs --test collect --test one_click --test faults
-               --test deploy --test security --test browsers)
+               --test incremental --test deploy --test security --test browsers)
 AL_DIST="$root/dist" AL_E2E_BROWSER=firefox \
   run cargo test -p al-e2e "${firefox_tests[@]}" -- --test-threads=1 \
     --skip five_thousand_files_in_one_click

@@ -62,7 +62,8 @@ pub enum Body {
 /// What writes one zip.
 enum Writer {
     Here {
-        bundle: BundleWriter<ZipSink>,
+        // Boxed: the zip writer's state is large beside the worker's handle.
+        bundle: Box<BundleWriter<ZipSink>>,
         sink: ZipSink,
     },
     Worker {
@@ -104,7 +105,7 @@ impl Part {
                 }
             }
             None => Writer::Here {
-                bundle: BundleWriter::new(sink.clone(), info.modified),
+                bundle: Box::new(BundleWriter::new(sink.clone(), info.modified)),
                 sink,
             },
         };
@@ -180,7 +181,7 @@ impl Part {
         let entries = manifest_entries(manifest, notes);
         match self.writer {
             Writer::Here { bundle, sink } => {
-                bundle.finish_with(&entries).map_err(|e| e.to_string())?;
+                (*bundle).finish_with(&entries).map_err(|e| e.to_string())?;
                 sink.close(file_name).await?;
                 Ok(sink.bytes_written())
             }
