@@ -140,7 +140,7 @@ async fn close(engine: &mut Engine, zip: u32) -> Vec<u8> {
     let closing = Order::Close {
         id: 99,
         zip,
-        entries: manifest_entries(&manifest).to_vec(),
+        entries: manifest_entries(&manifest, &Default::default()).to_vec(),
     };
     let (report, blob) = order(engine, closing, JsValue::NULL).await.unwrap();
     assert!(
@@ -204,7 +204,8 @@ async fn the_worker_zips_a_set_byte_for_byte_like_the_core() {
             verdict,
             Report::Verified {
                 job,
-                cart_size: s.cart.len() as u64
+                cart_size: s.cart.len() as u64,
+                stored_as_cart: false,
             }
         );
         add(&mut engine, 1, job).await.unwrap();
