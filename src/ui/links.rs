@@ -33,5 +33,10 @@ pub fn sid_link(sid: &str) -> AnyView {
 
 /// A sha256, linked to its file page.
 pub fn sha256_link(sha256: &str) -> AnyView {
-    link(file_page(&origin(), sha256), sha256.to_string(), "sha mono")
+    file_link(sha256, sha256.to_string())
+}
+
+/// A file's page, linked from `text` (a shortened hash, a name).
+pub fn file_link(sha256: &str, text: String) -> AnyView {
+    link(file_page(&origin(), sha256), text, "sha mono")
 }

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::{actions, Shared};
 use crate::core::ioc::{Filter, Ioc, IocId, IocSet};
 use crate::core::ioc_query::verdict_words;
+use crate::ui::links::{file_link, sid_link};
 
 /// Every row is this tall (the stylesheet fixes it), so a scroll offset names a row.
 const ROW_PX: f64 = 30.0;
@@ -127,12 +128,12 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
 
 fn row(ioc: &Ioc) -> impl IntoView {
     let verdict = ioc.verdict;
-    let sids = listed(ioc.sids.iter().cloned());
+    let sids = listed(ioc.sids.iter().map(|sid| sid_link(sid)));
     let all_sids = ioc.sids.iter().cloned().collect::<Vec<_>>().join("\n");
     let files = listed(
         ioc.files
             .iter()
-            .map(|f| f.chars().take(12).collect::<String>() + "…"),
+            .map(|f| file_link(f, f.chars().take(12).collect::<String>() + "…")),
     );
     let all_files = ioc.files.iter().cloned().collect::<Vec<_>>().join("\n");
     view! {
@@ -159,11 +160,13 @@ fn safelist_cell(ioc: &Ioc) -> Option<AnyView> {
 }
 
 /// The first few items, then "+N more".
-fn listed(items: impl ExactSizeIterator<Item = String>) -> String {
+/// The first `LISTED` items (links back to Assemblyline), then "+N more".
+fn listed(items: impl ExactSizeIterator<Item = AnyView>) -> impl IntoView {
     let total = items.len();
-    let mut text = items.take(LISTED).collect::<Vec<_>>().join(", ");
-    if total > LISTED {
-        text.push_str(&format!(" +{} more", total - LISTED));
-    }
-    text
+    let shown = items
+        .take(LISTED)
+        .enumerate()
+        .map(|(k, item)| view! { {(k > 0).then_some(", ")}{item} })
+        .collect_view();
+    view! { {shown}{(total > LISTED).then(|| format!(" +{} more", total - LISTED))} }
 }

@@ -220,6 +220,48 @@ impl Session {
             .map(|n| n as usize)
     }
 
+    /// Every sha256 and SID link in `panel` leads to its page in the Assemblyline UI (the
+    /// mock's origin: the page's own), in a new tab with no handle back; returns how many file
+    /// and submission links there are.
+    pub async fn links_back(&self, panel: &str) -> (usize, usize) {
+        let links = self
+            .js(&format!(
+                "return [...document.querySelectorAll('{panel} a.sha, {panel} a.sid')]\
+                   .map(a => [a.className, a.textContent, a.getAttribute('href'), a.target, a.rel]);"
+            ))
+            .await;
+        let origin = self.server.url().trim_end_matches('/').to_string();
+        let (mut files, mut sids) = (0, 0);
+        for l in links.as_array().unwrap() {
+            let (class, text, href) = (
+                l[0].as_str().unwrap(),
+                l[1].as_str().unwrap(),
+                l[2].as_str().unwrap(),
+            );
+            let (route, id) = if class.contains("sha") {
+                files += 1;
+                // A shortened hash ("0123456789ab…") still leads to the whole one.
+                ("file", href.rsplit('/').next().unwrap_or(""))
+            } else {
+                sids += 1;
+                ("submission", text)
+            };
+            assert!(
+                text.trim_end_matches('…').len() >= 12
+                    && id.starts_with(text.trim_end_matches('…')),
+                "{l}"
+            );
+            assert_eq!(href, format!("{origin}/{route}/detail/{id}"), "{l}");
+            assert_eq!(l[3], "_blank", "{l}");
+            let rel = l[4].as_str().unwrap();
+            assert!(
+                rel.contains("noopener") && rel.contains("noreferrer"),
+                "{l}"
+            );
+        }
+        (files, sids)
+    }
+
     pub async fn page_text(&self) -> String {
         self.browser
             .find(Locator::Css("body"))

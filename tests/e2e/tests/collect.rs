@@ -370,36 +370,7 @@ async fn every_sid_and_sha256_links_back_to_assemblyline() {
     s.click_button("Find files").await;
     s.wait_text(".progress", "Scan complete").await;
     s.wait_text("table.files", "files qualify").await;
-    let links = s
-        .js(
-            "return [...document.querySelectorAll('#panel-collect a.sha, #panel-collect a.sid')]\
-               .map(a => [a.className, a.textContent, a.getAttribute('href'), a.target, a.rel]);",
-        )
-        .await;
-    let links = links.as_array().unwrap();
-    let origin = s.server.url().trim_end_matches('/').to_string();
-    let (mut files, mut sids) = (0, 0);
-    for l in links {
-        let (class, text, href) = (
-            l[0].as_str().unwrap(),
-            l[1].as_str().unwrap(),
-            l[2].as_str().unwrap(),
-        );
-        let route = if class.contains("sha") {
-            files += 1;
-            "file"
-        } else {
-            sids += 1;
-            "submission"
-        };
-        assert_eq!(href, format!("{origin}/{route}/detail/{text}"), "{l}");
-        assert_eq!(l[3], "_blank", "{l}");
-        let rel = l[4].as_str().unwrap();
-        assert!(
-            rel.contains("noopener") && rel.contains("noreferrer"),
-            "{l}"
-        );
-    }
+    let (files, sids) = s.links_back("#panel-collect").await;
     let shown = s.server.dataset().files_at_or_above(7000).len();
     assert!(
         files >= shown.min(20),

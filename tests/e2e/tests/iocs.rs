@@ -138,6 +138,12 @@ async fn exported_json_equals_the_seed_algorithm_for_summary_and_ontology() {
         progress.contains("Loaded 4 of 6 submissions; 2 failed"),
         "{progress}"
     );
+    // Every submission and source file shown leads back to Assemblyline.
+    let (files, subs) = s.links_back("#panel-iocs").await;
+    assert!(
+        files > 0 && subs > 0,
+        "{files} file and {subs} submission links"
+    );
     let notes = s
         .wait_text(".ioc-results .notes", "NoSuchSubmission42")
         .await;
