@@ -216,42 +216,6 @@ impl Server {
     }
 }
 
-/// The envelope every JSON answer carries. `api_response` stays unparsed text until the
-/// status is known, because error answers put strings, lists or dicts there; it is then read
-/// straight into its record (going through `serde_json::Value` cost page weight).
-#[derive(Debug, Deserialize)]
-pub struct Envelope {
-    #[serde(default)]
-    pub api_response: Option<Box<serde_json::value::RawValue>>,
-    #[serde(default)]
-    pub api_error_message: Option<String>,
-    #[serde(default)]
-    pub api_status_code: Option<u16>,
-    #[serde(default)]
-    pub api_server_version: Option<String>,
-}
-
-/// Turns a finished HTTP exchange into the typed record, or the error in words.
-pub fn parse_json<T: serde::de::DeserializeOwned>(
-    route: Route,
-    status: u16,
-    body: &str,
-) -> Result<T, ApiError> {
-    if !(200..300).contains(&status) {
-        return Err(ApiError::from_status(route, status, body));
-    }
-    let envelope: Envelope =
-        serde_json::from_str(body).map_err(|_| ApiError::not_json(route, status, body))?;
-    let response = envelope.api_response.as_deref().map_or("null", |r| r.get());
-    serde_json::from_str(response).map_err(|e| {
-        // The position is within `api_response`, not the body: it would only mislead.
-        let text = e.to_string();
-        let position = format!(" at line {} column {}", e.line(), e.column());
-        let text = text.strip_suffix(&position).unwrap_or(&text);
-        ApiError::Decode(format!("{}: {text}", route.describe()))
-    })
-}
-
 impl Route {
     /// How an analyst would name what was being fetched.
     pub fn describe(self) -> &'static str {
@@ -599,6 +563,7 @@ fn truncate(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::response::parse_json;
 
     fn server() -> Server {
         Server::parse("", "http://127.0.0.1:8080").unwrap()

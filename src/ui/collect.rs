@@ -22,7 +22,6 @@ use crate::run::bundle::RunInfo;
 use crate::run::collect::{self, Control, Pass};
 use crate::web::focus;
 use crate::web::frame::Shared;
-use crate::web::save;
 use crate::web::scratch;
 use crate::web::zip_sink::ZipSink;
 
@@ -163,7 +162,7 @@ pub fn CollectPanel() -> impl IntoView {
                 None
             } else if pick {
                 // The picker must open first, while the click still counts as a user gesture.
-                match save::pick_file(&info.file_name(info.part)).await {
+                match ZipSink::pick_file(&info.file_name(info.part)).await {
                     Ok(Some(sink)) => Some((sink, info)),
                     Ok(None) => return live.update(|b| b.phase = Phase::Found),
                     Err(e) => {
@@ -184,7 +183,7 @@ pub fn CollectPanel() -> impl IntoView {
             focus::return_focus(button, PROGRESS);
             if !zipping {
                 to_disk.set(
-                    save::can_pick_file()
+                    ZipSink::can_pick_file()
                         && live.peek(|b| b.collection.totals().bytes) > LARGE_BYTES,
                 );
             }
@@ -237,7 +236,7 @@ pub fn CollectPanel() -> impl IntoView {
                 <button type="button" disabled=move || !busy() on:click=cancel_run>"Cancel"</button>
             </div>
             <div class="buttons options">
-                <Show when=save::can_pick_file>
+                <Show when=ZipSink::can_pick_file>
                     <label class="check"><input type="checkbox" bind:checked=to_disk />
                         "Save straight to a file on disk (recommended above 1 GB)"</label>
                 </Show>

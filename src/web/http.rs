@@ -153,7 +153,7 @@ impl Transport {
         cancel: &Cancel,
     ) -> Result<T, ApiError> {
         self.with_text(&call, cancel, |status, body| {
-            api::parse_json(call.route, status, body)
+            crate::core::response::parse_json(call.route, status, body)
         })
         .await
     }

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
 
-use js_sys::{Array, Promise, Uint8Array};
+use js_sys::{Array, Promise, Reflect, Uint8Array};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
@@ -107,7 +107,32 @@ impl ZipSink {
         })
     }
 
-    /// Writes to the file the user picked (`save::pick_file`).
+    /// True when the browser can stream a download to a file the user picks.
+    pub fn can_pick_file() -> bool {
+        web_sys::window()
+            .map(|w| Reflect::has(&w, &"showSaveFilePicker".into()).unwrap_or(false))
+            .unwrap_or(false)
+    }
+
+    /// Asks where to save; must run inside the click handler (transient user activation).
+    /// Ok(None) means the user closed the dialog.
+    pub async fn pick_file(suggested_name: &str) -> Result<Option<ZipSink>, String> {
+        if !ZipSink::can_pick_file() {
+            return Err("saving to a chosen file is not supported here".into());
+        }
+        let window: JsValue = web_sys::window().ok_or("no window")?.into();
+        let options = js_sys::Object::new();
+        Reflect::set(&options, &"suggestedName".into(), &suggested_name.into()).map_err(js_text)?;
+        let picking = call(&window, "showSaveFilePicker", &[options.into()])?;
+        let handle = match JsFuture::from(Promise::from(picking)).await {
+            Ok(handle) => handle,
+            Err(e) if error_name(&e) == "AbortError" => return Ok(None),
+            Err(e) => return Err(js_text(e)),
+        };
+        ZipSink::picked_file(handle).await.map(Some)
+    }
+
+    /// Writes to the file the user picked (`pick_file`).
     pub(super) fn picked(stream: JsValue) -> ZipSink {
         ZipSink::new(Target::Disk {
             stream,

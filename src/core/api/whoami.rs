@@ -89,7 +89,8 @@ fn truthy(value: &serde_json::Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::api::{parse_json, Route, Verdict};
+    use crate::core::api::{Route, Verdict};
+    use crate::core::response::parse_json;
 
     fn whoami(body: serde_json::Value) -> WhoAmI {
         let env = serde_json::json!({"api_response": body, "api_status_code": 200});
