@@ -1,5 +1,5 @@
-//! Getting bytes to the user's disk: small exports as one Blob download, and the file the
-//! user picks for a zip (File System Access). The zip's own path is `zip_sink`.
+//! Getting bytes to the user's disk: small exports and finished zips as one Blob download.
+//! A zip's own way there, including the file the user picks for it, is `zip_sink`.
 
 use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
