@@ -340,16 +340,6 @@ impl Verdict {
         }
     }
 
-    /// The verdict AL gives a heuristic score (system default thresholds).
-    pub fn from_score(score: i64) -> Verdict {
-        match score {
-            s if s >= 1000 => Verdict::Malicious,
-            s if s >= 300 => Verdict::Suspicious,
-            s if s >= 0 => Verdict::Info,
-            _ => Verdict::Safe,
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Safe => "safe",

@@ -21,7 +21,7 @@ mod stix;
 #[cfg(test)]
 mod tests;
 
-pub use defang::{defang, refang};
+pub use defang::defang;
 pub use misp::{misp_refusal, misp_type, to_misp_csv, LeftOut, MispCsv, MISP_HEADER};
 pub use stix::{to_stix, StixExport};
 

@@ -244,13 +244,6 @@ impl Default for DeepLink {
     }
 }
 
-impl DeepLink {
-    /// True when the link asks for nothing (an empty or foreign hash).
-    pub fn is_empty(&self) -> bool {
-        self.sids.is_empty() && self.query.is_empty()
-    }
-}
-
 /// Reads `location.hash` (with or without the `#`). Unknown parameters are ignored; a
 /// server that is not an http(s) URL is dropped, and only its origin is kept.
 pub fn parse_deep_link(hash: &str) -> DeepLink {
@@ -467,7 +460,6 @@ mod tests {
         // Junk and a server that is not http(s) leave the defaults.
         let junk = parse_deep_link("#%zz&&=&server=javascript%3Aalert(1)&cap=-4");
         assert_eq!(junk, DeepLink::default());
-        assert!(junk.is_empty());
-        assert!(parse_deep_link("").is_empty());
+        assert_eq!(parse_deep_link(""), DeepLink::default());
     }
 }

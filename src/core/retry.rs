@@ -84,11 +84,6 @@ pub fn parse_parallelism(text: &str) -> Result<usize, String> {
     }
 }
 
-/// `X-Remaining-Quota-Api`, sent only when a daily quota is configured.
-pub fn remaining_daily_quota(header: Option<&str>) -> Option<u64> {
-    header?.trim().parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,12 +136,5 @@ mod tests {
             assert!(words.contains("from 1 to 10"), "{bad}: {words}");
             assert!(words.contains(&format!("{bad:?}")), "{bad}: {words}");
         }
-    }
-
-    #[test]
-    fn remaining_quota_header() {
-        assert_eq!(remaining_daily_quota(Some(" 42")), Some(42));
-        assert_eq!(remaining_daily_quota(Some("x")), None);
-        assert_eq!(remaining_daily_quota(None), None);
     }
 }

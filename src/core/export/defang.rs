@@ -1,4 +1,4 @@
-//! Defanging (CyberChef / SANS style) for text humans read, and refanging of pasted text.
+//! Defanging (CyberChef / SANS style) for text humans read.
 //!
 //! `refang(defang(t, v)) == v` for every value that does not itself contain a refang token
 //! (`hxxp`, `[.]`, `(.)`, `{.}`, `[dot]`, `(dot)`, `\.`, `[:]`, `[://]`, `[@]`, `[at]`,
@@ -79,53 +79,6 @@ fn defang_url(value: &str) -> String {
             out.push(c);
             i += c.len_utf8();
         }
-    }
-    out
-}
-
-/// Tokens people and tools use, longest first where one is a prefix of another.
-const TOKENS: [(&str, &str); 12] = [
-    ("[://]", "://"),
-    ("[.]", "."),
-    ("(.)", "."),
-    ("{.}", "."),
-    ("[dot]", "."),
-    ("(dot)", "."),
-    ("\\.", "."),
-    ("[:]", ":"),
-    ("[@]", "@"),
-    ("[at]", "@"),
-    ("(at)", "@"),
-    ("{at}", "@"),
-];
-
-/// Undoes every common defang style in one left-to-right pass, so text produced by one token
-/// is never read again as part of another. Tokens match ASCII case-insensitively (`[DOT]`).
-pub fn refang(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    'scan: while i < text.len() {
-        let rest = &text[i..];
-        for (token, plain) in TOKENS {
-            if starts_with_ignore_case(rest, token) {
-                out.push_str(plain);
-                i += token.len();
-                continue 'scan;
-            }
-        }
-        if starts_with_ignore_case(rest, "hxxp") {
-            let [h, x1, x2, p] = [bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]];
-            // After a lowercase `h` the x's case is decoration (`hXXp` means `http`); after
-            // `H` it is the t's case, which is how defang wrote `HTTP` and `Http`.
-            let t = |x: u8| if h == b'H' && x == b'X' { 'T' } else { 't' };
-            out.extend([h as char, t(x1), t(x2), p as char]);
-            i += 4;
-            continue;
-        }
-        let c = rest.chars().next().expect("i is inside the string");
-        out.push(c);
-        i += c.len_utf8();
     }
     out
 }

@@ -349,7 +349,7 @@ async fn fetch(
             let summary = summary.await?;
             set.update_untracked(|set| set.add_summary(sid, &summary));
             frame.request();
-            let note = note(t, sid, &summary, state, cancel).await;
+            let note = note(t, sid, &summary, state, cancel).await?;
             Ok(Loaded {
                 note,
                 ontology_gap: 0,
@@ -373,7 +373,7 @@ async fn fetch(
             })
             .await?;
             let note = match &summary {
-                Some(summary) => note(t, sid, summary, state, cancel).await,
+                Some(summary) => note(t, sid, summary, state, cancel).await?,
                 None => None,
             };
             let ontology_gap = summary
@@ -384,21 +384,28 @@ async fn fetch(
     }
 }
 
+/// The note for `summary`, asking the submission record for its state only when `partial`
+/// needs it. A failed lookup words the note without the state, unless the failure ends the
+/// whole run (daily quota, revoked key): that is never swallowed.
 async fn note(
     t: &Transport,
     sid: &str,
     summary: &Summary,
     state: Option<String>,
     cancel: &Cancel,
-) -> Option<SubmissionNote> {
+) -> Result<Option<SubmissionNote>, ApiError> {
     let state = if SubmissionNote::needs_state(state.as_deref(), summary.partial, summary.filtered)
     {
-        t.json::<SubmissionHit>(t.server.submission(sid), cancel)
+        match t
+            .json::<SubmissionHit>(t.server.submission(sid), cancel)
             .await
-            .ok()
-            .and_then(|record| record.state)
+        {
+            Ok(record) => record.state,
+            Err(e) if e.stops_run() || e == ApiError::Aborted => return Err(e),
+            Err(_) => None,
+        }
     } else {
         state
     };
-    summary.note(sid, state.as_deref())
+    Ok(summary.note(sid, state.as_deref()))
 }
