@@ -262,6 +262,27 @@ impl Session {
         (files, sids)
     }
 
+    /// Waits until the Collect tab's run is over (Cancel disabled again, a zip listed) and
+    /// returns every zip it saved, once on disk.
+    pub async fn collection_over(&self, within: Duration) -> Vec<PathBuf> {
+        let deadline = Instant::now() + within;
+        let saved = loop {
+            let v = self
+                .js(
+                    "const c = [...document.querySelectorAll('button')]\
+                       .find(b => b.textContent === 'Cancel' && b.offsetParent);\
+                     return c && c.disabled ? document.querySelectorAll('.progress .saved').length : null;",
+                )
+                .await;
+            if let Some(n) = v.as_u64().filter(|n| *n > 0) {
+                break n as usize;
+            }
+            assert!(Instant::now() < deadline, "the run never ended");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        mock_control::wait_zips(&self.downloads, saved).await
+    }
+
     pub async fn page_text(&self) -> String {
         self.browser
             .find(Locator::Css("body"))

@@ -17,29 +17,6 @@ async fn on_collect_tab(s: &Session) {
     s.open_tab("Collect files").await;
 }
 
-/// Waits until the run is over (no "Scanning…", Cancel disabled) and returns the zips saved.
-async fn run_over(s: &Session, within: Duration) -> Vec<std::path::PathBuf> {
-    let deadline = Instant::now() + within;
-    let saved = loop {
-        let v = s
-            .browser
-            .execute(
-                "const c = [...document.querySelectorAll('button')]\
-                   .find(b => b.textContent === 'Cancel' && b.offsetParent);\
-                 return c && c.disabled ? document.querySelectorAll('.progress .saved').length : null;",
-                vec![],
-            )
-            .await
-            .unwrap();
-        if let Some(n) = v.as_u64().filter(|n| *n > 0) {
-            break n as usize;
-        }
-        assert!(Instant::now() < deadline, "the run never ended");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    al_e2e::mock_control::wait_zips(&s.downloads, saved).await
-}
-
 #[tokio::test]
 async fn collect_zip_in_one_click_holds_the_seed_selection() {
     let s = Session::start(Config::default()).await;
@@ -48,7 +25,7 @@ async fn collect_zip_in_one_click_holds_the_seed_selection() {
     let expected = downloadable(data, &selected);
     on_collect_tab(&s).await;
     s.click_button("Collect zip").await;
-    let zips = run_over(&s, Duration::from_secs(120)).await;
+    let zips = s.collection_over(Duration::from_secs(120)).await;
     assert_eq!(zips.len(), 1, "one zip: {zips:?}");
     let (carts, manifest) = open_zip(&zips[0], data);
     assert_eq!(carts, expected, "one click collects the seed's set");
@@ -87,7 +64,7 @@ async fn the_size_guard_stops_and_asks_and_retry_collects_the_rest() {
     let question = s.wait_text(".guard", "This collection has reached").await;
     assert!(question.contains("1.0 MB you set"), "{question}");
     s.click_button("Stop here").await;
-    let zips = run_over(&s, Duration::from_secs(120)).await;
+    let zips = s.collection_over(Duration::from_secs(120)).await;
     let (carts, manifest) = open_zip(&zips[0], data);
     assert!(
         !carts.is_empty() && carts.len() < expected.len(),
@@ -117,7 +94,7 @@ async fn the_size_guard_stops_and_asks_and_retry_collects_the_rest() {
 
     s.click_button("Retry failed").await;
     s.wait_text(".progress", "-part2.zip").await;
-    let zips = run_over(&s, Duration::from_secs(120)).await;
+    let zips = s.collection_over(Duration::from_secs(120)).await;
     let part2 = zips
         .iter()
         .find(|p| p.to_string_lossy().ends_with("-part2.zip"))
@@ -155,7 +132,7 @@ async fn cancel_mid_pipeline_keeps_what_was_verified_and_lists_the_rest() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     s.click_button("Cancel").await;
-    let zips = run_over(&s, Duration::from_secs(60)).await;
+    let zips = s.collection_over(Duration::from_secs(60)).await;
     let (carts, manifest) = open_zip(&zips[0], data);
     assert!(!carts.is_empty(), "what was verified is kept");
     assert!(carts.len() < expected.len(), "the run was cut short");
@@ -179,7 +156,7 @@ async fn five_thousand_files_in_one_click() {
     assert!(expected.len() >= 4_500, "{} files", expected.len());
     on_collect_tab(&s).await;
     s.click_button("Collect zip").await;
-    let zips = run_over(&s, Duration::from_secs(1200)).await;
+    let zips = s.collection_over(Duration::from_secs(1200)).await;
     assert_eq!(zips.len(), 1);
     let (carts, _) = open_zip(&zips[0], data);
     assert_eq!(carts.len(), expected.len());

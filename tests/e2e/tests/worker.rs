@@ -3,7 +3,7 @@
 //! answered mid-run — and the zip must read back with an independent reader (`unzip -t`).
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use al_e2e::mock_al::{Config, BULK_QUERY};
@@ -23,29 +23,6 @@ async fn on_collect_tab(s: &Session, parallel: Option<usize>) {
     s.wait_text(".identity", "Connected as analyst").await;
     s.open_tab("Collect files").await;
     s.fill("Query", BULK_QUERY).await;
-}
-
-/// Waits until the run is over (Cancel disabled, a zip listed) and returns the zips saved.
-async fn run_over(s: &Session, within: Duration) -> Vec<PathBuf> {
-    let deadline = Instant::now() + within;
-    let saved = loop {
-        let v = s
-            .browser
-            .execute(
-                "const c = [...document.querySelectorAll('button')]\
-                   .find(b => b.textContent === 'Cancel' && b.offsetParent);\
-                 return c && c.disabled ? document.querySelectorAll('.progress .saved').length : null;",
-                vec![],
-            )
-            .await
-            .unwrap();
-        if let Some(n) = v.as_u64().filter(|n| *n > 0) {
-            break n as usize;
-        }
-        assert!(Instant::now() < deadline, "the run never ended");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    al_e2e::mock_control::wait_zips(&s.downloads, saved).await
 }
 
 /// `unzip -t` (Info-ZIP, not the zip crate the page uses) reads every entry and checks its
@@ -107,7 +84,7 @@ async fn large_files_are_verified_and_zipped_by_the_worker() {
         .collect();
     on_collect_tab(&s, None).await;
     s.click_button("Collect zip").await;
-    let zips = run_over(&s, Duration::from_secs(300)).await;
+    let zips = s.collection_over(Duration::from_secs(300)).await;
     assert_eq!(zips.len(), 1, "one zip: {zips:?}");
     assert_eq!(read_back(&zips[0]), bulk, "every bulk file, once");
     let words = byte_work(&s).await;
@@ -150,7 +127,7 @@ async fn cancel_is_answered_while_the_worker_takes_large_files() {
     s.click_button("Cancel").await;
     s.wait_text("section:not([hidden]) [role='alert']", "Cancelled")
         .await;
-    let zips = run_over(&s, Duration::from_secs(120)).await;
+    let zips = s.collection_over(Duration::from_secs(120)).await;
     let carts = read_back(&zips[0]);
     assert!(!carts.is_empty(), "what was verified is kept");
     assert!(carts.is_subset(&bulk), "{carts:?}");
@@ -173,7 +150,7 @@ async fn without_a_worker_the_page_says_so_and_does_the_byte_work_itself() {
     s.wait_text(".identity", "Connected as analyst").await;
     s.open_tab("Collect files").await;
     s.click_button("Collect zip").await;
-    let zips = run_over(&s, Duration::from_secs(120)).await;
+    let zips = s.collection_over(Duration::from_secs(120)).await;
     let (carts, _) = open_zip(&zips[0], data);
     assert_eq!(
         carts, expected,
