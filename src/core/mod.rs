@@ -10,6 +10,7 @@ pub mod ioc;
 pub mod ioc_export;
 pub mod ioc_query;
 pub mod login;
+pub mod pivot;
 pub mod response;
 pub mod retry;
 pub mod status;

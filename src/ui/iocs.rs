@@ -4,6 +4,7 @@ mod actions;
 mod group;
 mod link;
 mod misp;
+mod pivot;
 mod results;
 mod run;
 

@@ -7,7 +7,7 @@ use super::Session;
 use crate::core::api::{file_page, submission_page};
 
 /// The connected server's origin, for links; empty before Connect.
-fn origin() -> String {
+pub fn origin() -> String {
     use_context::<Session>()
         .and_then(|s| {
             s.transport

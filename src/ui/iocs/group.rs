@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use super::{actions, Shared};
+use super::{actions, pivot, Shared};
 use crate::core::ioc::{Filter, Ioc, IocId, IocSet};
 use crate::core::ioc_query::verdict_words;
 use crate::ui::links::{file_link, sid_link};
@@ -78,8 +78,11 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
         (first, below, rows)
     });
     let rows = move || shown.with(|s| s.2.clone());
-    let draw =
-        move |(id, _): (IocId, u64)| ctx.run.set.with_untracked(|set| set.by_id(id).map(row));
+    let draw = move |(id, _): (IocId, u64)| {
+        ctx.run
+            .set
+            .with_untracked(|set| set.by_id(id).map(|i| row(ctx, i)))
+    };
     let above = move || format!("{}px", shown.with(|s| s.0) as f64 * ROW_PX);
     let below = move || format!("{}px", shown.with(|s| s.1) as f64 * ROW_PX);
     let t = tag_type.clone();
@@ -104,6 +107,7 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
                 <button type="button" class="secondary" disabled=move || counts.get().0 == 0 on:click=copy>
                     {format!("Copy {tag_type}")}
                 </button>
+                <pivot::GroupPivots tag_type=tag_type.clone() />
             </header>
             <Show when=move || counts.get().0 != 0>
                 <div class="rows" tabindex="0" on:scroll=on_scroll>
@@ -112,12 +116,13 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
                             <tr>
                                 <th>"Value"</th><th>"Verdict"</th><th>"Safelisted"</th>
                                 <th>"Classification"</th><th>"Submissions"</th><th>"Source files"</th>
+                                <th>"In Assemblyline"</th>
                             </tr>
                         </thead>
                         <tbody>
-                            <tr class="spacer" aria-hidden="true"><td colspan="6" style:height=above></td></tr>
+                            <tr class="spacer" aria-hidden="true"><td colspan="7" style:height=above></td></tr>
                             <For each=rows key=|r| *r children=draw />
-                            <tr class="spacer" aria-hidden="true"><td colspan="6" style:height=below></td></tr>
+                            <tr class="spacer" aria-hidden="true"><td colspan="7" style:height=below></td></tr>
                         </tbody>
                     </table>
                 </div>
@@ -126,7 +131,7 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
     }
 }
 
-fn row(ioc: &Ioc) -> impl IntoView {
+fn row(ctx: Shared, ioc: &Ioc) -> impl IntoView {
     let verdict = ioc.verdict;
     let sids = listed(ioc.sids.iter().map(|sid| sid_link(sid)));
     let all_sids = ioc.sids.iter().cloned().collect::<Vec<_>>().join("\n");
@@ -144,6 +149,7 @@ fn row(ioc: &Ioc) -> impl IntoView {
             <td>{ioc.classification.clone()}</td>
             <td class="mono" title=all_sids>{sids}</td>
             <td class="mono" title=all_files>{files}</td>
+            <td class="pivots">{pivot::value_pivots(ctx, ioc)}</td>
         </tr>
     }
 }

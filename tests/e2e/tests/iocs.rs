@@ -144,6 +144,36 @@ async fn exported_json_equals_the_seed_algorithm_for_summary_and_ontology() {
         files > 0 && subs > 0,
         "{files} file and {subs} submission links"
     );
+    // Each value pivots to Assemblyline's result search for exactly that tag.
+    let pivots = s
+        .js(
+            "return [...document.querySelectorAll('#panel-iocs section.group')].map(g => {\
+               const row = g.querySelector('tbody tr:not(.spacer)');\
+               return [g.getAttribute('aria-label'), row.querySelector('td.value').textContent,\
+                       row.querySelector('a.pivot').href];\
+             });",
+        )
+        .await;
+    let origin = s.server.url().trim_end_matches('/').to_string();
+    for p in pivots.as_array().unwrap() {
+        let (tag_type, value, href) = (
+            p[0].as_str().unwrap(),
+            p[1].as_str().unwrap(),
+            p[2].as_str().unwrap(),
+        );
+        assert!(
+            href.starts_with(&format!("{origin}/search/result?query=")),
+            "{p}"
+        );
+        let url = url::Url::parse(href).unwrap();
+        let (_, query) = url.query_pairs().find(|(k, _)| k == "query").unwrap();
+        let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
+        assert_eq!(
+            query,
+            format!("result.sections.tags.{tag_type}:\"{quoted}\""),
+            "{p}"
+        );
+    }
     let notes = s
         .wait_text(".ioc-results .notes", "NoSuchSubmission42")
         .await;
