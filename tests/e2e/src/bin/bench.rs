@@ -21,7 +21,7 @@
 //! as in browsers without it), BENCH_PYTHON (the venv's python), AL_DIST (the built page).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,7 +35,7 @@ mod page;
 mod scale;
 
 use al_e2e::mock_al::{self, Config};
-use al_e2e::mock_control::{downloading, zips};
+use al_e2e::mock_control::{downloading, reset_stats, stats, zips};
 use al_e2e::{user, Session};
 use serde_json::Value;
 
@@ -92,40 +92,6 @@ impl Opts {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// The mock's test controls, over plain HTTP/1.1 (blocking, so run off the runtime's workers).
-
-fn exchange(addr: SocketAddr, method: &str, path: &str) -> Result<Value, String> {
-    let mut stream = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    );
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| e.to_string())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    if !head.starts_with("HTTP/1.1 200") {
-        return Err(format!("{method} {path}: {head}"));
-    }
-    let start = body.find('{').unwrap_or(0);
-    let end = body.rfind('}').map_or(body.len(), |i| i + 1);
-    serde_json::from_str(&body[start..end]).map_err(|e| format!("{path}: {e}"))
-}
-
-async fn control(addr: SocketAddr, method: &'static str, path: &'static str) -> Value {
-    tokio::task::spawn_blocking(move || exchange(addr, method, path))
-        .await
-        .expect("control task")
-        .unwrap_or_else(|e| panic!("mock control failed: {e}"))
-}
-
-async fn reset_stats(addr: SocketAddr) {
-    control(addr, "POST", "/__mock/reset_stats/").await;
-}
-
 /// What `/__mock/stats/` says, the parts the report uses.
 #[derive(Clone, Debug, Default)]
 struct Stats {
@@ -140,7 +106,7 @@ struct Stats {
 
 impl Stats {
     async fn read(addr: SocketAddr) -> Stats {
-        let v = control(addr, "GET", "/__mock/stats/").await;
+        let v = stats(addr).await;
         let map = |key: &str| -> BTreeMap<String, u64> {
             v[key]
                 .as_object()
