@@ -3,12 +3,14 @@
 //! the time line of its API calls.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use al_e2e::mock_al::Config;
 use al_e2e::mock_control::reset_stats;
 use al_e2e::Session;
 
+use super::seed::SeedRun;
 use super::{
     connect_and_open_collect, field_value, finished_zip, js, list, progress_text, python_startup,
     row, run_seed, secs, short, thousands, verdict, Opts, Stats, Zip, THRESHOLD,
@@ -217,29 +219,76 @@ pub(crate) async fn speed(opts: &Opts) -> Result<(), String> {
         ..Config::default()
     })
     .await;
-    let addr = s.server.addr;
-    let data = s.server.dataset();
-    let matching = data
-        .sids()
-        .iter()
-        .filter(|sid| data.max_score(sid).unwrap_or(0) >= THRESHOLD)
-        .count();
-    let expected = data.files_at_or_above(THRESHOLD);
-    let missing: BTreeSet<String> = expected
-        .iter()
-        .filter(|sha| data.file_bytes(sha).is_none() && !data.is_bulk(sha))
-        .cloned()
-        .collect();
-    let downloadable: BTreeSet<String> = expected.difference(&missing).cloned().collect();
-    println!(
-        "  data: {} submissions, {matching} with max_score >= {THRESHOLD}; {} files score >= {THRESHOLD} \
-         in one of them, {} of which has no blob (its download is a 404)",
-        data.sids().len(),
-        expected.len(),
-        missing.len()
-    );
+    let want = Expected::from_data(&s);
+    let seeds = seed_runs(opts, s.server.addr, &want.missing).await?;
+    let pages = page_runs(&s, opts).await?;
+    s.finish().await;
 
-    // (a) The seed script, verbatim; then, if it died, the tolerant variant.
+    let page = &pages.page;
+    let ours: BTreeSet<String> = page.zip.carts.keys().cloned().collect();
+    let failures = page.zip.failures();
+    print_notes(&seeds, &pages);
+    print_table(&seeds.seed, page, want.expected.len(), &ours);
+    let (same, missing_listed) = print_checks(&seeds.seed, &pages, &want, &ours, &failures);
+    print_targets(&seeds.seed, &pages, &want, &ours, same, missing_listed);
+    print_progress(page);
+    Ok(())
+}
+
+/// What the mock's data says a collection should find.
+struct Expected {
+    /// Files scoring at or above the threshold in a matching submission.
+    expected: BTreeSet<String>,
+    /// Those whose blob the server lacks (their download is a 404).
+    missing: BTreeSet<String>,
+    downloadable: BTreeSet<String>,
+}
+
+impl Expected {
+    fn from_data(s: &Session) -> Expected {
+        let data = s.server.dataset();
+        let matching = data
+            .sids()
+            .iter()
+            .filter(|sid| data.max_score(sid).unwrap_or(0) >= THRESHOLD)
+            .count();
+        let expected = data.files_at_or_above(THRESHOLD);
+        let missing: BTreeSet<String> = expected
+            .iter()
+            .filter(|sha| data.file_bytes(sha).is_none() && !data.is_bulk(sha))
+            .cloned()
+            .collect();
+        let downloadable: BTreeSet<String> = expected.difference(&missing).cloned().collect();
+        println!(
+            "  data: {} submissions, {matching} with max_score >= {THRESHOLD}; {} files score >= {THRESHOLD} \
+             in one of them, {} of which has no blob (its download is a 404)",
+            data.sids().len(),
+            expected.len(),
+            missing.len()
+        );
+        Expected {
+            expected,
+            missing,
+            downloadable,
+        }
+    }
+}
+
+struct SeedRuns {
+    notes: Vec<String>,
+    /// The first run, while the mock still encodes each cART on first request.
+    cold: SeedRun,
+    /// The measured run.
+    seed: SeedRun,
+    startup: Option<Duration>,
+}
+
+/// The seed script, verbatim; then, if it died, the tolerant variant; then the measured run.
+async fn seed_runs(
+    opts: &Opts,
+    addr: SocketAddr,
+    missing: &BTreeSet<String>,
+) -> Result<SeedRuns, String> {
     let verbatim = run_seed(opts, "seed_exercise2.py", addr).await;
     let mut notes = Vec::new();
     let (script, cold) = if verbatim.ok {
@@ -260,7 +309,7 @@ pub(crate) async fn speed(opts: &Opts) -> Result<(), String> {
         } else {
             format!(
                 "one of {{{}}} ({} download(s) answered 404)",
-                list(&missing),
+                list(missing),
                 verbatim.stats.status("file/download", "404")
             )
         };
@@ -289,8 +338,27 @@ pub(crate) async fn speed(opts: &Opts) -> Result<(), String> {
         ));
     }
     let startup = python_startup(opts).await;
+    Ok(SeedRuns {
+        notes,
+        cold,
+        seed,
+        startup,
+    })
+}
 
-    // (b) AL Collector in headless Chromium.
+struct PageRuns {
+    cold: PageRun,
+    page: PageRun,
+    /// Zip entries that decode to their sha256, and those that do not.
+    good: usize,
+    bad: Vec<String>,
+    /// The extra run with a wider "Parallel calls" setting.
+    wider: Option<(usize, PageRun)>,
+}
+
+/// AL Collector in headless Chromium: a cold run, the measured one, and one with more
+/// parallel calls if asked.
+async fn page_runs(s: &Session, opts: &Opts) -> Result<PageRuns, String> {
     let clear_downloads = || {
         for z in std::fs::read_dir(&s.downloads)
             .into_iter()
@@ -300,27 +368,31 @@ pub(crate) async fn speed(opts: &Opts) -> Result<(), String> {
             let _ = std::fs::remove_file(z.path());
         }
     };
-    let page_cold = run_page_speed(&s, None).await?;
+    let page_cold = run_page_speed(s, None).await?;
     clear_downloads();
-    let page = run_page_speed(&s, None).await?;
+    let page = run_page_speed(s, None).await?;
     // Checked before the extra run replaces the zip on disk.
     let (good, bad) = page.zip.verify_carts()?;
     let wider = if opts.parallel > 0 {
         clear_downloads();
-        Some((
-            opts.parallel,
-            run_page_speed(&s, Some(opts.parallel)).await?,
-        ))
+        Some((opts.parallel, run_page_speed(s, Some(opts.parallel)).await?))
     } else {
         None
     };
-    let ours: BTreeSet<String> = page.zip.carts.keys().cloned().collect();
-    let failures = page.zip.failures();
-    s.finish().await;
+    Ok(PageRuns {
+        cold: page_cold,
+        page,
+        good,
+        bad,
+        wider,
+    })
+}
 
-    // Report.
+fn print_notes(seeds: &SeedRuns, pages: &PageRuns) {
+    let (notes, cold, startup) = (&seeds.notes, &seeds.cold, seeds.startup);
+    let (page_cold, page, wider) = (&pages.cold, &pages.page, &pages.wider);
     println!();
-    for n in &notes {
+    for n in notes {
         println!("  note: {n}");
     }
     println!(
@@ -342,9 +414,12 @@ pub(crate) async fn speed(opts: &Opts) -> Result<(), String> {
         page.connect_stats.api_calls()
     );
     page.print_phases("AL Collector");
-    if let Some((n, run)) = &wider {
+    if let Some((n, run)) = wider {
         run.print_phases(&format!("AL Collector, Parallel calls {n},"));
     }
+}
+
+fn print_table(seed: &SeedRun, page: &PageRun, expected: usize, ours: &BTreeSet<String>) {
     println!();
     row(
         "",
@@ -420,8 +495,8 @@ pub(crate) async fn speed(opts: &Opts) -> Result<(), String> {
     let per = |n: u64| {
         format!(
             "{n} / {} = {:.2}",
-            expected.len(),
-            n as f64 / expected.len().max(1) as f64
+            expected,
+            n as f64 / expected.max(1) as f64
         )
     };
     row(
@@ -443,6 +518,19 @@ pub(crate) async fn speed(opts: &Opts) -> Result<(), String> {
             page.zip.other_entries.join(", ")
         ),
     );
+}
+
+/// Prints the zip's checks and the file sets compared; returns (same file set as the seed,
+/// every missing blob listed among the manifest's failures).
+fn print_checks(
+    seed: &SeedRun,
+    pages: &PageRuns,
+    want: &Expected,
+    ours: &BTreeSet<String>,
+    failures: &[(String, String)],
+) -> (bool, bool) {
+    let (good, bad) = (pages.good, pages.bad.clone());
+    let (missing, downloadable) = (&want.missing, &want.downloadable);
     println!();
     println!(
         "  zip entries that decode (cart_container) to their sha256: {good} / {}{}",
@@ -453,7 +541,7 @@ pub(crate) async fn speed(opts: &Opts) -> Result<(), String> {
             format!("; bad: {}", list(&bad.into_iter().collect()))
         }
     );
-    for (what, reason) in &failures {
+    for (what, reason) in failures {
         println!("  AL Collector manifest.json failure: {what} — {reason}");
     }
     let seed_failed: Vec<&str> = seed
@@ -464,7 +552,7 @@ pub(crate) async fn speed(opts: &Opts) -> Result<(), String> {
     for l in &seed_failed {
         println!("  seed: {l}");
     }
-    let same = seed.files == ours;
+    let same = &seed.files == ours;
     if same {
         println!(
             "  file sets: identical ({} files); expected (mock data, less missing blobs): {}",
@@ -478,7 +566,7 @@ pub(crate) async fn speed(opts: &Opts) -> Result<(), String> {
     } else {
         println!(
             "  file sets differ: only the seed has {{{}}}; only AL Collector has {{{}}}",
-            list(&seed.files.difference(&ours).cloned().collect()),
+            list(&seed.files.difference(ours).cloned().collect()),
             list(&ours.difference(&seed.files).cloned().collect())
         );
     }
@@ -494,6 +582,19 @@ pub(crate) async fn speed(opts: &Opts) -> Result<(), String> {
         if missing_listed { "yes" } else { "NO" }
     );
 
+    (same, missing_listed)
+}
+
+fn print_targets(
+    seed: &SeedRun,
+    pages: &PageRuns,
+    want: &Expected,
+    ours: &BTreeSet<String>,
+    same: bool,
+    missing_listed: bool,
+) {
+    let (page, wider) = (&pages.page, &pages.wider);
+    let (expected, missing) = (&want.expected, &want.missing);
     println!();
     println!("  Targets (figures, not assertions)");
     let speedup = seed.wall.as_secs_f64() / page.wall.as_secs_f64().max(1e-9);
@@ -503,7 +604,7 @@ pub(crate) async fn speed(opts: &Opts) -> Result<(), String> {
         secs(seed.wall),
         secs(page.wall)
     );
-    if let Some((n, run)) = &wider {
+    if let Some((n, run)) = wider {
         let speedup = seed.wall.as_secs_f64() / run.wall.as_secs_f64().max(1e-9);
         println!(
             "  [info] with \"Parallel calls\" {n} (Server tab; the default is 4): {speedup:.1}x \
@@ -543,6 +644,9 @@ pub(crate) async fn speed(opts: &Opts) -> Result<(), String> {
             "see the difference above".to_string()
         }
     );
+}
+
+fn print_progress(page: &PageRun) {
     println!();
     println!("  AL Collector progress when the scan completed:");
     for l in page.scan_text.lines().filter(|l| !l.trim().is_empty()) {
@@ -552,5 +656,4 @@ pub(crate) async fn speed(opts: &Opts) -> Result<(), String> {
     for l in page.final_text.lines().filter(|l| !l.trim().is_empty()) {
         println!("    | {l}");
     }
-    Ok(())
 }
