@@ -2,6 +2,7 @@
 //! while the page's WASM memory size is sampled from its `.wasm-memory` element.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use al_e2e::mock_al::{self, Config};
@@ -37,7 +38,6 @@ pub(crate) async fn memory(opts: &Opts) -> Result<(), String> {
         "  mock ready in {} (content generated, cART prepared once)",
         secs(prep.elapsed())
     );
-    let addr = s.server.addr;
     let bulk: BTreeSet<String> = s
         .server
         .dataset()
@@ -55,10 +55,59 @@ pub(crate) async fn memory(opts: &Opts) -> Result<(), String> {
     };
     println!("  the zip is kept in: {keeper}");
     let baseline = wasm_bytes(&s).await;
-    reset_stats(addr).await;
+    reset_stats(s.server.addr).await;
     // Long tasks and event-loop lag on the page's main thread while gigabytes go through.
     js(&s, super::scale::PROBES).await;
 
+    let mut run = sample_until_saved(&s, baseline).await?;
+    let end = read_the_end(&s, &mut run).await?;
+    s.finish().await;
+
+    if run.unticked {
+        println!(
+            "  note: the page ticked \"Save straight to a file on disk\" (set > 1 GB); the \
+             benchmark unticked it to measure the download the page makes itself"
+        );
+    }
+    println!(
+        "  scan: \"Scan complete\" after {}",
+        run.scan.map_or("-".into(), secs)
+    );
+    println!(
+        "  the page said \"Zip saved\" at {}",
+        run.saved.map_or("-".into(), secs)
+    );
+    println!(
+        "  served: {} download calls, {} download bytes, {} other API bytes",
+        end.stats.count("file/download"),
+        thousands(end.stats.download_bytes),
+        thousands(end.stats.api_bytes)
+    );
+    let (zip_size, complete) = print_zip(&run, &end, &bulk, content);
+    print_memory(&run, &end, baseline);
+    print_targets(&run, &end, baseline, content, zip_size, complete);
+    Ok(())
+}
+
+/// What the page did from the click on Find files until its zips were on disk.
+struct Sampled {
+    wall: Duration,
+    scan: Option<Duration>,
+    saved: Option<Duration>,
+    /// The benchmark unticked "Save straight to a file on disk".
+    unticked: bool,
+    peak_wasm: u64,
+    peak_js: u64,
+    samples: usize,
+    /// (seconds since the click, WASM memory bytes)
+    series: Vec<(f64, u64)>,
+    zip_path: Vec<PathBuf>,
+}
+
+/// Clicks Find files, then Download zip once the scan completes, sampling memory every
+/// 250 ms until the page's zips are on disk (or Chrome wrote nothing for 30 s).
+/// `baseline`: the WASM memory size before the click.
+async fn sample_until_saved(s: &Session, baseline: Option<u64>) -> Result<Sampled, String> {
     let deadline = Instant::now() + Duration::from_secs(45 * 60);
     let started = Instant::now();
     s.click_button("Find files").await;
@@ -71,22 +120,22 @@ pub(crate) async fn memory(opts: &Opts) -> Result<(), String> {
     let mut quiet_since = Instant::now();
     let mut unticked = false;
     let zip_path = loop {
-        if let Some(b) = wasm_bytes(&s).await {
+        if let Some(b) = wasm_bytes(s).await {
             peak_wasm = peak_wasm.max(b);
             samples += 1;
             series.push((started.elapsed().as_secs_f64(), b));
         }
-        if let Some(j) = js_heap_bytes(&s).await {
+        if let Some(j) = js_heap_bytes(s).await {
             peak_js = peak_js.max(j);
         }
         if scan.is_none() {
-            if progress_text(&s).await.contains("Scan complete") {
+            if progress_text(s).await.contains("Scan complete") {
                 scan = Some(started.elapsed());
-                unticked = use_blob_download(&s).await;
+                unticked = use_blob_download(s).await;
                 s.click_button("Download zip").await;
             }
         } else {
-            if saved.is_none() && progress_text(&s).await.contains("Zip saved") {
+            if saved.is_none() && progress_text(s).await.contains("Zip saved") {
                 saved = Some(started.elapsed());
             }
             if downloading(&s.downloads) {
@@ -108,23 +157,51 @@ pub(crate) async fn memory(opts: &Opts) -> Result<(), String> {
         if Instant::now() > deadline {
             return Err(format!(
                 "no zip after 45 min; progress: {:?}",
-                progress_text(&s).await
+                progress_text(s).await
             ));
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
-    let wall = started.elapsed();
+    Ok(Sampled {
+        wall: started.elapsed(),
+        scan,
+        saved,
+        unticked,
+        peak_wasm,
+        peak_js,
+        samples,
+        series,
+        zip_path,
+    })
+}
+
+/// What is read once the run is over.
+struct End {
+    after: Option<u64>,
+    last_text: String,
+    page_alert: String,
+    stats: Stats,
+    /// chrome://downloads, read only when no zip reached the disk.
+    downloads_page: Vec<String>,
+    zip: Option<Zip>,
+}
+
+/// Reads the settled memory, the page's last words, the mock's stats and the zip parts
+/// (removed from disk once read); prints the parts and the main thread's figures.
+async fn read_the_end(s: &Session, run: &mut Sampled) -> Result<End, String> {
+    let addr = s.server.addr;
+    let zip_path = &run.zip_path;
     // WebAssembly memory only grows, so the last reading is the peak; read it once settled.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let after = wasm_bytes(&s).await;
+    let after = wasm_bytes(s).await;
     if let Some(b) = after {
-        peak_wasm = peak_wasm.max(b);
+        run.peak_wasm = run.peak_wasm.max(b);
     }
-    let last_text = progress_text(&s).await;
-    let page_alert = alert_text(&s).await;
+    let last_text = progress_text(s).await;
+    let page_alert = alert_text(s).await;
     let stats = Stats::read(addr).await;
     let downloads_page = if zip_path.is_empty() {
-        chrome_downloads(&s).await
+        chrome_downloads(s).await
     } else {
         vec![]
     };
@@ -132,7 +209,7 @@ pub(crate) async fn memory(opts: &Opts) -> Result<(), String> {
         .iter()
         .map(|p| Zip::read(p))
         .collect::<Result<Vec<Zip>, String>>()?;
-    for p in &zip_path {
+    for p in zip_path {
         let _ = std::fs::remove_file(p);
     }
     for part in &parts {
@@ -147,9 +224,9 @@ pub(crate) async fn memory(opts: &Opts) -> Result<(), String> {
     if !page_alert.trim().is_empty() {
         println!("  the page's alert: {}", page_alert.trim());
     }
-    let probe = js(&s, "return window.__probe").await;
+    let probe = js(s, "return window.__probe").await;
     let byte_work = js(
-        &s,
+        s,
         "return [...document.querySelectorAll('.byte-work')].map(p => p.textContent).join(' ')",
     )
     .await;
@@ -161,29 +238,21 @@ pub(crate) async fn memory(opts: &Opts) -> Result<(), String> {
         probe["heap"].as_f64().unwrap_or(0.0) / (1 << 20) as f64
     );
     println!("  byte work: {}", byte_work.as_str().unwrap_or_default());
-    s.finish().await;
+    Ok(End {
+        after,
+        last_text,
+        page_alert,
+        stats,
+        downloads_page,
+        zip,
+    })
+}
 
-    if unticked {
-        println!(
-            "  note: the page ticked \"Save straight to a file on disk\" (set > 1 GB); the \
-             benchmark unticked it to measure the download the page makes itself"
-        );
-    }
-    println!(
-        "  scan: \"Scan complete\" after {}",
-        scan.map_or("-".into(), secs)
-    );
-    println!(
-        "  the page said \"Zip saved\" at {}",
-        saved.map_or("-".into(), secs)
-    );
-    println!(
-        "  served: {} download calls, {} download bytes, {} other API bytes",
-        stats.count("file/download"),
-        thousands(stats.download_bytes),
-        thousands(stats.api_bytes)
-    );
-    let (zip_size, complete) = match &zip {
+/// Prints what reached the disk; returns (zip bytes, same set as the bulk submission).
+fn print_zip(run: &Sampled, end: &End, bulk: &BTreeSet<String>, content: u64) -> (u64, bool) {
+    let (wall, saved) = (run.wall, run.saved);
+    let (zip, page_alert, downloads_page) = (&end.zip, &end.page_alert, &end.downloads_page);
+    match zip {
         Some(zip) => {
             let ours: BTreeSet<String> = zip.carts.keys().cloned().collect();
             let cart_bytes: u64 = zip.carts.values().sum();
@@ -202,14 +271,14 @@ pub(crate) async fn memory(opts: &Opts) -> Result<(), String> {
             );
             println!(
                 "  same set as the bulk submission: {}{}",
-                if ours == bulk { "yes" } else { "NO" },
+                if &ours == bulk { "yes" } else { "NO" },
                 if zip.failures().is_empty() {
                     String::new()
                 } else {
                     format!("; manifest failures: {:?}", zip.failures())
                 }
             );
-            (zip.size, ours == bulk)
+            (zip.size, &ours == bulk)
         }
         None if saved.is_none() => {
             println!(
@@ -232,7 +301,13 @@ pub(crate) async fn memory(opts: &Opts) -> Result<(), String> {
             );
             (0, false)
         }
-    };
+    }
+}
+
+fn print_memory(run: &Sampled, end: &End, baseline: Option<u64>) {
+    let (peak_wasm, peak_js, samples, series) =
+        (run.peak_wasm, run.peak_js, run.samples, &run.series);
+    let after = end.after;
     match baseline {
         Some(b) => println!(
             "  WASM memory: {} before, peak {} over {samples} samples (every 250 ms), {} after",
@@ -263,6 +338,18 @@ pub(crate) async fn memory(opts: &Opts) -> Result<(), String> {
         .map(|(t, b)| format!("{t:.0}s {:.0}", *b as f64 / MIB as f64))
         .collect();
     println!("  WASM MiB over time: {}", trace.join(", "));
+}
+
+fn print_targets(
+    run: &Sampled,
+    end: &End,
+    baseline: Option<u64>,
+    content: u64,
+    zip_size: u64,
+    complete: bool,
+) {
+    let (peak_wasm, saved) = (run.peak_wasm, run.saved);
+    let (zip, downloads_page, last_text) = (&end.zip, &end.downloads_page, &end.last_text);
     println!("  Target (a figure, not an assertion)");
     let on_disk = complete && zip_size >= content;
     println!(
@@ -298,5 +385,4 @@ pub(crate) async fn memory(opts: &Opts) -> Result<(), String> {
     for l in last_text.lines().filter(|l| !l.trim().is_empty()) {
         println!("    | {l}");
     }
-    Ok(())
 }
