@@ -20,7 +20,7 @@
 //! through an OPFS scratch file, as in Chromium and Firefox; memory: OPFS hidden from the page,
 //! as in browsers without it), BENCH_PYTHON (the venv's python), AL_DIST (the built page).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[path = "bench/browse.rs"]
@@ -85,13 +85,9 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     }
 }
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 impl Opts {
     fn from_env() -> Opts {
-        let root = repo_root();
+        let root = al_e2e::repo_root();
         Opts {
             submissions: env_or("BENCH_SUBMISSIONS", 250),
             latency_ms: env_or("BENCH_LATENCY_MS", 20),
