@@ -71,7 +71,7 @@ pub(crate) async fn python_startup(opts: &Opts) -> Option<Duration> {
     status.success().then(|| started.elapsed())
 }
 
-pub(crate) fn tempdir(label: &str) -> PathBuf {
+fn tempdir(label: &str) -> PathBuf {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());

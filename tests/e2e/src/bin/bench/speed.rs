@@ -19,23 +19,23 @@ use super::{
 /// When the page's API calls ran, from the browser's Resource Timing entries, per kind of call.
 /// The median call time against the latency the mock adds shows what the page itself costs.
 #[derive(Default)]
-pub(crate) struct Timeline {
-    pub(crate) spans: Vec<Span>,
+struct Timeline {
+    spans: Vec<Span>,
 }
 
-pub(crate) struct Span {
-    pub(crate) kind: String,
-    pub(crate) calls: usize,
+struct Span {
+    kind: String,
+    calls: usize,
     /// Seconds after the click on Find files.
-    pub(crate) first: f64,
-    pub(crate) last: f64,
-    pub(crate) most_at_once: usize,
+    first: f64,
+    last: f64,
+    most_at_once: usize,
     /// Median of responseEnd - startTime, in milliseconds.
-    pub(crate) median_ms: f64,
+    median_ms: f64,
 }
 
 impl Timeline {
-    pub(crate) async fn read(s: &Session, t0: f64) -> Timeline {
+    async fn read(s: &Session, t0: f64) -> Timeline {
         let v = js(
             s,
             "return performance.getEntriesByType('resource')\
@@ -86,7 +86,7 @@ impl Timeline {
 }
 
 impl PageRun {
-    pub(crate) fn print_phases(&self, who: &str) {
+    fn print_phases(&self, who: &str) {
         println!(
             "  note: {who} phases: \"Scan complete\" at {}, Download zip clicked, \"Zip saved\" \
              at {}, zip on disk at {}",
@@ -104,25 +104,22 @@ impl PageRun {
     }
 }
 
-pub(crate) struct PageRun {
-    pub(crate) wall: Duration,
-    pub(crate) scan: Duration,
+struct PageRun {
+    wall: Duration,
+    scan: Duration,
     /// When the page said "Zip saved" (the Blob handed to the browser), if seen before the disk.
-    pub(crate) saved: Option<Duration>,
-    pub(crate) timeline: Timeline,
-    pub(crate) scan_text: String,
-    pub(crate) final_text: String,
-    pub(crate) zip: Zip,
-    pub(crate) stats: Stats,
-    pub(crate) connect_stats: Stats,
+    saved: Option<Duration>,
+    timeline: Timeline,
+    scan_text: String,
+    final_text: String,
+    zip: Zip,
+    stats: Stats,
+    connect_stats: Stats,
 }
 
-pub(crate) const FAST_POLL: Duration = Duration::from_millis(20);
+const FAST_POLL: Duration = Duration::from_millis(20);
 
-pub(crate) async fn run_page_speed(
-    s: &Session,
-    parallel: Option<usize>,
-) -> Result<PageRun, String> {
+async fn run_page_speed(s: &Session, parallel: Option<usize>) -> Result<PageRun, String> {
     let addr = s.server.addr;
     reset_stats(addr).await;
     connect_and_open_collect(s, parallel).await;
