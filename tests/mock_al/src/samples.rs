@@ -41,6 +41,26 @@ pub struct Samples {
 
 pub fn build(store: &mut Store) -> Samples {
     let mut files = BTreeMap::new();
+    let shas = add_files(store, &mut files);
+    let submissions = vec![
+        invoice(&shas),
+        dropper(&shas),
+        unicode(&shas),
+        xss(&shas),
+        partial(&shas),
+        missing_blob(&shas),
+        negative(&shas),
+        all_empty(&shas),
+        deep(&shas),
+        resubmit(&shas),
+        almost(&shas),
+    ];
+    Samples { submissions, files }
+}
+
+/// Adds the hand-made files to `store` (the loader's blob then dropped: its download is a
+/// 404) and notes each name's sha256 in `files`.
+fn add_files(store: &mut Store, files: &mut BTreeMap<String, String>) -> Shas {
     let mut f = |store: &mut Store, name: &str, kind, size, c12n| {
         let sha = store.add_file(name, kind, size, c12n);
         files.insert(name.to_string(), sha.clone());
@@ -77,11 +97,72 @@ pub fn build(store: &mut Store) -> Samples {
     let l4 = f(store, "level4.cfg", Text, 620, AMBER);
     let almost = f(store, "almost.js", Js, 3_333, GREEN);
     store.drop_blob(&loader);
+    Shas {
+        zip,
+        exe,
+        readme,
+        docm,
+        vba,
+        batch,
+        scr,
+        rtl,
+        html,
+        partial,
+        loader,
+        stage2,
+        msi,
+        setup,
+        helper,
+        notes,
+        nested,
+        l1,
+        big,
+        l2,
+        shared_js,
+        l3,
+        l4,
+        almost,
+    }
+}
 
-    let sid = |label: &str| make_sid(0, &format!("sample:{label}"));
-    let mut subs = Vec::new();
+fn sid(label: &str) -> String {
+    make_sid(0, &format!("sample:{label}"))
+}
 
-    // invoice: 4000 + 3500 = 7500 from two services; worst verdict of the shared domain within one submission.
+/// The hand-made files' sha256s, one field per file.
+#[derive(Clone)]
+struct Shas {
+    zip: String,
+    exe: String,
+    readme: String,
+    docm: String,
+    vba: String,
+    batch: String,
+    scr: String,
+    rtl: String,
+    html: String,
+    partial: String,
+    loader: String,
+    stage2: String,
+    msi: String,
+    setup: String,
+    helper: String,
+    notes: String,
+    nested: String,
+    l1: String,
+    big: String,
+    l2: String,
+    shared_js: String,
+    l3: String,
+    l4: String,
+    almost: String,
+}
+
+/// invoice: 4000 + 3500 = 7500 from two services; worst verdict of the shared domain within one submission.
+fn invoice(shas: &Shas) -> Submission {
+    let Shas {
+        zip, exe, readme, ..
+    } = shas.clone();
     let mut b = SubBuilder::new(
         sid("invoice"),
         "invoice",
@@ -179,9 +260,12 @@ pub fn build(store: &mut Store) -> Samples {
             ],
         )],
     );
-    subs.push(b.done());
+    b.done()
+}
 
-    // dropper: root 5000 + 1999 = 6999 (below), child exactly 3000 + 4000 = 7000; invoice.exe here scores only 4000.
+/// dropper: root 5000 + 1999 = 6999 (below), child exactly 3000 + 4000 = 7000; invoice.exe here scores only 4000.
+fn dropper(shas: &Shas) -> Submission {
+    let Shas { exe, docm, vba, .. } = shas.clone();
     let mut b = SubBuilder::new(
         sid("dropper"),
         "dropper",
@@ -247,9 +331,14 @@ pub fn build(store: &mut Store) -> Samples {
     )
     .meta("source", "mail-gateway")
     .meta("original_source", "smtp://mx1.example.org");
-    subs.push(b.done());
+    b.done()
+}
 
-    // unicode: IDN domains, IPv6, a Unicode root and child name, an RTL override in a name and a URI.
+/// unicode: IDN domains, IPv6, a Unicode root and child name, an RTL override in a name and a URI.
+fn unicode(shas: &Shas) -> Submission {
+    let Shas {
+        batch, scr, rtl, ..
+    } = shas.clone();
     let mut b = SubBuilder::new(
         sid("unicode"),
         "unicode",
@@ -302,9 +391,12 @@ pub fn build(store: &mut Store) -> Samples {
             &[("network.static.uri", json!(RTL_URI))],
         )],
     );
-    subs.push(b.done());
+    b.done()
+}
 
-    // xss: hostile strings in tag values and a very long URI; low score, AMBER.
+/// xss: hostile strings in tag values and a very long URI; low score, AMBER.
+fn xss(shas: &Shas) -> Submission {
+    let Shas { html, .. } = shas.clone();
     let mut b = SubBuilder::new(sid("xss"), "xss", "xss-probe.html", &html, T0 + 14 * HOUR);
     b.sub.classification = AMBER;
     b.sub.submitter = "analyst".into();
@@ -339,9 +431,12 @@ pub fn build(store: &mut Store) -> Samples {
             ),
         ],
     );
-    subs.push(b.done());
+    b.done()
+}
 
-    // partial: still being analysed (state submitted), yet already >= 7000.
+/// partial: still being analysed (state submitted), yet already >= 7000.
+fn partial(shas: &Shas) -> Submission {
+    let Shas { partial, .. } = shas.clone();
     let mut b = SubBuilder::new(
         sid("partial"),
         "partial",
@@ -368,9 +463,12 @@ pub fn build(store: &mut Store) -> Samples {
             &[],
         )],
     );
-    subs.push(b.done());
+    b.done()
+}
 
-    // missing-blob: the top file (9900) has a record but no blob; its child (7700) downloads; one service error.
+/// missing-blob: the top file (9900) has a record but no blob; its child (7700) downloads; one service error.
+fn missing_blob(shas: &Shas) -> Submission {
+    let Shas { loader, stage2, .. } = shas.clone();
     let mut b = SubBuilder::new(
         sid("missing-blob"),
         "missing-blob",
@@ -413,9 +511,14 @@ pub fn build(store: &mut Store) -> Samples {
         vec![sec("YARA match", heur("YARA.2", "Loader rule", 4000), &[])],
     )
     .error(&stage2, CAPE, "Analysis timed out after 600 seconds");
-    subs.push(b.done());
+    b.done()
+}
 
-    // negative: result scores below zero, a file totalling -700 and max_score 250; safe verdicts.
+/// negative: result scores below zero, a file totalling -700 and max_score 250; safe verdicts.
+fn negative(shas: &Shas) -> Submission {
+    let Shas {
+        msi, setup, helper, ..
+    } = shas.clone();
     let mut b = SubBuilder::new(
         sid("negative"),
         "negative",
@@ -466,9 +569,12 @@ pub fn build(store: &mut Store) -> Samples {
             )],
         )],
     );
-    subs.push(b.done());
+    b.done()
+}
 
-    // all-empty: every result is `.e`; score 0, no IoCs, no ontology lines.
+/// all-empty: every result is `.e`; score 0, no IoCs, no ontology lines.
+fn all_empty(shas: &Shas) -> Submission {
+    let Shas { notes, .. } = shas.clone();
     let mut b = SubBuilder::new(
         sid("all-empty"),
         "all-empty",
@@ -479,9 +585,21 @@ pub fn build(store: &mut Store) -> Samples {
     b.empty(&notes, CHARACTERIZE)
         .empty(&notes, FRANKEN)
         .empty(&notes, YARA);
-    subs.push(b.done());
+    b.done()
+}
 
-    // deep: four levels, a ~2 MB file >= 7000, a file extracted twice (its second parent is truncated).
+/// deep: four levels, a ~2 MB file >= 7000, a file extracted twice (its second parent is truncated).
+fn deep(shas: &Shas) -> Submission {
+    let Shas {
+        nested,
+        l1,
+        big,
+        l2,
+        shared_js,
+        l3,
+        l4,
+        ..
+    } = shas.clone();
     let mut b = SubBuilder::new(sid("deep"), "deep", "nested.zip", &nested, T0 + 41 * HOUR);
     b.ext(
         &nested,
@@ -554,9 +672,12 @@ pub fn build(store: &mut Store) -> Samples {
             &[("network.static.domain", json!(SHARED_DOMAIN))],
         )],
     );
-    subs.push(b.done());
+    b.done()
+}
 
-    // resubmit: the invoice zip again, newer PE only: invoice.exe scores 4000 here.
+/// resubmit: the invoice zip again, newer PE only: invoice.exe scores 4000 here.
+fn resubmit(shas: &Shas) -> Submission {
+    let Shas { zip, exe, .. } = shas.clone();
     let mut b = SubBuilder::new(
         sid("resubmit"),
         "resubmit",
@@ -583,9 +704,12 @@ pub fn build(store: &mut Store) -> Samples {
             ],
         )],
     );
-    subs.push(b.done());
+    b.done()
+}
 
-    // almost: max_score 6999, just under the threshold.
+/// almost: max_score 6999, just under the threshold.
+fn almost(shas: &Shas) -> Submission {
+    let Shas { almost, .. } = shas.clone();
     let mut b = SubBuilder::new(
         sid("almost"),
         "almost",
@@ -611,10 +735,5 @@ pub fn build(store: &mut Store) -> Samples {
             &[("network.static.domain", json!(SHARED_DOMAIN))],
         )],
     );
-    subs.push(b.done());
-
-    Samples {
-        submissions: subs,
-        files,
-    }
+    b.done()
 }

@@ -13,10 +13,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use al_e2e::mock_al::{Config, IOC_MANY_QUERY};
-use al_e2e::mock_control::configure;
+use al_e2e::mock_control::{configure, request};
 use al_e2e::{user, Session};
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The page's default "Parallel calls" (`core::retry::DEFAULT_PARALLELISM`).
 const PARALLEL: usize = 4;
@@ -320,56 +319,20 @@ async fn plain_client(
 /// One authenticated call over a fresh loopback connection; the body on 200.
 async fn call(addr: SocketAddr, method: &str, path: &str, body: &str) -> Result<String, String> {
     let analyst = user("analyst");
-    let mut stream = tokio::net::TcpStream::connect(addr)
-        .await
-        .map_err(|e| e.to_string())?;
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nX-USER: {}\r\nX-APIKEY: {}\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        analyst.user,
-        analyst.apikey,
-        body.len()
-    );
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut raw = Vec::new();
-    stream
-        .read_to_end(&mut raw)
-        .await
-        .map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    if !head.starts_with("HTTP/1.1 200") {
-        return Err(format!(
-            "{method} {path}: {}",
-            head.lines().next().unwrap_or("")
-        ));
+    let headers = [
+        ("X-USER", analyst.user),
+        ("X-APIKEY", analyst.apikey),
+        ("Accept", "application/json"),
+    ];
+    let (status, text) = request(addr, method, path, &headers, body).await?;
+    if status != 200 {
+        let reason = http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        return Err(format!("{method} {path}: HTTP/1.1 {status} {reason}"));
     }
-    Ok(dechunk(head, rest))
-}
-
-/// The body of an answer sent `Transfer-Encoding: chunked`, or the body as it came.
-fn dechunk(head: &str, body: &str) -> String {
-    if !head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        return body.to_string();
-    }
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if size == 0 || after.len() < size {
-            break;
-        }
-        out.push_str(&after[..size]);
-        rest = after[size..].trim_start_matches("\r\n");
-    }
-    out
+    Ok(text)
 }
 
 /// After the last (largest) run: how long a filter takes to show, and each export's time and

@@ -1,0 +1,143 @@
+//! Driving the page in the browser: reading its status lines and memory figures, connecting,
+//! and finding what it saved.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use al_e2e::mock_control::{downloading, zips};
+use al_e2e::{user, Session};
+use serde_json::Value;
+
+pub(crate) async fn js(s: &Session, script: &str) -> Value {
+    s.browser
+        .execute(script, vec![])
+        .await
+        .unwrap_or(Value::Null)
+}
+
+pub(crate) async fn progress_text(s: &Session) -> String {
+    js(
+        s,
+        "return document.querySelector('.progress')?.innerText ?? ''",
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+/// The error line on the tab on screen, if the page reported one (e.g. a zip it refused to
+/// claim as saved).
+pub(crate) async fn alert_text(s: &Session) -> String {
+    js(
+        s,
+        "return [...document.querySelectorAll('section:not([hidden]) [role=alert]')].map(e => e.innerText).join(' | ')",
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+pub(crate) async fn wasm_bytes(s: &Session) -> Option<u64> {
+    let v = js(
+        s,
+        "return document.querySelector('.wasm-memory')?.dataset.bytes ?? null",
+    )
+    .await;
+    v.as_str()
+        .and_then(|t| t.trim().parse::<f64>().ok())
+        .map(|f| f as u64)
+}
+
+pub(crate) async fn js_heap_bytes(s: &Session) -> Option<u64> {
+    js(
+        s,
+        "return performance.memory ? performance.memory.usedJSHeapSize : null",
+    )
+    .await
+    .as_u64()
+}
+
+/// A finished `*.zip` in the download folder (none while Chrome still writes a `.crdownload`).
+pub(crate) fn finished_zip(dir: &Path) -> Option<PathBuf> {
+    if downloading(dir) {
+        return None;
+    }
+    zips(dir).into_iter().next()
+}
+
+/// What chrome://downloads says about each download (read in a second tab, then closed).
+pub(crate) async fn chrome_downloads(s: &Session) -> Vec<String> {
+    let Ok(original) = s.browser.window().await else {
+        return vec![];
+    };
+    let Ok(tab) = s.browser.new_window(true).await else {
+        return vec![];
+    };
+    let mut states = vec![];
+    if s.browser.switch_to_window(tab.handle).await.is_ok()
+        && s.browser.goto("chrome://downloads").await.is_ok()
+    {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let v = js(
+            s,
+            "const m = document.querySelector('downloads-manager');\
+             return [...(m?.shadowRoot?.querySelectorAll('downloads-item') ?? [])].map(i => {\
+               const r = i.shadowRoot;\
+               const t = q => (r.querySelector(q)?.innerText ?? '').trim();\
+               return [t('#name') || t('#file-link'), t('#tag') || t('.description') || t('#description')]\
+                 .filter(x => x).join(': ') || r.textContent.replace(/\\s+/g, ' ').trim().slice(0, 200);\
+             });",
+        )
+        .await;
+        states = v
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let _ = s.browser.close_window().await;
+    }
+    let _ = s.browser.switch_to_window(original).await;
+    states
+}
+
+/// `parallel`: the "Parallel calls" setting, None to keep the page's default.
+pub(crate) async fn connect_and_open_collect(s: &Session, parallel: Option<usize>) {
+    s.open().await;
+    if let Some(n) = parallel {
+        s.fill("Parallel calls", &n.to_string()).await;
+    }
+    let analyst = user("analyst");
+    s.connect(analyst.user, analyst.apikey).await;
+    s.wait_text(".identity", "Connected as analyst").await;
+    s.open_tab("Collect files").await;
+}
+
+pub(crate) async fn field_value(s: &Session, label: &str) -> String {
+    s.field(label)
+        .await
+        .prop("value")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Unticks "Save straight to a file on disk": the page ticks it for sets over 1 GB in Chromium,
+/// and a headless run cannot answer the save dialog it opens; the download the page makes
+/// itself is what we measure.
+pub(crate) async fn use_blob_download(s: &Session) -> bool {
+    js(
+        s,
+        "const box = [...document.querySelectorAll('label.check')]\
+           .find(l => l.textContent.includes('Save straight to a file'))?.querySelector('input');\
+         if (box && box.checked) { box.click(); return true; } return false;",
+    )
+    .await
+    .as_bool()
+    .unwrap_or(false)
+}
