@@ -22,6 +22,10 @@ pub type Reply = (Report, JsValue);
 /// chunk, keeps the page's thread from decoding thousands of messages a second.
 const TELL_EVERY: u64 = 1 << 20;
 
+/// Files up to this size (unpacked) are held in the worker's memory while verified, not in a
+/// temporary file of their own.
+const SMALL_IN_MEMORY: u64 = 4 << 20;
+
 struct Download {
     sha256: String,
     verifier: Option<CartVerifier>,
@@ -161,7 +165,13 @@ impl Engine {
             stored_as_cart: false,
             untold: 0,
         };
-        match Held::new(self.folder.as_ref(), job).await {
+        // A temporary file costs more than a small file's bytes: those wait in memory, so the
+        // memory held stays bounded by the parallel downloads times this size.
+        let folder = self
+            .folder
+            .as_ref()
+            .filter(|_| expected_length > SMALL_IN_MEMORY);
+        match Held::new(folder, job).await {
             Ok(held) => download.held = Some(held),
             Err(e) => download.reject(e),
         }
