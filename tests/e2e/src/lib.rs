@@ -283,6 +283,16 @@ impl Session {
         mock_control::wait_zips(&self.downloads, saved).await
     }
 
+    /// Signs in as the demo user `who` on a page already open and shows `tab`, as an analyst
+    /// starts every session.
+    pub async fn sign_in(&self, who: &str, tab: &str) {
+        let account = user(who);
+        self.connect(account.user, account.apikey).await;
+        self.wait_text(".identity", &format!("Connected as {who}"))
+            .await;
+        self.open_tab(tab).await;
+    }
+
     pub async fn page_text(&self) -> String {
         self.browser
             .find(Locator::Css("body"))

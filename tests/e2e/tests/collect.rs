@@ -138,11 +138,7 @@ async fn a_threshold_that_is_not_a_number_is_explained() {
 
 async fn on_collect_tab(s: &Session, who: &str) {
     s.open().await;
-    let account = user(who);
-    s.connect(account.user, account.apikey).await;
-    s.wait_text(".identity", &format!("Connected as {who}"))
-        .await;
-    s.open_tab("Collect files").await;
+    s.sign_in(who, "Collect files").await;
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use al_e2e::mock_al::Config;
-use al_e2e::{repo_root, user, Session};
+use al_e2e::{repo_root, Session};
 
 fn python() -> PathBuf {
     let python = repo_root().join(".tools/validators-venv/bin/python");
@@ -53,10 +53,7 @@ async fn stix_and_misp_exports_pass_the_consumers_own_checks() {
         .map(|label| data.sample_sid(label).unwrap())
         .collect();
     s.open().await;
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
-    s.open_tab("Network IoCs").await;
+    s.sign_in("analyst", "Network IoCs").await;
     s.fill("Submission IDs", &sids.join(" ")).await;
     // The ontology has every network tag: TLS SNI, ports, user agents, URI paths.
     s.field("Source")

@@ -6,15 +6,12 @@ use std::collections::BTreeSet;
 
 use al_e2e::mock_al::Config;
 use al_e2e::seed::{downloadable, open_zip, seed_selection};
-use al_e2e::{user, Session};
+use al_e2e::Session;
 use fantoccini::Locator;
 
 async fn on_collect_tab(s: &Session) {
     s.open().await;
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
-    s.open_tab("Collect files").await;
+    s.sign_in("analyst", "Collect files").await;
 }
 
 async fn choose_file(s: &Session, path: &std::path::Path) {

@@ -89,10 +89,7 @@ fn exported(path: &Path) -> Collected {
 }
 
 async fn connect_and_open_iocs(s: &Session) {
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
-    s.open_tab("Network IoCs").await;
+    s.sign_in("analyst", "Network IoCs").await;
 }
 
 async fn read_copied(s: &Session) -> String {

@@ -7,14 +7,11 @@ use std::time::{Duration, Instant};
 
 use al_e2e::mock_al::Config;
 use al_e2e::seed::{downloadable, failures, open_zip, seed_selection};
-use al_e2e::{user, Session};
+use al_e2e::Session;
 
 async fn on_collect_tab(s: &Session) {
     s.open().await;
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
-    s.open_tab("Collect files").await;
+    s.sign_in("analyst", "Collect files").await;
 }
 
 #[tokio::test]
