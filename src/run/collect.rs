@@ -28,6 +28,11 @@ use crate::web::zip_sink::ZipSink;
 const PENDING_BUDGET: u64 = 64 << 20;
 /// Idle workers look again this often even without a wake-up, so none can sleep for good.
 const IDLE_POLL_MS: u32 = 250;
+/// Workers beyond the call limit. A worker keeps its job after the call ends — the byte
+/// worker's verdict, parsing the tree, folding it in — and the transport's limit, not the
+/// number of workers, caps the calls in flight: with a few spare workers the next call starts
+/// the moment one ends instead of after its follow-up.
+const SPARE_WORKERS: usize = 2;
 
 /// Which pass of a collection to run.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -126,7 +131,7 @@ pub async fn run(
         control.wake();
     };
     let working = async {
-        let workers = (0..transport.parallelism()).map(|_| pipe.worker());
+        let workers = (0..transport.parallelism() + SPARE_WORKERS).map(|_| pipe.worker());
         futures::future::join_all(workers).await;
         if control.cancel.is_cancelled() {
             board.update(|b| {

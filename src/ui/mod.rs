@@ -91,6 +91,15 @@ pub fn App() -> impl IntoView {
     let session = Session::new();
     provide_context(session);
     let tab = RwSignal::new(Tab::Connect);
+    // The byte worker starts while the analyst sets up a collection, so a click on Collect
+    // zip does not wait for it to load the page's module; the other tabs never pay for it.
+    Effect::new(move || {
+        if tab.get() == Tab::Collect {
+            leptos::task::spawn_local(async {
+                let _ = crate::web::worker::byte_worker().await;
+            });
+        }
+    });
     let tab_button = move |which: Tab| {
         let (tab_id, panel_id) = which.ids();
         let on_key = move |ev: leptos::ev::KeyboardEvent| {

@@ -60,13 +60,17 @@ pub(super) const PROBES: &str = "\
       const w = document.querySelector('.wasm-memory'); if (w) p.wasm = Math.max(p.wasm, +w.dataset.bytes || 0);\
     }, 50);\
     performance.setResourceTimingBufferSize(1000000); performance.clearResourceTimings();\
+    document.addEventListener('click', () => { p.clicked = p.clicked || performance.now(); }, true);\
     return performance.now();";
 
 const READ_PROBES: &str = "\
     const calls = performance.getEntriesByType('resource').filter(e => e.name.includes('/api/'));\
     const took = calls.map(e => e.responseEnd - e.startTime).sort((a, b) => a - b);\
     return {probe: window.__probe, calls: calls.length, busy: took.reduce((a, b) => a + b, 0),\
-            median: took.length ? took[Math.floor(took.length / 2)] : 0};";
+            median: took.length ? took[Math.floor(took.length / 2)] : 0,\
+            first: Math.min(...calls.map(e => e.startTime)) - (window.__probe.clicked || 0),\
+            span: Math.max(...calls.map(e => e.responseEnd)) - Math.min(...calls.map(e => e.startTime)),\
+            tail: performance.now() - Math.max(...calls.map(e => e.responseEnd))};";
 
 struct PageFigures {
     wall: Duration,
@@ -78,6 +82,11 @@ struct PageFigures {
     heap: u64,
     wasm: u64,
     zip: Zip,
+    /// Click to the first call, first call start to last call end, last call end to the zip
+    /// on disk (as the driver saw it): where the wall time goes.
+    before_ms: f64,
+    span_ms: f64,
+    tail_ms: f64,
 }
 
 impl PageFigures {
@@ -144,6 +153,9 @@ async fn page_run(s: &Session, one_click: bool) -> Result<PageFigures, String> {
         heap: num(&v["probe"]["heap"]) as u64,
         wasm: num(&v["probe"]["wasm"]) as u64,
         zip: Zip::read(&zip)?,
+        before_ms: num(&v["first"]),
+        span_ms: num(&v["span"]),
+        tail_ms: num(&v["tail"]),
     })
 }
 
@@ -174,6 +186,14 @@ fn report(label: &str, seed: Duration, page: &PageFigures, seed_files: &BTreeSet
         thousands(page.zip.size),
         files.len(),
         if files == *seed_files { "yes" } else { "NO" }
+    );
+    println!(
+        "  {:<9} click to first call {:.0} ms, calls {:.2} s ({:.1} in flight over them), last call to zip {:.0} ms",
+        "",
+        page.before_ms,
+        page.span_ms / 1000.0,
+        page.busy_ms / page.span_ms.max(1.0),
+        page.tail_ms,
     );
 }
 
