@@ -11,6 +11,7 @@ use crate::core::collect::DownloadJob;
 use crate::core::error::ApiError;
 use crate::web::http::{Cancel, Transport};
 use crate::web::worker::{ByteWorker, HeldDownload};
+use crate::worker::protocol::Order;
 
 pub enum Failure {
     Api(ApiError),
@@ -37,8 +38,8 @@ pub async fn fetch_verified(
     })
 }
 
-/// The worker verifies and keeps the bytes; this thread reads the body and posts each chunk,
-/// waiting while the worker has more than a few MB of it queued.
+/// The worker makes the call, verifies and keeps the bytes; this thread holds the call's slot
+/// in the shared limit until the body is read, retries, and hears the verdict.
 async fn in_worker(
     transport: &Transport,
     cancel: &Cancel,
@@ -50,16 +51,23 @@ async fn in_worker(
     let held = HeldDownload::new(worker.clone(), id);
     let call = transport.server.download(&job.sha256, &job.name, &job.sid);
     let read = transport
-        .download(
-            call,
-            cancel,
-            || worker.begin(id, &job.sha256, job.expected_size),
-            async |chunk| worker.chunk(id, chunk).await,
-        )
+        .delegated(cancel, async |headers, cookies| {
+            let request = Order::Fetch {
+                job: id,
+                url: call.url.to_string(),
+                headers,
+                cookies,
+                sha256: job.sha256.clone(),
+                expected_length: job.expected_size,
+            };
+            worker
+                .fetch(id, request, cancel)
+                .await
+                .map_err(|failure| transport.call_failed(call.route, failure))
+        })
         .await
         .map_err(Failure::Api)?;
-    read.map_err(Failure::Cart)?;
-    let (cart_size, stored) = worker.end(id).await.map_err(Failure::Cart)?;
+    let (cart_size, stored) = read.wait().await.map_err(Failure::Cart)?;
     Ok((cart_size, stored, Body::InWorker(held)))
 }
 

@@ -11,6 +11,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use async_lock::Semaphore;
+use event_listener::Event;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use js_sys::Uint8Array;
 use serde::de::DeserializeOwned;
@@ -25,12 +26,15 @@ use crate::core::login::xsrf_token;
 use crate::core::retry::{self, RetryPolicy};
 use crate::core::verdicts::VerdictThresholds;
 use crate::web::session::Credentials;
+pub use crate::worker::protocol::CallFailure;
 
 /// A cancellable run (a connect, a search, a collection). Cancelling aborts every fetch that
 /// carries its signal and stops retries and queued calls at their next step.
 #[derive(Clone)]
 pub struct Cancel {
     controller: Rc<AbortController>,
+    /// Wakes those waiting on another thread's call (`cancelled`).
+    cancelled: Rc<Event>,
 }
 
 impl Cancel {
@@ -39,12 +43,25 @@ impl Cancel {
             controller: Rc::new(
                 AbortController::new().expect("AbortController exists in every supported browser"),
             ),
+            cancelled: Rc::new(Event::new()),
         }
     }
 
     /// Plain `abort()`: gloo-net panics on an abort reason that is not an Error.
     pub fn cancel(&self) {
         self.controller.abort();
+        self.cancelled.notify(usize::MAX);
+    }
+
+    /// Resolves once the run is cancelled: a call made by the byte worker is told to stop.
+    pub async fn cancelled(&self) {
+        loop {
+            let listener = self.cancelled.listen();
+            if self.is_cancelled() {
+                return;
+            }
+            listener.await;
+        }
     }
 
     pub fn is_cancelled(&self) -> bool {
@@ -252,22 +269,76 @@ impl Transport {
         cancel: &Cancel,
         mut read: impl AsyncFnMut(Response) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
+        self.retrying(cancel, async || {
+            let response = self.send(call, cancel).await?;
+            read(response).await
+        })
+        .await
+    }
+
+    /// A call another thread makes (the byte worker's downloads), under the same concurrency
+    /// limit, retries and credentials: `attempt` gets the headers to send and whether cookies
+    /// go with them, and answers as a call made here would.
+    pub async fn delegated<T>(
+        &self,
+        cancel: &Cancel,
+        mut attempt: impl AsyncFnMut(Vec<(String, String)>, bool) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        self.retrying(cancel, async || {
+            attempt(self.auth_headers(), self.uses_login()).await
+        })
+        .await
+    }
+
+    /// Runs `attempt` holding one of the limit's slots, again after a pause while its error is
+    /// worth retrying.
+    async fn retrying<T>(
+        &self,
+        cancel: &Cancel,
+        mut attempt: impl AsyncFnMut() -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         let mut failures = 0;
         loop {
             cancel.check()?;
-            let attempt = async {
+            let attempted = async {
                 let _slot = self.limit.acquire().await;
                 cancel.check()?;
-                let response = self.send(call, cancel).await?;
-                read(response).await
+                attempt().await
             };
-            match attempt.await {
+            match attempted.await {
                 Err(error) => {
                     failures += 1;
                     self.pause_or_fail(error, failures, cancel).await?;
                 }
                 done => return done,
             }
+        }
+    }
+
+    /// The headers that say who calls: the API key, or the login's XSRF token, read at every
+    /// call because a new login in another tab sets a new one.
+    fn auth_headers(&self) -> Vec<(String, String)> {
+        match &*self.auth {
+            Auth::ApiKey(credentials) => vec![
+                ("X-USER".into(), credentials.user.clone()),
+                ("X-APIKEY".into(), credentials.key().to_string()),
+            ],
+            Auth::Login { .. } => vec![(
+                "X-XSRF-TOKEN".into(),
+                xsrf_token(&crate::web::cookies()).unwrap_or_default(),
+            )],
+        }
+    }
+
+    /// What a call another thread made came to, as the error this thread's call would give.
+    pub fn call_failed(&self, route: api::Route, failure: CallFailure) -> ApiError {
+        match failure {
+            CallFailure::Status { status, body } => ApiError::from_status(route, status, &body),
+            CallFailure::Network => ApiError::Network {
+                cross_origin: self.cross_origin,
+            },
+            CallFailure::Interrupted => ApiError::Interrupted,
+            CallFailure::Aborted => ApiError::Aborted,
         }
     }
 
@@ -301,19 +372,14 @@ impl Transport {
             Method::Get => Request::get(url),
             Method::Post => Request::post(url),
         };
-        let builder = match &*self.auth {
-            Auth::ApiKey(credentials) => builder
-                .header("X-USER", &credentials.user)
-                .header("X-APIKEY", credentials.key())
-                .credentials(RequestCredentials::Omit),
-            // Read at every call: a new login in another tab sets a new token.
-            Auth::Login { .. } => builder
-                .header(
-                    "X-XSRF-TOKEN",
-                    &xsrf_token(&crate::web::cookies()).unwrap_or_default(),
-                )
-                .credentials(RequestCredentials::SameOrigin),
-        };
+        let mut builder = builder.credentials(if self.uses_login() {
+            RequestCredentials::SameOrigin
+        } else {
+            RequestCredentials::Omit
+        });
+        for (name, value) in self.auth_headers() {
+            builder = builder.header(&name, &value);
+        }
         let builder = builder
             .header("Accept", "application/json")
             .abort_signal(Some(&cancel.controller.signal()));

@@ -9,13 +9,15 @@ use std::rc::Rc;
 
 use async_lock::OnceCell;
 use event_listener::Event;
-use futures::channel::oneshot;
+use futures::channel::{mpsc, oneshot};
+use futures::StreamExt;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use crate::worker::protocol::{Order, Report};
+use crate::web::http::Cancel;
+use crate::worker::protocol::{CallFailure, Order, Report};
 
 /// The loader Trunk copies beside the page (index.html), under this name.
 const LOADER: &str = "al-byte-worker.js";
@@ -71,6 +73,9 @@ pub fn wasm_bytes() -> u64 {
 struct State {
     /// Answers awaited, by job (Verified, Rejected) or request id (Done): one id space.
     answers: RefCell<HashMap<u32, oneshot::Sender<(Report, JsValue)>>>,
+    /// Reports on the worker's own calls, by job: `BodyRead`, then the verdict (or at once
+    /// `CallFailed`).
+    calls: RefCell<HashMap<u32, mpsc::UnboundedSender<Report>>>,
     /// Bytes posted per download and not yet taken.
     posted: RefCell<HashMap<u32, u64>>,
     rejected: RefCell<HashMap<u32, String>>,
@@ -102,11 +107,26 @@ impl State {
                 WORKER_WASM.with(|w| w.set(w.get().max(wasm_bytes)));
                 self.took.notify(usize::MAX);
             }
-            Report::Verified { job, .. } | Report::Rejected { job, .. } => {
-                self.answer(job, report, payload)
+            Report::BodyRead { job } => self.told(job, report),
+            Report::Verified { job, .. }
+            | Report::Rejected { job, .. }
+            | Report::CallFailed { job, .. } => {
+                let call = self.calls.borrow_mut().remove(&job);
+                match call {
+                    Some(call) => {
+                        let _ = call.unbounded_send(report);
+                    }
+                    None => self.answer(job, report, payload),
+                }
             }
             Report::Done { id, .. } => self.answer(id, report, payload),
             Report::Failed { reason } => self.break_down(reason),
+        }
+    }
+
+    fn told(&self, job: u32, report: Report) {
+        if let Some(call) = self.calls.borrow().get(&job) {
+            let _ = call.unbounded_send(report);
         }
     }
 
@@ -123,6 +143,7 @@ impl State {
         }
         self.broken.borrow_mut().get_or_insert(reason);
         self.answers.borrow_mut().clear();
+        self.calls.borrow_mut().clear();
         self.took.notify(usize::MAX);
     }
 }
@@ -251,11 +272,77 @@ impl ByteWorker {
         }
     }
 
+    /// Has the worker download and verify `request` (an `Order::Fetch` for `job`) itself.
+    /// Returns once the body is read — the call is over, its slot free — with the verdict to
+    /// wait for; or why the call failed. A cancelled run stops the worker's call.
+    pub async fn fetch(
+        &self,
+        job: u32,
+        request: Order,
+        cancel: &Cancel,
+    ) -> Result<Verdict, CallFailure> {
+        let (tell, mut heard) = mpsc::unbounded();
+        self.state.calls.borrow_mut().insert(job, tell);
+        self.tell(&request, &JsValue::NULL, None);
+        let stopped = std::pin::pin!(cancel.cancelled());
+        let first = match futures::future::select(heard.next(), stopped).await {
+            futures::future::Either::Left((first, _)) => first,
+            futures::future::Either::Right(_) => {
+                self.state.calls.borrow_mut().remove(&job);
+                self.tell(&Order::Stop { job }, &JsValue::NULL, None);
+                return Err(CallFailure::Aborted);
+            }
+        };
+        match first {
+            Some(Report::CallFailed { failure, .. }) => Err(failure),
+            Some(Report::BodyRead { .. }) | None => Ok(Verdict {
+                early: None,
+                heard,
+                worker: self.clone(),
+            }),
+            early => Ok(Verdict {
+                early,
+                heard,
+                worker: self.clone(),
+            }),
+        }
+    }
+
     /// The download is not wanted: its bytes go.
     pub fn discard(&self, job: u32) {
         self.state.posted.borrow_mut().remove(&job);
         self.state.rejected.borrow_mut().remove(&job);
         self.tell(&Order::Discard { job }, &JsValue::NULL, None);
+    }
+}
+
+/// The worker's verdict on a download whose body it has read.
+pub struct Verdict {
+    early: Option<Report>,
+    heard: mpsc::UnboundedReceiver<Report>,
+    worker: ByteWorker,
+}
+
+impl Verdict {
+    /// The cART's size and whether it was the cART the server stores, or why it was rejected.
+    pub async fn wait(mut self) -> Result<(u64, bool), String> {
+        let report = match self.early.take() {
+            Some(report) => Some(report),
+            None => self.heard.next().await,
+        };
+        match report {
+            Some(Report::Verified {
+                cart_size,
+                stored_as_cart,
+                ..
+            }) => Ok((cart_size, stored_as_cart)),
+            Some(Report::Rejected { reason, .. }) => Err(reason),
+            Some(other) => Err(format!("the byte worker answered {other:?}")),
+            None => Err(format!(
+                "the byte worker stopped: {}",
+                self.worker.broken().unwrap_or_else(|| "no answer".into())
+            )),
+        }
     }
 }
 
@@ -325,6 +412,7 @@ async fn start() -> Result<ByteWorker, String> {
     let (ready, is_ready) = oneshot::channel();
     let state = Rc::new(State {
         answers: RefCell::new(HashMap::new()),
+        calls: RefCell::new(HashMap::new()),
         posted: RefCell::new(HashMap::new()),
         rejected: RefCell::new(HashMap::new()),
         took: Event::new(),

@@ -115,6 +115,8 @@ impl Engine {
                 };
                 return Some((Report::Done { id, result }, zip));
             }
+            // Calls are the worker's message handler's (`fetcher`), never queued here.
+            Order::Fetch { .. } | Order::Stop { .. } => return None,
             Order::Abort { zip } => {
                 if let Some(zip) = self.zips.remove(&zip) {
                     zip.sink.abort();

@@ -5,14 +5,17 @@
 //! drives it. The page's side is `web::worker`.
 
 mod engine;
+mod fetcher;
 mod held;
 pub mod protocol;
 
 pub use engine::{Engine, Reply};
 
+use std::rc::Rc;
+
 use futures::channel::mpsc;
 use futures::StreamExt;
-use js_sys::Array;
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -26,9 +29,35 @@ pub fn start() {
         return;
     };
     let (orders, mut queue) = mpsc::unbounded::<(Order, JsValue)>();
+    let calls = Rc::new(fetcher::Calls::default());
+    let hearing = calls.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let message = Array::from(&event.data());
         match serde_wasm_bindgen::from_value::<Order>(message.get(0)) {
+            // Calls run beside each other; only their bytes queue for the engine.
+            Ok(Order::Fetch {
+                job,
+                url,
+                headers,
+                cookies,
+                sha256,
+                expected_length,
+            }) => {
+                let request = fetcher::Request {
+                    url,
+                    headers,
+                    cookies,
+                    sha256,
+                    expected_length,
+                };
+                let call = hearing.clone().run(job, request, orders.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Some(report) = call.await {
+                        post(&report, &JsValue::NULL);
+                    }
+                });
+            }
+            Ok(Order::Stop { job }) => hearing.stop(job),
             Ok(order) => {
                 let _ = orders.unbounded_send((order, message.get(1)));
             }
@@ -54,7 +83,27 @@ pub fn start() {
         // One order at a time, in the order sent: a chunk never overtakes its download's
         // start, nor an append the zip's opening.
         while let Some((order, payload)) = queue.next().await {
-            if let Some((report, payload)) = engine.handle(order, payload).await {
+            let chunk = match &order {
+                Order::Chunk { job } => {
+                    Some((*job, payload.unchecked_ref::<Uint8Array>().length()))
+                }
+                _ => None,
+            };
+            let reply = engine.handle(order, payload).await;
+            if let Some((job, bytes)) = chunk {
+                let rejected = matches!(
+                    &reply,
+                    Some((
+                        Report::Took {
+                            rejected: Some(_),
+                            ..
+                        },
+                        _
+                    ))
+                );
+                calls.taken(job, u64::from(bytes), rejected);
+            }
+            if let Some((report, payload)) = reply {
                 post(&report, &payload);
             }
         }

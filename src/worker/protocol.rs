@@ -29,6 +29,19 @@ pub enum Order {
     Chunk { job: u32 },
     /// The download's body ended: answered by `Verified` or `Rejected`.
     End { job: u32 },
+    /// Download `url` as `job` with these headers (and the origin's cookies when `cookies`):
+    /// the worker makes the call itself, so no byte of it crosses the page's thread. Answered
+    /// by `BodyRead` then `Verified` or `Rejected`, or by `CallFailed`.
+    Fetch {
+        job: u32,
+        url: String,
+        headers: Vec<(String, String)>,
+        cookies: bool,
+        sha256: String,
+        expected_length: u64,
+    },
+    /// The run was cancelled: abort `job`'s call.
+    Stop { job: u32 },
     /// The download is not wanted (rejected, cut off, cancelled): its bytes go.
     Discard { job: u32 },
     /// Append a verified download to the zip as `<sha256>.cart`; its bytes then go.
@@ -76,8 +89,33 @@ pub enum Report {
         id: u32,
         result: Result<u64, String>,
     },
+    /// A `Fetch`'s body is read: its call is over, the verdict follows.
+    BodyRead {
+        job: u32,
+    },
+    /// A `Fetch` got no cART: the page's transport decides whether to retry.
+    CallFailed {
+        job: u32,
+        failure: CallFailure,
+    },
     /// The worker could not start (or broke): the page goes on without it.
     Failed {
         reason: String,
     },
+}
+
+/// Why a call the worker made brought no body to verify, as plain data: the page turns it into
+/// the error its own call would have given (`Transport::call_failed`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CallFailure {
+    /// The server answered with an error status.
+    Status {
+        status: u16,
+        body: String,
+    },
+    /// The browser refused or lost the call before an answer (down, offline, blocked).
+    Network,
+    /// The body was cut off mid-way.
+    Interrupted,
+    Aborted,
 }

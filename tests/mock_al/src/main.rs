@@ -7,7 +7,8 @@ use mock_al::{demo_users, Config};
 
 const USAGE: &str =
     "usage: mock-al [--port N (0 = any, default 8000)] [--host 127.0.0.1] [--dist PATH] \
-[--latency-ms N] [--fault-rate F] [--quota N] [--daily-quota N] [--submissions N] [--seed N]";
+[--latency-ms N] [--fault-rate F] [--quota N] [--daily-quota N] [--submissions N] [--seed N] \
+[--qualifying-per-submission F]";
 
 struct Args {
     host: String,
@@ -50,6 +51,11 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             "--daily-quota" => c.daily_quota = value(&flag, it.next())?,
             "--submissions" => c.submissions = value(&flag, it.next())?,
             "--seed" => c.seed = value(&flag, it.next())?,
+            // Collection-shaped data (several files >= 7000 per submission), as the benchmark's
+            // scale workloads: for profiling the page by hand at that scale.
+            "--qualifying-per-submission" => {
+                c.qualifying_per_submission = Some(value(&flag, it.next())?)
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown flag '{other}'")),
         }
@@ -109,7 +115,8 @@ mod tests {
 
     #[test]
     fn flags() {
-        let a = args("--port 0 --latency-ms 50 --fault-rate 0.1 --quota 4 --daily-quota 100 --submissions 250 --seed 3").unwrap();
+        let a = args("--port 0 --latency-ms 50 --fault-rate 0.1 --quota 4 --daily-quota 100 --submissions 250 --seed 3 --qualifying-per-submission 2.5").unwrap();
+        assert_eq!(a.config.qualifying_per_submission, Some(2.5));
         assert_eq!(
             (
                 a.port,

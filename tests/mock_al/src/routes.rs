@@ -273,6 +273,7 @@ async fn api(app: Arc<App>, addr: SocketAddr, req: Request) -> Response<Body> {
     }
     let slot = Slot::new(app.quota.clone(), uname);
     app.stats.lock().expect("stats").enter(uname);
+    let began = std::time::Instant::now();
     let mut remaining = None;
     if rt.daily_quota != 0 && counts {
         let used = app.quota.incr_daily(uname);
@@ -315,7 +316,11 @@ async fn api(app: Arc<App>, addr: SocketAddr, req: Request) -> Response<Body> {
     };
     // The slot is released once the response is built, before its body is sent.
     drop(slot);
-    app.stats.lock().expect("stats").leave(uname);
+    {
+        let mut st = app.stats.lock().expect("stats");
+        st.leave(uname);
+        st.call_took(began.elapsed());
+    }
     let reply = if reply.json && reply.status == 200 && rt.malformed_json_routes.contains(&pattern)
     {
         Reply {

@@ -17,6 +17,9 @@ pub struct Stats {
     quota_daily: u64,
     active: BTreeMap<String, u64>,
     peak: BTreeMap<String, u64>,
+    /// How long each admitted call held its slot, in µs: calls in flight on average are their
+    /// sum over the wall time, whichever of the client's threads made them.
+    call_micros: Vec<u64>,
 }
 
 pub const DOWNLOAD: &str = "file/download";
@@ -66,12 +69,27 @@ impl Stats {
         }
     }
 
+    pub fn call_took(&mut self, took: std::time::Duration) {
+        self.call_micros.push(took.as_micros() as u64);
+    }
+
     pub fn reset(&mut self) {
         let active = std::mem::take(&mut self.active);
         *self = Stats {
             active,
             ..Default::default()
         };
+    }
+
+    fn call_time(&self) -> Value {
+        let mut sorted = self.call_micros.clone();
+        sorted.sort_unstable();
+        let ms = |us: u64| us as f64 / 1000.0;
+        json!({
+            "calls": sorted.len(),
+            "busy_ms": ms(sorted.iter().sum()),
+            "median_ms": sorted.get(sorted.len() / 2).map_or(0.0, |&us| ms(us)),
+        })
     }
 
     pub fn to_json(&self) -> Value {
@@ -83,7 +101,8 @@ impl Stats {
             "bytes": {"api": self.bytes_api, "download": self.bytes_download, "static": self.bytes_static},
             "injected_faults": self.faults,
             "quota_rejections": {"concurrent": self.quota_concurrent, "daily": self.quota_daily},
-            "peak_concurrency": self.peak
+            "peak_concurrency": self.peak,
+            "call_time": self.call_time(),
         })
     }
 }

@@ -35,6 +35,8 @@ struct Span {
 }
 
 impl Timeline {
+    /// The page's own calls; downloads the byte worker makes are in the worker's timeline
+    /// and show only where the page verifies on its own thread.
     async fn read(s: &Session, t0: f64) -> Timeline {
         let v = js(
             s,
