@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{ErrorLine, Session};
+use super::{Connection, ErrorLine};
 use crate::core::api::{Server, WhoAmI};
 use crate::core::error::ApiError;
 use crate::core::login::check_login;
@@ -13,7 +13,7 @@ use crate::web::{cookies, page_origin};
 /// Server URL, user and key; Connect checks them with whoami before anything else runs.
 #[component]
 pub fn ConnectPanel() -> impl IntoView {
-    let session = expect_context::<Session>();
+    let connection = expect_context::<Connection>();
     let server_url = RwSignal::new(String::new());
     let user = RwSignal::new(String::new());
     let key = RwSignal::new(String::new());
@@ -57,8 +57,8 @@ pub fn ConnectPanel() -> impl IntoView {
             let me = match answer {
                 Ok(me) => me,
                 Err(e) => {
-                    session.transport.set(None);
-                    session.whoami.set(None);
+                    connection.transport.set(None);
+                    connection.whoami.set(None);
                     let words = match (&credentials, &e) {
                         (None, ApiError::Unauthorized(m)) => format!(
                             "Your Assemblyline login is no longer valid ({m}): sign in to the \
@@ -71,8 +71,8 @@ pub fn ConnectPanel() -> impl IntoView {
             };
             // whoami answers before the Terms of Service are agreed; nothing else does.
             if me.must_agree_to_tos() {
-                session.transport.set(None);
-                session.whoami.set(None);
+                connection.transport.set(None);
+                connection.whoami.set(None);
                 return error.set(Some(tos_words(&me.username)));
             }
             let transport = match credentials {
@@ -98,8 +98,8 @@ pub fn ConnectPanel() -> impl IntoView {
             };
             transport.set_verdicts(me.verdicts());
             key.set(String::new());
-            session.transport.set(Some(transport));
-            session.whoami.set(Some(me));
+            connection.transport.set(Some(transport));
+            connection.whoami.set(Some(me));
         });
     };
 
@@ -121,8 +121,8 @@ pub fn ConnectPanel() -> impl IntoView {
     let use_login = move |_| connect(server_url.get(), None, false);
     let forget = move |_| {
         let removed = session::forget();
-        session.transport.set(None);
-        session.whoami.set(None);
+        connection.transport.set(None);
+        connection.whoami.set(None);
         key.set(String::new());
         remember.set(false);
         error.set(removed.err());
@@ -161,13 +161,13 @@ pub fn ConnectPanel() -> impl IntoView {
         <Show when=move || busy.get()>
             <p class="status" role="status">"Connecting…"</p>
         </Show>
-        {move || session.whoami.get().map(|me| view! { <Identity me=me /> })}
+        {move || connection.whoami.get().map(|me| view! { <Identity me=me /> })}
     }
 }
 
 #[component]
 fn Identity(me: WhoAmI) -> impl IntoView {
-    let session = expect_context::<Session>();
+    let connection = expect_context::<Connection>();
     let lacks_download = me.lacks_role("file_download");
     let may_archive = me.has_role("archive_view");
     let roles = match &me.roles {
@@ -180,13 +180,13 @@ fn Identity(me: WhoAmI) -> impl IntoView {
     let archive = RwSignal::new(false);
     Effect::new(move |_| {
         let on = archive.get();
-        session.transport.with_untracked(|t| {
+        connection.transport.with_untracked(|t| {
             if let Some(t) = t {
                 t.set_use_archive(on);
             }
         });
     });
-    let how = session.transport.with_untracked(|t| {
+    let how = connection.transport.with_untracked(|t| {
         t.as_ref()
             .is_some_and(Transport::uses_login)
             .then_some(" with your Assemblyline login")

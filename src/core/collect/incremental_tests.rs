@@ -121,7 +121,7 @@ fn check(c: &Collection, trees: &HashMap<String, SubmissionTree>, seed: u64, ste
     assert_eq!(c.totals(), totals, "totals at {at}");
     assert_eq!(c.notes().len(), c.notes_count(), "notes at {at}");
 
-    let mut p = Progress::default();
+    let mut p = DownloadCounts::default();
     if c.is_downloading() {
         for (i, f) in c.files.iter().enumerate() {
             let Some(state) = c.download_state(i) else {

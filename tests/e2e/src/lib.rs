@@ -78,7 +78,7 @@ pub fn free_port() -> u16 {
 }
 
 /// One test's world: mock server with the page, a browser, a download folder.
-pub struct Session {
+pub struct Harness {
     pub browser: Client,
     pub server: MockServer,
     pub downloads: PathBuf,
@@ -86,10 +86,10 @@ pub struct Session {
     _driver: Driver,
 }
 
-impl Session {
+impl Harness {
     /// The mock server serving the built page (`dist_dir()`), and a fresh browser.
-    pub async fn start(config: Config) -> Session {
-        Session::start_with(Config {
+    pub async fn start(config: Config) -> Harness {
+        Harness::start_with(Config {
             dist: Some(dist_dir()),
             ..config
         })
@@ -284,7 +284,7 @@ impl Session {
     }
 
     /// Signs in as the demo user `who` on a page already open and shows `tab`, as an analyst
-    /// starts every session.
+    /// starts every visit.
     pub async fn sign_in(&self, who: &str, tab: &str) {
         let account = user(who);
         self.connect(account.user, account.apikey).await;
@@ -347,40 +347,40 @@ pub fn repo_root() -> PathBuf {
         .expect("repository root")
 }
 
-impl Session {
-    /// Like [`Session::start`], but the mock server gets `config` exactly as given: with
+impl Harness {
+    /// Like [`Harness::start`], but the mock server gets `config` exactly as given: with
     /// `dist: None` it is only the Assemblyline API, for a page served by someone else (nginx,
     /// `file://`); with `dist: Some(dir)` it serves that folder instead of the built page.
-    pub async fn start_with(config: Config) -> Session {
-        Session::start_with_args(config, &[]).await
+    pub async fn start_with(config: Config) -> Harness {
+        Harness::start_with_args(config, &[]).await
     }
 
-    /// Like [`Session::start`], with more Chromium flags (e.g. `--force-dark-mode`, which
+    /// Like [`Harness::start`], with more Chromium flags (e.g. `--force-dark-mode`, which
     /// makes the page see `prefers-color-scheme: dark`).
-    pub async fn start_with_browser_args(config: Config, args: &[&str]) -> Session {
+    pub async fn start_with_browser_args(config: Config, args: &[&str]) -> Harness {
         let config = Config {
             dist: Some(dist_dir()),
             ..config
         };
-        Session::start_with_args(config, args).await
+        Harness::start_with_args(config, args).await
     }
 
-    async fn start_with_args(config: Config, extra_args: &[&str]) -> Session {
+    async fn start_with_args(config: Config, extra_args: &[&str]) -> Harness {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        Session::start_on_with_args(listener, config, extra_args).await
+        Harness::start_on_with_args(listener, config, extra_args).await
     }
 
-    /// Like [`Session::start_with`], with the mock server on a listener of the caller's
+    /// Like [`Harness::start_with`], with the mock server on a listener of the caller's
     /// (another address than loopback, for a page on an origin that is not a secure context).
-    pub async fn start_on(listener: tokio::net::TcpListener, config: Config) -> Session {
-        Session::start_on_with_args(listener, config, &[]).await
+    pub async fn start_on(listener: tokio::net::TcpListener, config: Config) -> Harness {
+        Harness::start_on_with_args(listener, config, &[]).await
     }
 
     async fn start_on_with_args(
         listener: tokio::net::TcpListener,
         config: Config,
         extra_args: &[&str],
-    ) -> Session {
+    ) -> Harness {
         let server = mock_al::start(listener, config)
             .await
             .expect("mock server starts");
@@ -402,7 +402,7 @@ impl Session {
         }
         let webdriver = format!("http://127.0.0.1:{}", driver.port);
         let browser = connect_with_retry(&webdriver, capabilities).await;
-        Session {
+        Harness {
             browser,
             server,
             downloads,
@@ -437,9 +437,9 @@ impl Session {
     }
 }
 
-impl Session {
+impl Harness {
     /// Records every Content-Security-Policy violation the page reports from now on (read
-    /// them with [`Session::csp_violations`]); a reload forgets the watch.
+    /// them with [`Harness::csp_violations`]); a reload forgets the watch.
     pub async fn watch_csp(&self) {
         self.js("window.__cspViolations = [];
              document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push({
@@ -449,7 +449,7 @@ impl Session {
             .await;
     }
 
-    /// The violations recorded since [`Session::watch_csp`].
+    /// The violations recorded since [`Harness::watch_csp`].
     pub async fn csp_violations(&self) -> Vec<Value> {
         self.js("return window.__cspViolations")
             .await

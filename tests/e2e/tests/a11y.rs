@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use al_e2e::mock_al::Config;
-use al_e2e::{repo_root, user, Session};
+use al_e2e::{repo_root, user, Harness};
 use fantoccini::key::Key;
 use fantoccini::Locator;
 
@@ -18,7 +18,7 @@ const ALWAYS_FAIL: [&str; 4] = [
     "aria-required-children",
 ];
 
-async fn inject_axe(s: &Session) {
+async fn inject_axe(s: &Harness) {
     let path = repo_root().join(".tools/axe-core/node_modules/axe-core/axe.min.js");
     let source = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
@@ -31,7 +31,7 @@ async fn inject_axe(s: &Session) {
 }
 
 /// Runs axe on the page as it is; prints every violation; returns the failing ones.
-async fn axe(s: &Session, moment: &str) -> Vec<String> {
+async fn axe(s: &Harness, moment: &str) -> Vec<String> {
     if s.js("return typeof axe").await != "object" {
         inject_axe(s).await;
     }
@@ -79,14 +79,14 @@ async fn axe(s: &Session, moment: &str) -> Vec<String> {
 }
 
 /// Every tab in turn, each checked by axe.
-async fn each_tab(s: &Session, moment: &str, failing: &mut Vec<String>) {
+async fn each_tab(s: &Harness, moment: &str, failing: &mut Vec<String>) {
     for tab in ["Server", "Network IoCs", "Collect files"] {
         s.open_tab(tab).await;
         failing.extend(axe(s, &format!("{tab} tab, {moment}")).await);
     }
 }
 
-async fn walk_with_runs(s: &Session) -> Vec<String> {
+async fn walk_with_runs(s: &Harness) -> Vec<String> {
     let mut failing = Vec::new();
     s.open().await;
     each_tab(s, "before connecting", &mut failing).await;
@@ -116,11 +116,11 @@ async fn walk_with_runs(s: &Session) -> Vec<String> {
 
 #[tokio::test]
 async fn axe_finds_nothing_serious_on_any_tab_light_and_dark() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let mut failing = walk_with_runs(&s).await;
     s.finish().await;
 
-    let s = Session::start_with_browser_args(Config::default(), &["--force-dark-mode"]).await;
+    let s = Harness::start_with_browser_args(Config::default(), &["--force-dark-mode"]).await;
     s.open().await;
     assert_eq!(
         s.js("return matchMedia('(prefers-color-scheme: dark)').matches")
@@ -147,7 +147,7 @@ async fn axe_finds_nothing_serious_on_any_tab_light_and_dark() {
 }
 
 /// What has keyboard focus: its id, or its tag and classes.
-async fn focused(s: &Session) -> String {
+async fn focused(s: &Harness) -> String {
     s.js("const a = document.activeElement; return a.id || (a.tagName + '.' + a.className)")
         .await
         .as_str()
@@ -155,7 +155,7 @@ async fn focused(s: &Session) -> String {
         .to_string()
 }
 
-async fn wait_focus(s: &Session, want: &str) {
+async fn wait_focus(s: &Harness, want: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let now = focused(s).await;
@@ -177,13 +177,13 @@ const LOG_FOCUS: &str = "
         e.target.id || (e.target.tagName + '.' + e.target.className)));
     return true;";
 
-async fn focus_log(s: &Session) -> Vec<String> {
+async fn focus_log(s: &Harness) -> Vec<String> {
     serde_json::from_value(s.js("return window.__focusLog").await).unwrap()
 }
 
 #[tokio::test]
 async fn tabs_follow_the_keyboard_and_focus_follows_runs() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     s.open().await;
     // The tab strip: a tablist in a navigation landmark, each tab tied to its panel.
     let strip = s

@@ -5,12 +5,12 @@
 use std::collections::BTreeSet;
 
 use al_e2e::seed::{read_entry, seed_selection};
-use al_e2e::{mock_al::Config, user, Session};
+use al_e2e::{mock_al::Config, user, Harness};
 use serde_json::Value;
 
 #[tokio::test]
 async fn zip_holds_exactly_the_seed_selection_and_lists_the_missing_blob() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let expected = seed_selection(data, 7000);
     let missing: BTreeSet<String> = expected
@@ -116,7 +116,7 @@ async fn zip_holds_exactly_the_seed_selection_and_lists_the_missing_blob() {
 
 #[tokio::test]
 async fn a_threshold_that_is_not_a_number_is_explained() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     on_collect_tab(&s, "analyst").await;
     s.fill("Score threshold", "lots").await;
     s.click_button("Find files").await;
@@ -136,14 +136,14 @@ async fn a_threshold_that_is_not_a_number_is_explained() {
     s.finish().await;
 }
 
-async fn on_collect_tab(s: &Session, who: &str) {
+async fn on_collect_tab(s: &Harness, who: &str) {
     s.open().await;
     s.sign_in(who, "Collect files").await;
 }
 
 #[tokio::test]
 async fn a_user_without_file_download_is_stopped_with_the_reason() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     on_collect_tab(&s, "viewer").await;
     s.click_button("Find files").await;
     s.wait_text(".progress", "Scan complete").await;
@@ -161,7 +161,7 @@ async fn a_user_without_file_download_is_stopped_with_the_reason() {
 
 #[tokio::test]
 async fn cancel_stops_a_slow_scan_and_keeps_what_was_found() {
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         latency_ms: 1_500,
         ..Config::default()
     })
@@ -203,7 +203,7 @@ async fn cancel_stops_a_slow_scan_and_keeps_what_was_found() {
 
 #[tokio::test]
 async fn hostile_names_render_as_text() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     on_collect_tab(&s, "analyst").await;
     s.fill("Query", "*").await;
     s.click_button("Find files").await;
@@ -238,7 +238,7 @@ async fn without_scratch_files_zips_kept_in_memory_split_the_same_way() {
 }
 
 async fn split_into_parts(memory_only: bool) {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let selected = seed_selection(data, 7000);
     let downloadable: BTreeSet<String> = selected
@@ -361,7 +361,7 @@ async fn split_into_parts(memory_only: bool) {
 
 #[tokio::test]
 async fn every_sid_and_sha256_links_back_to_assemblyline() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     on_collect_tab(&s, "analyst").await;
     s.click_button("Find files").await;
     s.wait_text(".progress", "Scan complete").await;

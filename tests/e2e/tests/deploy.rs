@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use al_e2e::csp_watch::{save_one, violations, watch};
 use al_e2e::guide::{self, Certificate};
 use al_e2e::nginx::{self, scratch_dir, Curl, Nginx};
-use al_e2e::{dist_dir, free_port, meta_csp, mock_al::Config, repo_root, user, Session};
+use al_e2e::{dist_dir, free_port, meta_csp, mock_al::Config, repo_root, user, Harness};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -314,7 +314,7 @@ async fn check_page_location(curl: &Curl, page_url: &str) {
 }
 
 /// Opens the page over HTTP/2 and connects, with the CSP watcher on.
-async fn open_and_connect(s: &Session, url: &str) {
+async fn open_and_connect(s: &Harness, url: &str) {
     s.open_at(url).await;
     let protocol = s
         .js("return performance.getEntriesByType('navigation')[0].nextHopProtocol")
@@ -331,7 +331,7 @@ async fn open_and_connect(s: &Session, url: &str) {
 /// file are served beside /api/ over TLS and HTTP/2, even with a regex location for .html/.js.
 #[tokio::test]
 async fn appliance_template_serves_the_page_and_the_single_file_beside_the_api() {
-    let s = Session::start_with(Config::default()).await;
+    let s = Harness::start_with(Config::default()).await;
     let work = scratch_dir("appliance");
     let al = start_appliance(&work, &s.server.addr.to_string());
     // curl checks the name: the appliance's certificate is for assemblyline.local.
@@ -368,7 +368,7 @@ async fn appliance_template_serves_the_page_and_the_single_file_beside_the_api()
 /// the header and the tag; the upstream connections are reused.
 #[tokio::test]
 async fn standalone_proxy_saves_a_zip_and_every_export_over_tls_without_csp_violation() {
-    let s = Session::start_with(Config::default()).await;
+    let s = Harness::start_with(Config::default()).await;
     let work = scratch_dir("proxy");
     let al = start_appliance(&work, &s.server.addr.to_string());
     let cwd = guide::workdir(&work.join("checkout"), &dist_dir());
@@ -613,7 +613,7 @@ async fn single_file_build_is_self_contained_and_connects() {
     // Dropped into a static folder (here: the only file the server has, as its index.html).
     let folder = scratch_dir("single-dist");
     std::fs::copy(html_path, folder.join("index.html")).unwrap();
-    let s = Session::start_with(Config {
+    let s = Harness::start_with(Config {
         dist: Some(folder.clone()),
         ..Config::default()
     })
@@ -664,7 +664,7 @@ async fn single_file_build_is_self_contained_and_connects() {
 /// runs, and explains that it cannot reach Assemblyline.
 #[tokio::test]
 async fn both_builds_opened_from_disk_show_words() {
-    let s = Session::start_with(Config::default()).await;
+    let s = Harness::start_with(Config::default()).await;
     let index = dist_dir().canonicalize().unwrap().join("index.html");
     s.browser
         .goto(&format!("file://{}", index.display()))

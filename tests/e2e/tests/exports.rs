@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use al_e2e::mock_al::Config;
-use al_e2e::{repo_root, Session};
+use al_e2e::{repo_root, Harness};
 
 fn python() -> PathBuf {
     let python = repo_root().join(".tools/validators-venv/bin/python");
@@ -37,7 +37,7 @@ fn check(script: &str, args: &[&Path]) -> String {
 
 /// Waits for the download, then moves it out of the download folder (so the next export of
 /// the same name is not renamed by the browser) into `keep`.
-async fn take_download(s: &Session, suffix: &str, keep: &Path, name: &str) -> PathBuf {
+async fn take_download(s: &Harness, suffix: &str, keep: &Path, name: &str) -> PathBuf {
     let file = s.wait_download(suffix).await;
     let kept = keep.join(name);
     std::fs::rename(&file, &kept).unwrap();
@@ -46,7 +46,7 @@ async fn take_download(s: &Session, suffix: &str, keep: &Path, name: &str) -> Pa
 
 #[tokio::test]
 async fn stix_and_misp_exports_pass_the_consumers_own_checks() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let sids: Vec<&str> = ["invoice", "unicode", "xss", "dropper"]
         .iter()

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use al_e2e::mock_control::{configure, wait_zips};
-use al_e2e::{mock_al::Config, user, Session};
+use al_e2e::{mock_al::Config, user, Harness};
 use serde_json::{json, Value};
 
 fn open_zip(path: &PathBuf) -> zip::ZipArchive<std::fs::File> {
@@ -22,7 +22,7 @@ fn entry(zip: &mut zip::ZipArchive<std::fs::File>, name: &str) -> Vec<u8> {
 
 /// The `.cart` entries of a zip, each checked to decode to the server's bytes, plus the
 /// manifest's failures as (sha256 or sid, reason).
-fn contents(s: &Session, path: &PathBuf) -> (BTreeSet<String>, Vec<(String, String)>) {
+fn contents(s: &Harness, path: &PathBuf) -> (BTreeSet<String>, Vec<(String, String)>) {
     let mut zip = open_zip(path);
     let names: Vec<String> = zip.file_names().map(|n| n.unwrap().to_string()).collect();
     let mut carts = BTreeSet::new();
@@ -56,7 +56,7 @@ fn contents(s: &Session, path: &PathBuf) -> (BTreeSet<String>, Vec<(String, Stri
 }
 
 /// Waits until at least one file is downloaded and the run is still going.
-async fn wait_some_downloaded(s: &Session) {
+async fn wait_some_downloaded(s: &Harness) {
     for _ in 0..600 {
         let text = s.wait_text(".progress", "Downloaded: ").await;
         let line = text
@@ -81,13 +81,13 @@ async fn wait_some_downloaded(s: &Session) {
     panic!("no download finished");
 }
 
-async fn connected_on_collect(config: Config) -> Session {
+async fn connected_on_collect(config: Config) -> Harness {
     connected_with_parallel_calls(config, None).await
 }
 
 /// `parallel`: the Server tab's "Parallel calls", or None for the default.
-async fn connected_with_parallel_calls(config: Config, parallel: Option<usize>) -> Session {
-    let s = Session::start(config).await;
+async fn connected_with_parallel_calls(config: Config, parallel: Option<usize>) -> Harness {
+    let s = Harness::start(config).await;
     s.open().await;
     if let Some(n) = parallel {
         s.fill("Parallel calls", &n.to_string()).await;

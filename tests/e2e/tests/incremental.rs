@@ -6,15 +6,15 @@ use std::collections::BTreeSet;
 
 use al_e2e::mock_al::Config;
 use al_e2e::seed::{downloadable, open_zip, seed_selection};
-use al_e2e::Session;
+use al_e2e::Harness;
 use fantoccini::Locator;
 
-async fn on_collect_tab(s: &Session) {
+async fn on_collect_tab(s: &Harness) {
     s.open().await;
     s.sign_in("analyst", "Collect files").await;
 }
 
-async fn choose_file(s: &Session, path: &std::path::Path) {
+async fn choose_file(s: &Harness, path: &std::path::Path) {
     s.browser
         .find(Locator::Css("#previous-manifest"))
         .await
@@ -24,7 +24,7 @@ async fn choose_file(s: &Session, path: &std::path::Path) {
         .unwrap();
 }
 
-async fn query(s: &Session) -> String {
+async fn query(s: &Harness) -> String {
     s.field("Query")
         .await
         .prop("value")
@@ -35,7 +35,7 @@ async fn query(s: &Session) -> String {
 
 #[tokio::test]
 async fn a_previous_zip_makes_the_next_run_download_only_what_it_lacks() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let first_set = downloadable(data, &seed_selection(data, 9000));
     let full_set = downloadable(data, &seed_selection(data, 7000));

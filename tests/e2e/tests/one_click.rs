@@ -7,16 +7,16 @@ use std::time::{Duration, Instant};
 
 use al_e2e::mock_al::Config;
 use al_e2e::seed::{downloadable, failures, open_zip, seed_selection};
-use al_e2e::Session;
+use al_e2e::Harness;
 
-async fn on_collect_tab(s: &Session) {
+async fn on_collect_tab(s: &Harness) {
     s.open().await;
     s.sign_in("analyst", "Collect files").await;
 }
 
 #[tokio::test]
 async fn collect_zip_in_one_click_holds_the_seed_selection() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let selected = seed_selection(data, 7000);
     let expected = downloadable(data, &selected);
@@ -41,7 +41,7 @@ async fn collect_zip_in_one_click_holds_the_seed_selection() {
 
 #[tokio::test]
 async fn the_size_guard_stops_and_asks_and_retry_collects_the_rest() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let selected = seed_selection(data, 7000);
     let expected = downloadable(data, &selected);
@@ -103,7 +103,7 @@ async fn the_size_guard_stops_and_asks_and_retry_collects_the_rest() {
 
 #[tokio::test]
 async fn cancel_mid_pipeline_keeps_what_was_verified_and_lists_the_rest() {
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         latency_ms: 300,
         ..Config::default()
     })
@@ -142,7 +142,7 @@ async fn cancel_mid_pipeline_keeps_what_was_verified_and_lists_the_rest() {
 
 #[tokio::test]
 async fn five_thousand_files_in_one_click() {
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         submissions: 2_600,
         qualifying_per_submission: Some(2.2),
         ..Config::default()

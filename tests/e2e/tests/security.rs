@@ -2,17 +2,17 @@
 //! the page's way, and stops calls to third parties and injected script; the API key stays out
 //! of storage and out of the address bar.
 
-use al_e2e::{mock_al::Config, user, Session};
+use al_e2e::{mock_al::Config, user, Harness};
 use fantoccini::Locator;
 use serde_json::Value;
 
-async fn violations(s: &Session) -> Vec<Value> {
+async fn violations(s: &Harness) -> Vec<Value> {
     s.csp_violations().await
 }
 
 #[tokio::test]
 async fn strict_csp_lets_the_page_work_and_blocks_third_parties() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     s.open().await;
 
     let csp = s
@@ -124,14 +124,14 @@ async fn strict_csp_lets_the_page_work_and_blocks_third_parties() {
     s.finish().await;
 }
 
-async fn storage_keys(s: &Session) -> (Vec<String>, Vec<String>) {
+async fn storage_keys(s: &Harness) -> (Vec<String>, Vec<String>) {
     let both = s
         .js("return [Object.keys(localStorage), Object.keys(sessionStorage)]")
         .await;
     serde_json::from_value(both).unwrap()
 }
 
-async fn href(s: &Session) -> String {
+async fn href(s: &Harness) -> String {
     s.js("return location.href")
         .await
         .as_str()
@@ -141,7 +141,7 @@ async fn href(s: &Session) -> String {
 
 #[tokio::test]
 async fn the_key_stays_out_of_storage_and_the_address_bar() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     s.open().await;
     let analyst = user("analyst");
     let secret = analyst.apikey.split(':').nth(1).unwrap();

@@ -9,11 +9,11 @@ use std::io::Read;
 
 use al_e2e::mock_al::{self, Config};
 use al_e2e::mock_control::configure;
-use al_e2e::{user, Session};
+use al_e2e::{user, Harness};
 use serde_json::{json, Value};
 use sha2::Digest;
 
-async fn connect(s: &Session) {
+async fn connect(s: &Harness) {
     s.open().await;
     let analyst = user("analyst");
     s.connect(analyst.user, analyst.apikey).await;
@@ -21,7 +21,7 @@ async fn connect(s: &Session) {
 }
 
 /// Runs the IoC view on `sids` (or a query) with the source chosen, and waits for the end.
-async fn show_iocs(s: &Session, sids: &[&str], query: &str, source: &str) -> String {
+async fn show_iocs(s: &Harness, sids: &[&str], query: &str, source: &str) -> String {
     s.open_tab("Network IoCs").await;
     s.fill("Submission IDs", &sids.join("\n")).await;
     s.fill("Query", query).await;
@@ -37,7 +37,7 @@ async fn show_iocs(s: &Session, sids: &[&str], query: &str, source: &str) -> Str
 }
 
 /// The cells of the IoC row whose value is `value`, or None when it is not shown.
-async fn ioc_row(s: &Session, value: &str) -> Option<Vec<String>> {
+async fn ioc_row(s: &Harness, value: &str) -> Option<Vec<String>> {
     let cells = s
         .js(&format!(
             "const row = [...document.querySelectorAll('table.iocs tr')]\
@@ -54,12 +54,12 @@ async fn ioc_row(s: &Session, value: &str) -> Option<Vec<String>> {
     })
 }
 
-fn sample(s: &Session, label: &str) -> String {
+fn sample(s: &Harness, label: &str) -> String {
     s.server.dataset().sample_sid(label).unwrap().to_string()
 }
 
 /// invoice.exe of the "invoice" sample: it alone produces c2.evil-payments.com there.
-fn invoice_exe(s: &Session) -> String {
+fn invoice_exe(s: &Harness) -> String {
     let tree = s.server.dataset().tree_json(&sample(s, "invoice")).unwrap();
     let root = tree["tree"].as_object().unwrap().values().next().unwrap();
     root["children"]
@@ -73,7 +73,7 @@ fn invoice_exe(s: &Session) -> String {
 
 #[tokio::test]
 async fn hidden_files_are_named_in_the_ioc_view_never_silent() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let invoice = sample(&s, "invoice");
     configure(s.server.addr, json!({"hidden_files": [invoice_exe(&s)]})).await;
     connect(&s).await;
@@ -96,7 +96,7 @@ async fn hidden_files_are_named_in_the_ioc_view_never_silent() {
 
 #[tokio::test]
 async fn partial_is_still_running_only_when_the_state_says_so() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let (invoice, running) = (sample(&s, "invoice"), sample(&s, "partial"));
     configure(s.server.addr, json!({"purged_results": [invoice]})).await;
     connect(&s).await;
@@ -119,7 +119,7 @@ async fn partial_is_still_running_only_when_the_state_says_so() {
 
 #[tokio::test]
 async fn terms_of_service_refused_mid_run_stops_it_once() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     connect(&s).await;
     configure(s.server.addr, json!({"tos_required": true})).await;
     let sids: Vec<String> = mock_al::SAMPLE_LABELS
@@ -141,7 +141,7 @@ async fn terms_of_service_refused_mid_run_stops_it_once() {
 
 #[tokio::test]
 async fn an_expired_search_cursor_restarts_and_skips_what_was_seen() {
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         submissions: 230,
         ..Config::default()
     })
@@ -161,7 +161,7 @@ async fn an_expired_search_cursor_restarts_and_skips_what_was_seen() {
 
 #[tokio::test]
 async fn a_submission_deleted_after_the_search_is_said_so() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let (invoice, dropper) = (sample(&s, "invoice"), sample(&s, "dropper"));
     configure(s.server.addr, json!({"deleted_sids": [dropper]})).await;
     connect(&s).await;
@@ -184,7 +184,7 @@ async fn a_submission_deleted_after_the_search_is_said_so() {
 
 #[tokio::test]
 async fn archive_only_submissions_need_include_archive_and_to_be_deleted_are_left_out() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let (invoice, dropper) = (sample(&s, "invoice"), sample(&s, "dropper"));
     configure(
         s.server.addr,
@@ -213,7 +213,7 @@ async fn archive_only_submissions_need_include_archive_and_to_be_deleted_are_lef
 
 #[tokio::test]
 async fn ontology_values_take_the_summary_flags_and_the_servers_verdicts() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let invoice = sample(&s, "invoice");
     // CAPE.22 (3000) flags port 8080: malicious at the default 1000, suspicious here.
     configure(
@@ -252,7 +252,7 @@ async fn ontology_values_take_the_summary_flags_and_the_servers_verdicts() {
 
 #[tokio::test]
 async fn ontology_records_the_server_left_out_are_counted() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let invoice = sample(&s, "invoice");
     configure(
         s.server.addr,
@@ -278,7 +278,7 @@ async fn ontology_records_the_server_left_out_are_counted() {
 
 // ---- Collection ----
 
-async fn on_collect(s: &Session, query: &str) -> String {
+async fn on_collect(s: &Harness, query: &str) -> String {
     connect(s).await;
     s.open_tab("Collect files").await;
     s.fill("Query", query).await;
@@ -287,7 +287,7 @@ async fn on_collect(s: &Session, query: &str) -> String {
     s.page_text().await
 }
 
-async fn collect_zip(s: &Session) -> zip::ZipArchive<std::fs::File> {
+async fn collect_zip(s: &Harness) -> zip::ZipArchive<std::fs::File> {
     s.click_button("Download zip").await;
     s.wait_text(".progress", "Zip saved").await;
     let path = s.wait_download(".zip").await;
@@ -308,7 +308,7 @@ fn carts(zip: &zip::ZipArchive<std::fs::File>) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn terms_of_service_stop_a_collection_with_the_fix() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     connect(&s).await;
     configure(s.server.addr, json!({"tos_required": true})).await;
     s.open_tab("Collect files").await;
@@ -324,7 +324,7 @@ async fn terms_of_service_stop_a_collection_with_the_fix() {
 
 #[tokio::test]
 async fn a_file_stored_as_cart_is_collected_as_stored() {
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         stored_cart: true,
         ..Config::default()
     })
@@ -350,7 +350,7 @@ async fn a_file_stored_as_cart_is_collected_as_stored() {
 
 #[tokio::test]
 async fn a_stored_cart_is_said_so_in_the_manifest() {
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         stored_cart: true,
         ..Config::default()
     })
@@ -369,7 +369,7 @@ async fn a_stored_cart_is_said_so_in_the_manifest() {
 
 #[tokio::test]
 async fn hidden_files_are_named_in_the_preview_and_manifest_and_left_out_with_their_subtree() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let (invoice, dropper) = (sample(&s, "invoice"), sample(&s, "dropper"));
     // The dropper's root document is hidden: its macro (7000) is under it, hidden too.
     let docm = s.server.dataset().tree_json(&dropper).unwrap()["tree"]
@@ -409,7 +409,7 @@ async fn hidden_files_are_named_in_the_preview_and_manifest_and_left_out_with_th
 
 #[tokio::test]
 async fn partial_submissions_are_worded_with_their_state_in_preview_and_manifest() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let (invoice, running) = (sample(&s, "invoice"), sample(&s, "partial"));
     configure(s.server.addr, json!({"purged_results": [invoice]})).await;
     let page = on_collect(&s, &format!("sid:{invoice} OR sid:{running}")).await;
@@ -446,7 +446,7 @@ async fn partial_submissions_are_worded_with_their_state_in_preview_and_manifest
 
 #[tokio::test]
 async fn a_submission_deleted_between_search_and_tree_is_listed_as_such() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let (invoice, dropper) = (sample(&s, "invoice"), sample(&s, "dropper"));
     configure(s.server.addr, json!({"deleted_sids": [dropper]})).await;
     let page = on_collect(&s, &format!("sid:{invoice} OR sid:{dropper}")).await;

@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use al_e2e::mock_al::{Config, BULK_QUERY};
 use al_e2e::seed::{downloadable, open_zip, read_entry, seed_selection};
-use al_e2e::{user, Session};
+use al_e2e::{user, Harness};
 use sha2::{Digest, Sha256};
 
 const MIB: usize = 1 << 20;
 
-async fn on_collect_tab(s: &Session, parallel: Option<usize>) {
+async fn on_collect_tab(s: &Harness, parallel: Option<usize>) {
     s.open().await;
     if let Some(n) = parallel {
         s.fill("Parallel calls", &n.to_string()).await;
@@ -55,7 +55,7 @@ fn read_back(zip: &Path) -> BTreeSet<String> {
 }
 
 /// Says where the byte work ran (the Details of the Collect tab).
-async fn byte_work(s: &Session) -> String {
+async fn byte_work(s: &Harness) -> String {
     s.browser
         .execute(
             "return [...document.querySelectorAll('.byte-work')].map(p => p.textContent).join(' ')",
@@ -70,7 +70,7 @@ async fn byte_work(s: &Session) -> String {
 
 #[tokio::test]
 async fn large_files_are_verified_and_zipped_by_the_worker() {
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         bulk: Some((4, 30 * MIB)),
         ..Config::default()
     })
@@ -94,7 +94,7 @@ async fn large_files_are_verified_and_zipped_by_the_worker() {
 
 #[tokio::test]
 async fn cancel_is_answered_while_the_worker_takes_large_files() {
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         bulk: Some((6, 30 * MIB)),
         ..Config::default()
     })
@@ -139,7 +139,7 @@ async fn cancel_is_answered_while_the_worker_takes_large_files() {
 
 #[tokio::test]
 async fn without_a_worker_the_page_says_so_and_does_the_byte_work_itself() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let expected = downloadable(data, &seed_selection(data, 7000));
     s.open().await;
