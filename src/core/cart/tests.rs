@@ -5,6 +5,8 @@
 use super::*;
 use cart_container::JsonMap;
 
+use crate::core::test_rng::Rng;
+
 fn sha(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
 }
@@ -15,16 +17,9 @@ fn unhex(text: &str) -> Vec<u8> {
         .collect()
 }
 
-/// Deterministic incompressible bytes (xorshift64).
-fn noise(len: usize, mut seed: u64) -> Vec<u8> {
-    (0..len)
-        .map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed as u8
-        })
-        .collect()
+/// Deterministic incompressible bytes.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    Rng::new(seed).bytes(len)
 }
 
 fn name_header(name: &str) -> JsonMap {
