@@ -293,6 +293,35 @@ impl Harness {
         self.open_tab(tab).await;
     }
 
+    /// Opens the page at the server's root and signs in as `who` on `tab`: how most tests begin.
+    pub async fn open_signed_in(&self, who: &str, tab: &str) {
+        self.open().await;
+        self.sign_in(who, tab).await;
+    }
+
+    /// Waits until the Collect tab's progress counts at least `files` downloaded; returns its
+    /// text then (the run may still be going: the caller checks what it needs).
+    pub async fn wait_downloaded(&self, files: usize) -> String {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let progress = self.wait_text(".progress", "Downloaded: ").await;
+            let done = progress
+                .split("Downloaded: ")
+                .nth(1)
+                .and_then(|t| t.split_whitespace().next())
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(0);
+            if done >= files {
+                return progress;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never {files} downloaded: {progress}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn page_text(&self) -> String {
         self.browser
             .find(Locator::Css("body"))

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use al_e2e::mock_al::Config;
-use al_e2e::{repo_root, user, Harness};
+use al_e2e::{repo_root, Harness};
 use fantoccini::key::Key;
 use fantoccini::Locator;
 
@@ -91,9 +91,7 @@ async fn walk_with_runs(s: &Harness) -> Vec<String> {
     s.open().await;
     each_tab(s, "before connecting", &mut failing).await;
     s.open_tab("Server").await;
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
+    s.sign_in("analyst", "Server").await;
     each_tab(s, "connected, before any run", &mut failing).await;
 
     let data = s.server.dataset();
@@ -244,19 +242,11 @@ async fn tabs_follow_the_keyboard_and_focus_follows_runs() {
         assert!(pair[1] <= pair[0] + 1, "heading jump in {levels:?}");
     }
 
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
+    s.sign_in("analyst", "Network IoCs").await;
 
     // Show IoCs: focus goes to the results while the button is disabled, then back to it.
-    let sid = s
-        .server
-        .dataset()
-        .sample_sid("invoice")
-        .unwrap()
-        .to_string();
-    s.open_tab("Network IoCs").await;
-    s.fill("Submission IDs", &sid).await;
+    let sid = s.server.dataset().sample_sid("invoice").unwrap();
+    s.fill("Submission IDs", sid).await;
     s.js(LOG_FOCUS).await;
     s.click_button("Show IoCs").await;
     s.wait_text(".run-progress", "Loaded 1 of 1").await;

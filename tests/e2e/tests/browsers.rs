@@ -12,15 +12,12 @@ use std::time::{Duration, Instant};
 
 use al_e2e::mock_control::wait_zips;
 use al_e2e::seed::{read_entry, seed_selection};
-use al_e2e::{mock_al::Config, user, Browser, Harness};
+use al_e2e::{mock_al::Config, Browser, Harness};
 use fantoccini::Locator;
 use serde_json::{json, Value};
 
 async fn connect_on_collect_tab(s: &Harness) {
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
-    s.open_tab("Collect files").await;
+    s.sign_in("analyst", "Collect files").await;
     s.field("Query").await;
 }
 

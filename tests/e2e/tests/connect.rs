@@ -255,9 +255,6 @@ async fn include_archive_is_offered_only_with_archive_view() {
 async fn an_html_503_during_a_rollout_is_retried() {
     let s = Harness::start(Config::default()).await;
     configure(s.server.addr, json!({"html_503_calls": 2})).await;
-    s.open().await;
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
+    s.open_signed_in("analyst", "Server").await;
     s.finish().await;
 }

@@ -321,9 +321,7 @@ async fn open_and_connect(s: &Harness, url: &str) {
         .await;
     assert_eq!(protocol, json!("h2"), "the page came over HTTP/2");
     watch(s).await;
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
+    s.sign_in("analyst", "Server").await;
 }
 
 /// Set-up (a) on Assemblyline's docker-compose appliance: the guide's commands put the blocks
@@ -620,18 +618,10 @@ async fn single_file_build_is_self_contained_and_connects() {
     .await;
     s.open_at(&s.server.url()).await;
     watch(&s).await;
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
+    s.sign_in("analyst", "Network IoCs").await;
     // The IoC sort's public suffix list comes from inside the file, not from the server.
-    let sid = s
-        .server
-        .dataset()
-        .sample_sid("invoice")
-        .unwrap()
-        .to_string();
-    s.open_tab("Network IoCs").await;
-    s.fill("Submission IDs", &sid).await;
+    let sid = s.server.dataset().sample_sid("invoice").unwrap();
+    s.fill("Submission IDs", sid).await;
     s.click_button("Show IoCs").await;
     s.wait_text(".run-progress", "Loaded 1 of 1").await;
     assert_eq!(

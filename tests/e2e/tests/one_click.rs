@@ -3,7 +3,7 @@
 //! the middle, and thousands of files.
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use al_e2e::mock_al::Config;
 use al_e2e::seed::{downloadable, failures, open_zip, seed_selection};
@@ -113,21 +113,7 @@ async fn cancel_mid_pipeline_keeps_what_was_verified_and_lists_the_rest() {
     on_collect_tab(&s).await;
     s.click_button("Collect zip").await;
     // Cancel once at least one file is in, while others are still coming.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let progress = s.wait_text(".progress", "Downloaded").await;
-        let done = progress
-            .split("Downloaded: ")
-            .nth(1)
-            .and_then(|t| t.split_whitespace().next())
-            .and_then(|n| n.parse::<usize>().ok())
-            .unwrap_or(0);
-        if done >= 1 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "nothing downloaded: {progress}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    s.wait_downloaded(1).await;
     s.click_button("Cancel").await;
     let zips = s.collection_over(Duration::from_secs(60)).await;
     let (carts, manifest) = open_zip(&zips[0], data);

@@ -56,10 +56,7 @@ async fn strict_csp_lets_the_page_work_and_blocks_third_parties() {
 
     // The page works under it: connect, search, preview — with no violation on the way.
     s.watch_csp().await;
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
-    s.open_tab("Collect files").await;
+    s.sign_in("analyst", "Collect files").await;
     s.click_button("Find files").await;
     s.wait_text(".progress", "Scan complete").await;
     s.wait_text("table.files", "files qualify").await;
@@ -156,10 +153,8 @@ async fn the_key_stays_out_of_storage_and_the_address_bar() {
         "remembering is opt-in"
     );
 
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
+    s.sign_in("analyst", "Collect files").await;
     // Using the key (API calls, the IoC tab's deep link) puts it nowhere either.
-    s.open_tab("Collect files").await;
     s.click_button("Find files").await;
     s.wait_text(".progress", "Scan complete").await;
     assert_eq!(
@@ -178,8 +173,7 @@ async fn the_key_stays_out_of_storage_and_the_address_bar() {
     // Opting in keeps it in this tab's sessionStorage only, and Forget key clears it.
     s.open_tab("Server").await;
     remember.click().await.unwrap();
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
+    s.sign_in("analyst", "Server").await;
     let (local, session) = storage_keys(&s).await;
     assert!(local.is_empty(), "never localStorage: {local:?}");
     assert!(!session.is_empty(), "remembered for the tab");

@@ -38,13 +38,7 @@ pub(crate) async fn memory(opts: &Opts) -> Result<(), String> {
         "  mock ready in {} (content generated, cART prepared once)",
         secs(prep.elapsed())
     );
-    let bulk: BTreeSet<String> = s
-        .server
-        .dataset()
-        .bulk_files()
-        .into_iter()
-        .map(|f| f.0)
-        .collect();
+    let bulk = s.server.dataset().bulk_sha256s();
     connect_and_open_collect(&s, None).await;
     s.fill("Query", mock_al::BULK_QUERY).await;
     let keeper = if opts.memory_only {
