@@ -118,6 +118,16 @@ impl Harness {
         self.wait_for(Locator::XPath(&xpath)).await
     }
 
+    /// What the form control labelled `label` holds now (its `value`).
+    pub async fn field_value(&self, label: &str) -> String {
+        self.field(label)
+            .await
+            .prop("value")
+            .await
+            .unwrap_or_else(|e| panic!("cannot read the value of {label:?}: {e}"))
+            .unwrap_or_default()
+    }
+
     /// Clicks the enabled button with this text in the tab on screen (or the page header).
     pub async fn click_button(&self, text: &str) {
         let xpath = format!(
@@ -320,6 +330,27 @@ impl Harness {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Clicks Find files on the Collect tab and waits for the end of the scan; returns the
+    /// progress lines then.
+    pub async fn find_files(&self) -> String {
+        self.click_button("Find files").await;
+        self.wait_text(".progress", "Scan complete").await
+    }
+
+    /// The sids of the mock's hand-made samples with these labels (see `mock_al::SAMPLE_LABELS`),
+    /// one space between each, as an analyst pastes them into "Submission IDs".
+    pub fn sample_sids(&self, labels: &[&str]) -> String {
+        let data = self.server.dataset();
+        let sids: Vec<&str> = labels
+            .iter()
+            .map(|l| {
+                data.sample_sid(l)
+                    .unwrap_or_else(|| panic!("no sample {l:?}"))
+            })
+            .collect();
+        sids.join(" ")
     }
 
     pub async fn page_text(&self) -> String {

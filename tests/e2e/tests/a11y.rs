@@ -94,19 +94,14 @@ async fn walk_with_runs(s: &Harness) -> Vec<String> {
     s.sign_in("analyst", "Server").await;
     each_tab(s, "connected, before any run", &mut failing).await;
 
-    let data = s.server.dataset();
-    let sids: Vec<&str> = ["invoice", "unicode", "xss", "dropper"]
-        .iter()
-        .map(|label| data.sample_sid(label).unwrap())
-        .collect();
+    let sids = s.sample_sids(&["invoice", "unicode", "xss", "dropper"]);
     s.open_tab("Network IoCs").await;
-    s.fill("Submission IDs", &sids.join(" ")).await;
+    s.fill("Submission IDs", &sids).await;
     s.click_button("Show IoCs").await;
     s.wait_text(".run-progress", "Loaded 4 of 4").await;
     s.wait_for(Locator::Css(".verdict.suspicious")).await;
     s.open_tab("Collect files").await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     s.wait_text("table.files", "files qualify").await;
     each_tab(s, "after a run", &mut failing).await;
     failing
@@ -262,8 +257,7 @@ async fn tabs_follow_the_keyboard_and_focus_follows_runs() {
     // Find files: the same with the progress lines.
     s.open_tab("Collect files").await;
     s.js(LOG_FOCUS).await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     wait_focus(&s, "collect-find").await;
     let log = focus_log(&s).await;
     assert!(

@@ -37,8 +37,7 @@ async fn save_to_disk_is_offered_only_where_the_browser_has_a_file_picker() {
         "showSaveFilePicker in {}",
         Browser::current().name()
     );
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     let offered = s
         .browser
         .find(Locator::XPath(
@@ -82,8 +81,7 @@ async fn collect_at(s: &Harness, origin: &str, secure: bool) {
         "{origin}"
     );
     connect_on_collect_tab(s).await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     s.wait_text("table.files", "files qualify").await;
     s.click_button("Download zip").await;
     s.wait_text(".progress", "Zip saved").await;

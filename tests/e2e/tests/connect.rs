@@ -19,15 +19,7 @@ async fn good_key_shows_the_user_and_roles() {
         .await
         .contains("lacks the 'file_download' role"));
     // The key is gone from the form once it is in use, and never in the address bar.
-    assert_eq!(
-        s.field("API key")
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .unwrap_or_default(),
-        ""
-    );
+    assert_eq!(s.field_value("API key").await, "");
     assert!(!s
         .browser
         .current_url()
@@ -178,12 +170,7 @@ async fn use_my_assemblyline_login_connects_without_a_key() {
         .await;
     assert!(shown.contains("Connected as analyst"), "{shown}");
     // Later calls (search and summary, both XSRF-checked) ride on the same session.
-    let sid = s
-        .server
-        .dataset()
-        .sample_sid("invoice")
-        .unwrap()
-        .to_string();
+    let sid = s.server.dataset().sample_sid("invoice").unwrap();
     s.open_tab("Network IoCs").await;
     s.fill("Query", &format!("sid:{sid}")).await;
     s.click_button("Show IoCs").await;

@@ -414,14 +414,9 @@ async fn standalone_proxy_saves_a_zip_and_every_export_over_tls_without_csp_viol
     assert!(api.text().contains("api_error_message"), "{}", api.text());
 
     open_and_connect(&s, &values.url("/collector/")).await;
-    let sid = s
-        .server
-        .dataset()
-        .sample_sid("invoice")
-        .unwrap()
-        .to_string();
+    let sid = s.server.dataset().sample_sid("invoice").unwrap();
     s.open_tab("Network IoCs").await;
-    s.fill("Submission IDs", &sid).await;
+    s.fill("Submission IDs", sid).await;
     s.click_button("Show IoCs").await;
     s.wait_text(".run-progress", "Loaded 1 of 1").await;
     for export in [
@@ -437,8 +432,7 @@ async fn standalone_proxy_saves_a_zip_and_every_export_over_tls_without_csp_viol
         );
     }
     s.open_tab("Collect files").await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     s.wait_text("table.files", "files qualify").await;
     let saved = save_one(&s, "Download zip").await;
     s.wait_text(".progress", "Zip saved").await;

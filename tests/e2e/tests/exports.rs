@@ -47,14 +47,9 @@ async fn take_download(s: &Harness, suffix: &str, keep: &Path, name: &str) -> Pa
 #[tokio::test]
 async fn stix_and_misp_exports_pass_the_consumers_own_checks() {
     let s = Harness::start(Config::default()).await;
-    let data = s.server.dataset();
-    let sids: Vec<&str> = ["invoice", "unicode", "xss", "dropper"]
-        .iter()
-        .map(|label| data.sample_sid(label).unwrap())
-        .collect();
-    s.open().await;
-    s.sign_in("analyst", "Network IoCs").await;
-    s.fill("Submission IDs", &sids.join(" ")).await;
+    s.open_signed_in("analyst", "Network IoCs").await;
+    let sids = s.sample_sids(&["invoice", "unicode", "xss", "dropper"]);
+    s.fill("Submission IDs", &sids).await;
     // The ontology has every network tag: TLS SNI, ports, user agents, URI paths.
     s.field("Source")
         .await

@@ -201,8 +201,7 @@ async fn a_query_with_a_syntax_error_shows_the_server_message() {
 async fn zero_matches_is_said_in_words() {
     let s = on_collect(Config::default(), None).await;
     s.fill("Query", "max_score:>=999999").await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     s.wait_text(".progress", "No submission matches").await;
     s.finish().await;
 }

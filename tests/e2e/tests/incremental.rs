@@ -9,11 +9,6 @@ use al_e2e::seed::{downloadable, open_zip, seed_selection};
 use al_e2e::Harness;
 use fantoccini::Locator;
 
-async fn on_collect_tab(s: &Harness) {
-    s.open().await;
-    s.sign_in("analyst", "Collect files").await;
-}
-
 async fn choose_file(s: &Harness, path: &std::path::Path) {
     s.browser
         .find(Locator::Css("#previous-manifest"))
@@ -22,15 +17,6 @@ async fn choose_file(s: &Harness, path: &std::path::Path) {
         .send_keys(&path.to_string_lossy())
         .await
         .unwrap();
-}
-
-async fn query(s: &Harness) -> String {
-    s.field("Query")
-        .await
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -42,7 +28,7 @@ async fn a_previous_zip_makes_the_next_run_download_only_what_it_lacks() {
     assert!(!first_set.is_empty() && first_set.len() < full_set.len());
 
     // Last week's run: the files scoring >= 9000.
-    on_collect_tab(&s).await;
+    s.open_signed_in("analyst", "Collect files").await;
     s.fill("Score threshold", "9000").await;
     s.click_button("Collect zip").await;
     s.wait_text(".progress", "Zip saved").await;
@@ -53,7 +39,7 @@ async fn a_previous_zip_makes_the_next_run_download_only_what_it_lacks() {
     std::fs::rename(&first, &kept).unwrap();
 
     // This week's, in a fresh page: the previous zip first, then >= 7000.
-    on_collect_tab(&s).await;
+    s.open_signed_in("analyst", "Collect files").await;
     let notes = std::env::temp_dir().join(format!("al-e2e-notes-{}.json", std::process::id()));
     std::fs::write(&notes, r#"{"notes": "not a manifest"}"#).unwrap();
     choose_file(&s, &notes).await;
@@ -69,19 +55,19 @@ async fn a_previous_zip_makes_the_next_run_download_only_what_it_lacks() {
     let since = s.field("Since").await;
     since.select_by_value("7d").await.unwrap();
     assert_eq!(
-        query(&s).await,
+        s.field_value("Query").await,
         "max_score:>=7000 AND times.submitted:[now-7d TO now]"
     );
     since.select_by_value("previous").await.unwrap();
     assert!(
-        query(&s)
+        s.field_value("Query")
             .await
             .starts_with("max_score:>=7000 AND times.submitted:[20"),
         "{}",
-        query(&s).await
+        s.field_value("Query").await
     );
     since.select_by_value("any").await.unwrap();
-    assert_eq!(query(&s).await, "max_score:>=7000");
+    assert_eq!(s.field_value("Query").await, "max_score:>=7000");
 
     s.click_button("Find files").await;
     s.wait_text(

@@ -9,18 +9,13 @@ use al_e2e::mock_al::Config;
 use al_e2e::seed::{downloadable, failures, open_zip, seed_selection};
 use al_e2e::Harness;
 
-async fn on_collect_tab(s: &Harness) {
-    s.open().await;
-    s.sign_in("analyst", "Collect files").await;
-}
-
 #[tokio::test]
 async fn collect_zip_in_one_click_holds_the_seed_selection() {
     let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let selected = seed_selection(data, 7000);
     let expected = downloadable(data, &selected);
-    on_collect_tab(&s).await;
+    s.open_signed_in("analyst", "Collect files").await;
     s.click_button("Collect zip").await;
     let zips = s.collection_over(Duration::from_secs(120)).await;
     assert_eq!(zips.len(), 1, "one zip: {zips:?}");
@@ -45,7 +40,7 @@ async fn the_size_guard_stops_and_asks_and_retry_collects_the_rest() {
     let data = s.server.dataset();
     let selected = seed_selection(data, 7000);
     let expected = downloadable(data, &selected);
-    on_collect_tab(&s).await;
+    s.open_signed_in("analyst", "Collect files").await;
 
     s.fill("Ask before collecting more than (GB)", "lots").await;
     s.click_button("Collect zip").await;
@@ -110,7 +105,7 @@ async fn cancel_mid_pipeline_keeps_what_was_verified_and_lists_the_rest() {
     .await;
     let data = s.server.dataset();
     let expected = downloadable(data, &seed_selection(data, 7000));
-    on_collect_tab(&s).await;
+    s.open_signed_in("analyst", "Collect files").await;
     s.click_button("Collect zip").await;
     // Cancel once at least one file is in, while others are still coming.
     s.wait_downloaded(1).await;
@@ -137,7 +132,7 @@ async fn five_thousand_files_in_one_click() {
     let data = s.server.dataset();
     let expected = downloadable(data, &seed_selection(data, 7000));
     assert!(expected.len() >= 4_500, "{} files", expected.len());
-    on_collect_tab(&s).await;
+    s.open_signed_in("analyst", "Collect files").await;
     s.click_button("Collect zip").await;
     let zips = s.collection_over(Duration::from_secs(1200)).await;
     assert_eq!(zips.len(), 1);

@@ -57,8 +57,7 @@ async fn strict_csp_lets_the_page_work_and_blocks_third_parties() {
     // The page works under it: connect, search, preview — with no violation on the way.
     s.watch_csp().await;
     s.sign_in("analyst", "Collect files").await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     s.wait_text("table.files", "files qualify").await;
     assert_eq!(
         violations(&s).await,
@@ -155,8 +154,7 @@ async fn the_key_stays_out_of_storage_and_the_address_bar() {
 
     s.sign_in("analyst", "Collect files").await;
     // Using the key (API calls, the IoC tab's deep link) puts it nowhere either.
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     assert_eq!(
         storage_keys(&s).await,
         (vec![], vec![]),

@@ -274,8 +274,7 @@ async fn ontology_records_the_server_left_out_are_counted() {
 async fn on_collect(s: &Harness, query: &str) -> String {
     s.open_signed_in("analyst", "Collect files").await;
     s.fill("Query", query).await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     s.page_text().await
 }
 

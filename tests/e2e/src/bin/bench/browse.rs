@@ -118,13 +118,7 @@ pub(crate) async fn connect_and_open_collect(s: &Harness, parallel: Option<usize
 }
 
 pub(crate) async fn field_value(s: &Harness, label: &str) -> String {
-    s.field(label)
-        .await
-        .prop("value")
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default()
+    s.field_value(label).await
 }
 
 /// Unticks "Save straight to a file on disk": the page ticks it for sets over 1 GB in Chromium,
