@@ -128,6 +128,15 @@ impl Harness {
             .unwrap_or_default()
     }
 
+    /// Chooses the option whose value is `value` in the list labelled `label`.
+    pub async fn choose(&self, label: &str, value: &str) {
+        self.field(label)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("cannot choose {value:?} in {label:?}: {e}"));
+    }
+
     /// Clicks the enabled button with this text in the tab on screen (or the page header).
     pub async fn click_button(&self, text: &str) {
         let xpath = format!(

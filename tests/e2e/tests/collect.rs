@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use al_e2e::seed::{read_entry, seed_selection};
+use al_e2e::seed::{downloadable, read_entry, seed_selection};
 use al_e2e::{mock_al::Config, user, Harness};
 use serde_json::Value;
 
@@ -14,8 +14,7 @@ async fn zip_holds_exactly_the_seed_selection_and_lists_the_missing_blob() {
     let data = s.server.dataset();
     let expected = seed_selection(data, 7000);
     let missing: BTreeSet<String> = expected
-        .iter()
-        .filter(|sha| data.file_bytes(sha).is_none())
+        .difference(&downloadable(data, &expected))
         .cloned()
         .collect();
     assert!(
@@ -217,11 +216,7 @@ async fn split_into_parts(memory_only: bool) {
     let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let selected = seed_selection(data, 7000);
-    let downloadable: BTreeSet<String> = selected
-        .iter()
-        .filter(|sha| data.file_bytes(sha).is_some())
-        .cloned()
-        .collect();
+    let downloadable = downloadable(data, &selected);
     s.open_signed_in("analyst", "Collect files").await;
     if memory_only {
         s.hide_scratch_files().await;

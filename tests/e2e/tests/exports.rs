@@ -51,11 +51,7 @@ async fn stix_and_misp_exports_pass_the_consumers_own_checks() {
     let sids = s.sample_sids(&["invoice", "unicode", "xss", "dropper"]);
     s.fill("Submission IDs", &sids).await;
     // The ontology has every network tag: TLS SNI, ports, user agents, URI paths.
-    s.field("Source")
-        .await
-        .select_by_value("ontology")
-        .await
-        .unwrap();
+    s.choose("Source", "ontology").await;
     s.click_button("Show IoCs").await;
     s.wait_text(".run-progress", "Loaded 4 of 4").await;
     // Exports follow the filters; show safelisted values too, so every value is in each.

@@ -52,13 +52,12 @@ async fn a_previous_zip_makes_the_next_run_download_only_what_it_lacks() {
     s.wait_text(".previous", &format!("{} files collected", first_set.len()))
         .await;
     // Since: the clause shows in the Query box, and goes again.
-    let since = s.field("Since").await;
-    since.select_by_value("7d").await.unwrap();
+    s.choose("Since", "7d").await;
     assert_eq!(
         s.field_value("Query").await,
         "max_score:>=7000 AND times.submitted:[now-7d TO now]"
     );
-    since.select_by_value("previous").await.unwrap();
+    s.choose("Since", "previous").await;
     assert!(
         s.field_value("Query")
             .await
@@ -66,7 +65,7 @@ async fn a_previous_zip_makes_the_next_run_download_only_what_it_lacks() {
         "{}",
         s.field_value("Query").await
     );
-    since.select_by_value("any").await.unwrap();
+    s.choose("Since", "any").await;
     assert_eq!(s.field_value("Query").await, "max_score:>=7000");
 
     s.click_button("Find files").await;
