@@ -110,6 +110,11 @@ pub async fn request(
     }
 }
 
+/// `GET /api/v4/user/whoami/` with these headers only: how each way of signing in is tried.
+pub async fn whoami_with(addr: SocketAddr, headers: &[(&str, &str)]) -> Resp {
+    request(addr, "GET", "/api/v4/user/whoami/", headers, None).await
+}
+
 pub struct Mock {
     pub server: MockServer,
     pub user: &'static str,
@@ -136,6 +141,13 @@ impl Mock {
     pub fn with_user(mut self, user: &str) -> Mock {
         (self.user, self.key) = creds(user);
         self
+    }
+
+    /// The sid of the hand-made sample with this label.
+    pub fn sample(&self, label: &str) -> String {
+        let sid = self.server.dataset().sample_sid(label);
+        sid.unwrap_or_else(|| panic!("no sample {label:?}"))
+            .to_string()
     }
 
     pub async fn get(&self, target: &str) -> Resp {
