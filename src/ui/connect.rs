@@ -7,7 +7,7 @@ use crate::core::error::ApiError;
 use crate::core::login::check_login;
 use crate::core::retry::{parse_parallelism, DEFAULT_PARALLELISM};
 use crate::web::http::{Auth, Cancel, Transport};
-use crate::web::session::{self, Credentials};
+use crate::web::key_store::{self, Credentials};
 use crate::web::{cookies, page_origin};
 
 /// Server URL, user and key; Connect checks them with whoami before anything else runs.
@@ -39,7 +39,7 @@ pub fn ConnectPanel() -> impl IntoView {
                     return error.set(Some(why));
                 }
                 // No key is in use: one remembered for this tab goes.
-                if let Err(words) = session::forget() {
+                if let Err(words) = key_store::forget() {
                     return error.set(Some(words));
                 }
                 Auth::Login {
@@ -78,9 +78,9 @@ pub fn ConnectPanel() -> impl IntoView {
             let transport = match credentials {
                 Some(credentials) => {
                     let kept = if keep {
-                        session::remember(&server_text, &credentials)
+                        key_store::remember(&server_text, &credentials)
                     } else {
-                        session::forget()
+                        key_store::forget()
                     };
                     // Connected all the same; the words say what became of the tab copy.
                     if let Err(words) = kept {
@@ -104,7 +104,7 @@ pub fn ConnectPanel() -> impl IntoView {
     };
 
     // A key remembered for this tab reconnects by itself after a reload.
-    if let Some(saved) = session::recall() {
+    if let Some(saved) = key_store::recall() {
         server_url.set(saved.server.clone());
         user.set(saved.credentials.user.clone());
         remember.set(true);
@@ -120,7 +120,7 @@ pub fn ConnectPanel() -> impl IntoView {
     };
     let use_login = move |_| connect(server_url.get(), None, false);
     let forget = move |_| {
-        let removed = session::forget();
+        let removed = key_store::forget();
         connection.transport.set(None);
         connection.whoami.set(None);
         key.set(String::new());

@@ -24,7 +24,7 @@ use crate::core::ioc::OntologyLines;
 use crate::core::login::xsrf_token;
 use crate::core::retry::{self, RetryPolicy};
 use crate::core::verdicts::VerdictThresholds;
-use crate::web::session::Credentials;
+use crate::web::key_store::Credentials;
 
 /// A cancellable run (a connect, a search, a collection). Cancelling aborts every fetch that
 /// carries its signal and stops retries and queued calls at their next step.
