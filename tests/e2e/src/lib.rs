@@ -318,6 +318,16 @@ impl Harness {
         self.sign_in(who, tab).await;
     }
 
+    /// Opens the page, sets the Server tab's "Parallel calls" (None keeps the page's default)
+    /// and signs in as the analyst on the Collect tab.
+    pub async fn open_collect(&self, parallel: Option<usize>) {
+        self.open().await;
+        if let Some(n) = parallel {
+            self.fill("Parallel calls", &n.to_string()).await;
+        }
+        self.sign_in("analyst", "Collect files").await;
+    }
+
     /// Waits until the Collect tab's progress counts at least `files` downloaded; returns its
     /// text then (the run may still be going: the caller checks what it needs).
     pub async fn wait_downloaded(&self, files: usize) -> String {

@@ -21,11 +21,7 @@ fn contents(s: &Harness, path: &Path) -> (BTreeSet<String>, Vec<(String, String)
 /// for the page's default.
 async fn on_collect(config: Config, parallel: Option<usize>) -> Harness {
     let s = Harness::start(config).await;
-    s.open().await;
-    if let Some(n) = parallel {
-        s.fill("Parallel calls", &n.to_string()).await;
-    }
-    s.sign_in("analyst", "Collect files").await;
+    s.open_collect(parallel).await;
     s
 }
 

@@ -26,11 +26,7 @@ async fn with_large_files(files: usize) -> (Harness, BTreeSet<String>) {
 /// The analyst on the Collect tab with the large files' query; `parallel`: "Parallel calls",
 /// or None for the page's default.
 async fn on_collect_tab(s: &Harness, parallel: Option<usize>) {
-    s.open().await;
-    if let Some(n) = parallel {
-        s.fill("Parallel calls", &n.to_string()).await;
-    }
-    s.sign_in("analyst", "Collect files").await;
+    s.open_collect(parallel).await;
     s.fill("Query", BULK_QUERY).await;
 }
 

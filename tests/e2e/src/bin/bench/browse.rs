@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use al_e2e::mock_control::{downloading, zips};
-use al_e2e::{user, Harness};
+use al_e2e::Harness;
 use serde_json::Value;
 
 pub(crate) async fn js(s: &Harness, script: &str) -> Value {
@@ -105,16 +105,10 @@ pub(crate) async fn chrome_downloads(s: &Harness) -> Vec<String> {
     states
 }
 
-/// `parallel`: the "Parallel calls" setting, None to keep the page's default.
+/// `parallel`: the "Parallel calls" setting, None to keep the page's default (the benchmark
+/// workloads' name for [`Harness::open_collect`]).
 pub(crate) async fn connect_and_open_collect(s: &Harness, parallel: Option<usize>) {
-    s.open().await;
-    if let Some(n) = parallel {
-        s.fill("Parallel calls", &n.to_string()).await;
-    }
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
-    s.open_tab("Collect files").await;
+    s.open_collect(parallel).await;
 }
 
 pub(crate) async fn field_value(s: &Harness, label: &str) -> String {
