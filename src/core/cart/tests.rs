@@ -391,13 +391,8 @@ fn mutations_never_panic_and_never_pass_wrong_content() {
             sha(&noise(3_000, 5)),
         ),
     ];
-    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut rng = Rng::new(1);
+    let mut next = move || rng.draw();
     let mut oks = 0;
     for case in 0..4_000 {
         let (source, expected) = &sources[case % 2];
