@@ -15,6 +15,6 @@ pub mod response;
 pub mod retry;
 pub mod status;
 #[cfg(test)]
-pub(crate) mod test_rng;
+pub(crate) mod test_support;
 pub mod units;
 pub mod verdicts;

@@ -5,7 +5,7 @@
 use super::*;
 use cart_container::JsonMap;
 
-use crate::core::test_rng::Rng;
+use crate::core::test_support::Rng;
 
 fn sha(data: &[u8]) -> String {
     hex(&Sha256::digest(data))

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::download::Download;
 use super::*;
 use crate::core::api::TreeNode;
-use crate::core::test_rng::Rng;
+use crate::core::test_support::Rng;
 
 fn sha(n: u64) -> String {
     format!("{n:064x}")

@@ -5,10 +5,7 @@ use serde_json::json;
 use super::*;
 use crate::core::api::TreeNode;
 use crate::core::bundle::FailureKind;
-
-fn sha(n: u8) -> String {
-    format!("{n:02x}").repeat(32)
-}
+use crate::core::test_support::sha;
 
 /// A tree node; `children` are nested as given.
 fn node(n: u8, names: &[&str], score: i64, children: Vec<TreeNode>) -> TreeNode {

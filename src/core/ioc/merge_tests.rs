@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use super::sort::{type_rank, ValueKey};
 use super::*;
 use crate::core::api::{parse_ontology, OntologyRecord, Summary};
-use crate::core::test_rng::Rng;
+use crate::core::test_support::Rng;
 
 const VERDICTS: [&str; 5] = [
     "safe",

@@ -1,5 +1,11 @@
-//! The random numbers of the core's property tests: xorshift64*, deterministic and without a
-//! dependency, so a failing case names its seed and runs again the same way.
+//! What the core's tests share: random numbers for the property tests (xorshift64*,
+//! deterministic and without a dependency, so a failing case names its seed and runs again the
+//! same way) and made-up sha256s.
+
+/// A made-up sha256 for file `n`: its byte 32 times, so even short forms of two differ.
+pub(crate) fn sha(n: u8) -> String {
+    format!("{n:02x}").repeat(32)
+}
 
 /// A xorshift64* generator.
 pub(crate) struct Rng(u64);
