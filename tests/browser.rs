@@ -8,8 +8,8 @@ use al_collector::core::api::{Server, WhoAmI};
 use al_collector::core::bundle::Keeper;
 use al_collector::core::error::ApiError;
 use al_collector::web::http::{Cancel, Transport};
+use al_collector::web::key_store::{self, Credentials};
 use al_collector::web::scratch;
-use al_collector::web::session::{self, Credentials};
 use al_collector::web::zip_sink::ZipSink;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -24,7 +24,7 @@ fn window() -> web_sys::Window {
 #[wasm_bindgen_test]
 fn remembered_key_lives_in_session_storage_only_and_is_forgotten() {
     let creds = Credentials::new("alice", "k1:s3cret").unwrap();
-    session::remember("https://al.example.org", &creds).expect("kept for the tab");
+    key_store::remember("https://al.example.org", &creds).expect("kept for the tab");
     let local = window().local_storage().unwrap().unwrap();
     for i in 0..local.length().unwrap() {
         let k = local.key(i).unwrap().unwrap();
@@ -37,11 +37,11 @@ fn remembered_key_lives_in_session_storage_only_and_is_forgotten() {
             "key leaked to localStorage"
         );
     }
-    let back = session::recall().expect("remembered");
+    let back = key_store::recall().expect("remembered");
     assert_eq!(back.server, "https://al.example.org");
     assert_eq!(back.credentials, creds);
-    session::forget().expect("forgotten");
-    assert!(session::recall().is_none());
+    key_store::forget().expect("forgotten");
+    assert!(key_store::recall().is_none());
     assert!(
         !format!("{creds:?}").contains("s3cret"),
         "Debug must hide the key"
@@ -66,7 +66,7 @@ fn a_refusing_tab_storage_is_reported_not_ignored() {
         .unwrap();
     };
     swap("setItem");
-    let kept = session::remember("https://al.example.org", &creds);
+    let kept = key_store::remember("https://al.example.org", &creds);
     restore("setItem");
     let words = kept.unwrap_err();
     assert!(
@@ -74,17 +74,17 @@ fn a_refusing_tab_storage_is_reported_not_ignored() {
         "{words}"
     );
 
-    session::remember("https://al.example.org", &creds).unwrap();
+    key_store::remember("https://al.example.org", &creds).unwrap();
     swap("removeItem");
-    let forgotten = session::forget();
+    let forgotten = key_store::forget();
     restore("removeItem");
     let words = forgotten.unwrap_err();
     assert!(
         words.contains("could not be removed") && words.contains("close this tab"),
         "{words}"
     );
-    session::forget().unwrap();
-    assert!(session::recall().is_none());
+    key_store::forget().unwrap();
+    assert!(key_store::recall().is_none());
 }
 
 #[wasm_bindgen_test]

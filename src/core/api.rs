@@ -169,18 +169,17 @@ impl Server {
         if search.use_archive {
             body["use_archive"] = true.into();
         }
-        Call {
-            method: Method::Post,
-            url: self.url(&["search", "submission"], &[]),
-            body: Some(body.to_string()),
-            route: Route::Search,
-        }
+        self.search_call(body)
     }
 
     /// How many submissions match `query`: no rows, and an exact total (`track_total_hits`;
     /// without it the server's count stops at 10,000).
     pub fn count_submissions(&self, query: &str) -> Call {
-        let body = serde_json::json!({"query": query, "rows": 0, "track_total_hits": true});
+        self.search_call(serde_json::json!({"query": query, "rows": 0, "track_total_hits": true}))
+    }
+
+    /// `POST /api/v4/search/submission/` with this JSON body.
+    fn search_call(&self, body: serde_json::Value) -> Call {
         Call {
             method: Method::Post,
             url: self.url(&["search", "submission"], &[]),

@@ -31,7 +31,7 @@ mod report;
 use download::Downloads;
 #[cfg(test)]
 use download::NOT_SCANNED;
-pub use download::{DownloadJob, Next, Progress};
+pub use download::{DownloadCounts, DownloadJob, Next};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct SidScore {

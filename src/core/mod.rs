@@ -14,5 +14,7 @@ pub mod pivot;
 pub mod response;
 pub mod retry;
 pub mod status;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod units;
 pub mod verdicts;

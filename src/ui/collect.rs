@@ -12,7 +12,7 @@ mod table;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{ErrorLine, Session};
+use super::{Connection, ErrorLine};
 use crate::core::bundle::{parse_part_size, MEMORY_PART_BYTES};
 use crate::core::collect::previous::{with_since, PreviousRun, Since};
 use crate::core::collect::Collection;
@@ -49,7 +49,7 @@ fn parse_threshold(text: &str) -> Result<i64, String> {
 
 #[component]
 pub fn CollectPanel() -> impl IntoView {
-    let session = expect_context::<Session>();
+    let connection = expect_context::<Connection>();
     let threshold = RwSignal::new("7000".to_string());
     let query = RwSignal::new(default_query("7000"));
     let query_edited = RwSignal::new(false);
@@ -87,7 +87,7 @@ pub fn CollectPanel() -> impl IntoView {
     // Starts `pass`; a fresh collection for Find files and Collect zip. Checks every input
     // first, so a typo never discards what was already found.
     let start = move |pass: Pass| {
-        let Some(transport) = session.transport.get_untracked() else {
+        let Some(transport) = connection.transport.get_untracked() else {
             return error.set(Some("Connect first (Server tab).".into()));
         };
         let fresh = matches!(pass, Pass::Find | Pass::Collect { .. });

@@ -1,19 +1,19 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{ErrorLine, Session};
+use super::{Connection, ErrorLine};
 use crate::core::api::{Server, WhoAmI};
 use crate::core::error::ApiError;
 use crate::core::login::check_login;
 use crate::core::retry::{parse_parallelism, DEFAULT_PARALLELISM};
 use crate::web::http::{Auth, Cancel, Transport};
-use crate::web::session::{self, Credentials};
+use crate::web::key_store::{self, Credentials};
 use crate::web::{cookies, page_origin};
 
 /// Server URL, user and key; Connect checks them with whoami before anything else runs.
 #[component]
 pub fn ConnectPanel() -> impl IntoView {
-    let session = expect_context::<Session>();
+    let connection = expect_context::<Connection>();
     let server_url = RwSignal::new(String::new());
     let user = RwSignal::new(String::new());
     let key = RwSignal::new(String::new());
@@ -39,7 +39,7 @@ pub fn ConnectPanel() -> impl IntoView {
                     return error.set(Some(why));
                 }
                 // No key is in use: one remembered for this tab goes.
-                if let Err(words) = session::forget() {
+                if let Err(words) = key_store::forget() {
                     return error.set(Some(words));
                 }
                 Auth::Login {
@@ -57,8 +57,8 @@ pub fn ConnectPanel() -> impl IntoView {
             let me = match answer {
                 Ok(me) => me,
                 Err(e) => {
-                    session.transport.set(None);
-                    session.whoami.set(None);
+                    connection.transport.set(None);
+                    connection.whoami.set(None);
                     let words = match (&credentials, &e) {
                         (None, ApiError::Unauthorized(m)) => format!(
                             "Your Assemblyline login is no longer valid ({m}): sign in to the \
@@ -71,16 +71,16 @@ pub fn ConnectPanel() -> impl IntoView {
             };
             // whoami answers before the Terms of Service are agreed; nothing else does.
             if me.must_agree_to_tos() {
-                session.transport.set(None);
-                session.whoami.set(None);
+                connection.transport.set(None);
+                connection.whoami.set(None);
                 return error.set(Some(tos_words(&me.username)));
             }
             let transport = match credentials {
                 Some(credentials) => {
                     let kept = if keep {
-                        session::remember(&server_text, &credentials)
+                        key_store::remember(&server_text, &credentials)
                     } else {
-                        session::forget()
+                        key_store::forget()
                     };
                     // Connected all the same; the words say what became of the tab copy.
                     if let Err(words) = kept {
@@ -98,13 +98,13 @@ pub fn ConnectPanel() -> impl IntoView {
             };
             transport.set_verdicts(me.verdicts());
             key.set(String::new());
-            session.transport.set(Some(transport));
-            session.whoami.set(Some(me));
+            connection.transport.set(Some(transport));
+            connection.whoami.set(Some(me));
         });
     };
 
     // A key remembered for this tab reconnects by itself after a reload.
-    if let Some(saved) = session::recall() {
+    if let Some(saved) = key_store::recall() {
         server_url.set(saved.server.clone());
         user.set(saved.credentials.user.clone());
         remember.set(true);
@@ -120,9 +120,9 @@ pub fn ConnectPanel() -> impl IntoView {
     };
     let use_login = move |_| connect(server_url.get(), None, false);
     let forget = move |_| {
-        let removed = session::forget();
-        session.transport.set(None);
-        session.whoami.set(None);
+        let removed = key_store::forget();
+        connection.transport.set(None);
+        connection.whoami.set(None);
         key.set(String::new());
         remember.set(false);
         error.set(removed.err());
@@ -161,13 +161,13 @@ pub fn ConnectPanel() -> impl IntoView {
         <Show when=move || busy.get()>
             <p class="status" role="status">"Connecting…"</p>
         </Show>
-        {move || session.whoami.get().map(|me| view! { <Identity me=me /> })}
+        {move || connection.whoami.get().map(|me| view! { <Identity me=me /> })}
     }
 }
 
 #[component]
 fn Identity(me: WhoAmI) -> impl IntoView {
-    let session = expect_context::<Session>();
+    let connection = expect_context::<Connection>();
     let lacks_download = me.lacks_role("file_download");
     let may_archive = me.has_role("archive_view");
     let roles = match &me.roles {
@@ -180,13 +180,13 @@ fn Identity(me: WhoAmI) -> impl IntoView {
     let archive = RwSignal::new(false);
     Effect::new(move |_| {
         let on = archive.get();
-        session.transport.with_untracked(|t| {
+        connection.transport.with_untracked(|t| {
             if let Some(t) = t {
                 t.set_use_archive(on);
             }
         });
     });
-    let how = session.transport.with_untracked(|t| {
+    let how = connection.transport.with_untracked(|t| {
         t.as_ref()
             .is_some_and(Transport::uses_login)
             .then_some(" with your Assemblyline login")

@@ -10,7 +10,7 @@ mod run;
 
 use leptos::prelude::*;
 
-use super::{ErrorLine, Session};
+use super::{Connection, ErrorLine};
 use crate::core::ioc::{Filter, IocSet};
 use crate::core::ioc_query::{
     self, parse_source, plan, source_param, verdict_filter, DeepLink, DEFAULT_CAP,
@@ -38,7 +38,7 @@ struct Shared {
 
 #[component]
 pub fn IocPanel() -> impl IntoView {
-    let session = expect_context::<Session>();
+    let connection = expect_context::<Connection>();
     let link = link::read();
     let sids_text = RwSignal::new(link.sids.join("\n"));
     let query = RwSignal::new(link.query.clone());
@@ -74,7 +74,7 @@ pub fn IocPanel() -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         form_error.set(None);
-        let Some(transport) = session.transport.get_untracked() else {
+        let Some(transport) = connection.transport.get_untracked() else {
             return form_error.set(Some(CONNECT_FIRST.into()));
         };
         let plan = match plan(
@@ -107,13 +107,13 @@ pub fn IocPanel() -> impl IntoView {
     };
     let busy = run.busy;
     let connected_to = move || {
-        session
+        connection
             .transport
             .with(|t| t.as_ref().map(|t| t.server.origin()))
     };
 
     view! {
-        <Show when=move || !session.is_connected()>
+        <Show when=move || !connection.is_connected()>
             <p class="warning">
                 "Connect first: open the " <strong>"Server"</strong>
                 " tab, enter your user name and API key, and press Connect."

@@ -3,12 +3,12 @@
 
 use leptos::prelude::*;
 
-use super::Session;
+use super::Connection;
 use crate::core::api::{file_page, submission_page};
 
 /// The connected server's origin, for links; empty before Connect.
 pub fn origin() -> String {
-    use_context::<Session>()
+    use_context::<Connection>()
         .and_then(|s| {
             s.transport
                 .with_untracked(|t| t.as_ref().map(|t| t.server.origin()))

@@ -14,16 +14,17 @@ use crate::web::http::Transport;
 pub use connect::ConnectPanel;
 pub use errors::ErrorLine;
 
-/// The connection everything else uses: set by the Connect panel, dropped by Forget key.
+/// The connection everything else uses: the server and how calls are signed (the transport)
+/// and who that is (whoami); set by the Connect panel, dropped by Forget key.
 #[derive(Clone, Copy)]
-pub struct Session {
+pub struct Connection {
     pub transport: RwSignal<Option<Transport>, LocalStorage>,
     pub whoami: RwSignal<Option<WhoAmI>>,
 }
 
-impl Session {
-    pub fn new() -> Session {
-        Session {
+impl Connection {
+    pub fn new() -> Connection {
+        Connection {
             transport: RwSignal::new_local(None),
             whoami: RwSignal::new(None),
         }
@@ -34,9 +35,9 @@ impl Session {
     }
 }
 
-impl Default for Session {
+impl Default for Connection {
     fn default() -> Self {
-        Session::new()
+        Connection::new()
     }
 }
 
@@ -88,8 +89,8 @@ impl Tab {
 /// arrow keys move between tabs and show their panel at once, each panel is labelled by its tab.
 #[component]
 pub fn App() -> impl IntoView {
-    let session = Session::new();
-    provide_context(session);
+    let connection = Connection::new();
+    provide_context(connection);
     let tab = RwSignal::new(Tab::Connect);
     // The byte worker starts while the analyst sets up a collection, so a click on Collect
     // zip does not wait for it to load the page's module; the other tabs never pay for it.
@@ -139,7 +140,7 @@ pub fn App() -> impl IntoView {
         <header class="top">
             <h1>"AL Collector"</h1>
             <span class="who">
-                {move || session.whoami.get().map(|w| format!("Connected as {}", w.username))}
+                {move || connection.whoami.get().map(|w| format!("Connected as {}", w.username))}
             </span>
         </header>
         <nav class="tabs" aria-label="Sections">

@@ -25,7 +25,7 @@ use crate::core::ioc::OntologyLines;
 use crate::core::login::xsrf_token;
 use crate::core::retry::{self, RetryPolicy};
 use crate::core::verdicts::VerdictThresholds;
-use crate::web::session::Credentials;
+use crate::web::key_store::Credentials;
 pub use crate::worker::protocol::CallFailure;
 
 /// A cancellable run (a connect, a search, a collection). Cancelling aborts every fetch that

@@ -1,10 +1,7 @@
 use std::io::{Cursor, Read};
 
 use super::*;
-
-fn sha(n: u8) -> String {
-    format!("{n:02x}").repeat(32)
-}
+use crate::core::test_support::sha;
 
 fn time() -> ZipTime {
     ZipTime {

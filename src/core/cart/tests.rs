@@ -5,6 +5,8 @@
 use super::*;
 use cart_container::JsonMap;
 
+use crate::core::test_support::Rng;
+
 fn sha(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
 }
@@ -15,16 +17,9 @@ fn unhex(text: &str) -> Vec<u8> {
         .collect()
 }
 
-/// Deterministic incompressible bytes (xorshift64).
-fn noise(len: usize, mut seed: u64) -> Vec<u8> {
-    (0..len)
-        .map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed as u8
-        })
-        .collect()
+/// Deterministic incompressible bytes.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    Rng::new(seed).bytes(len)
 }
 
 fn name_header(name: &str) -> JsonMap {
@@ -396,13 +391,8 @@ fn mutations_never_panic_and_never_pass_wrong_content() {
             sha(&noise(3_000, 5)),
         ),
     ];
-    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut rng = Rng::new(1);
+    let mut next = move || rng.draw();
     let mut oks = 0;
     for case in 0..4_000 {
         let (source, expected) = &sources[case % 2];

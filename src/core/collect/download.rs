@@ -16,8 +16,10 @@ pub(super) enum Download {
 pub(super) const NOT_SCANNED: &str =
     "not scanned: the download started before this submission's tree was fetched";
 
+/// How many files of the download set are in each state, and their bytes: what the Collect
+/// tab shows as the collection's progress.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Progress {
+pub struct DownloadCounts {
     pub total: usize,
     pub downloaded: usize,
     pub failed: usize,
@@ -55,7 +57,7 @@ pub(super) struct Downloads {
     /// Candidate indices in the order they joined the download set.
     order: Vec<usize>,
     queue: VecDeque<usize>,
-    counts: Progress,
+    counts: DownloadCounts,
     /// Ask before the admitted bytes pass this (one-click runs).
     guard: Option<u64>,
     guard_tripped: bool,
@@ -68,7 +70,7 @@ impl Downloads {
             states: Vec::new(),
             order: Vec::new(),
             queue: VecDeque::new(),
-            counts: Progress::default(),
+            counts: DownloadCounts::default(),
             guard,
             guard_tripped: false,
             version: 0,
@@ -324,10 +326,10 @@ impl Collection {
             && p.in_flight == 0
     }
 
-    pub fn progress(&self) -> Progress {
+    pub fn progress(&self) -> DownloadCounts {
         self.downloads
             .as_ref()
-            .map_or_else(Progress::default, |d| d.counts.clone())
+            .map_or_else(DownloadCounts::default, |d| d.counts.clone())
     }
 
     pub(super) fn download_state(&self, i: usize) -> Option<&Download> {

@@ -8,24 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::download::Download;
 use super::*;
 use crate::core::api::TreeNode;
-
-/// xorshift64*: deterministic, so a failure names its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
+use crate::core::test_support::Rng;
 
 fn sha(n: u64) -> String {
     format!("{n:064x}")
@@ -121,7 +104,7 @@ fn check(c: &Collection, trees: &HashMap<String, SubmissionTree>, seed: u64, ste
     assert_eq!(c.totals(), totals, "totals at {at}");
     assert_eq!(c.notes().len(), c.notes_count(), "notes at {at}");
 
-    let mut p = Progress::default();
+    let mut p = DownloadCounts::default();
     if c.is_downloading() {
         for (i, f) in c.files.iter().enumerate() {
             let Some(state) = c.download_state(i) else {
@@ -157,7 +140,7 @@ fn check(c: &Collection, trees: &HashMap<String, SubmissionTree>, seed: u64, ste
 }
 
 fn run(seed: u64, events: usize) {
-    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut rng = Rng::new(seed);
     let subs = 60 + rng.below(60);
     let pool = 20 + rng.below(80);
     let trees: HashMap<String, SubmissionTree> = (0..subs)

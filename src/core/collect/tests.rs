@@ -5,10 +5,7 @@ use serde_json::json;
 use super::*;
 use crate::core::api::TreeNode;
 use crate::core::bundle::FailureKind;
-
-fn sha(n: u8) -> String {
-    format!("{n:02x}").repeat(32)
-}
+use crate::core::test_support::sha;
 
 /// A tree node; `children` are nested as given.
 fn node(n: u8, names: &[&str], score: i64, children: Vec<TreeNode>) -> TreeNode {
@@ -229,11 +226,11 @@ fn downloads_go_best_first_with_one_automatic_retry() {
     let mut c = ready();
     assert_eq!(
         c.progress(),
-        Progress {
+        DownloadCounts {
             total: 3,
             queued: 3,
             expected_bytes: 900,
-            ..Progress::default()
+            ..DownloadCounts::default()
         }
     );
     let job = c.next_download().unwrap();
@@ -271,14 +268,14 @@ fn downloads_go_best_first_with_one_automatic_retry() {
     assert!(c.is_finished());
     assert_eq!(
         c.progress(),
-        Progress {
+        DownloadCounts {
             total: 3,
             downloaded: 1,
             failed: 2,
             bytes: 1234,
             expected_bytes: 900,
             admitted_bytes: 600,
-            ..Progress::default()
+            ..DownloadCounts::default()
         }
     );
 

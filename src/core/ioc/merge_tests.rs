@@ -12,24 +12,7 @@ use std::cmp::Ordering;
 use super::sort::{type_rank, ValueKey};
 use super::*;
 use crate::core::api::{parse_ontology, OntologyRecord, Summary};
-
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
+use crate::core::test_support::Rng;
 
 const VERDICTS: [&str; 5] = [
     "safe",
@@ -42,7 +25,7 @@ const MARKINGS: [&str; 3] = ["", "TLP:CLEAR", "TLP:AMBER"];
 
 /// A value of `tag_type` from a pool of about 60, so repeats are common.
 fn pool_value(rng: &mut Rng, tag_type: &str) -> Value {
-    let n = rng.below(60);
+    let n = rng.below(60usize);
     match tag_type {
         "network.static.ip" | "network.dynamic.ip" if n.is_multiple_of(7) => {
             json!(format!("2001:db8::{n:x}"))
@@ -301,7 +284,7 @@ fn everything() -> Filter {
 
 #[test]
 fn incremental_grouping_equals_grouping_from_scratch_in_any_order() {
-    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let mut rng = Rng::new(0x5EED_1234_ABCD_0001);
     let answers = random_answers(&mut rng, 600);
     let mut order: Vec<&Answer> = answers.iter().collect();
     let mut sightings_checked = 0;
@@ -347,7 +330,7 @@ fn incremental_grouping_equals_grouping_from_scratch_in_any_order() {
 
 #[test]
 fn everything_but_the_first_classification_is_independent_of_arrival_order() {
-    let mut rng = Rng(0xC0FF_EE00_0000_0042);
+    let mut rng = Rng::new(0xC0FF_EE00_0000_0042);
     let answers = random_answers(&mut rng, 400);
     let mut order: Vec<&Answer> = answers.iter().collect();
     let strip = |set: &IocSet| -> Vec<(String, Vec<Ioc>)> {
@@ -373,7 +356,7 @@ fn everything_but_the_first_classification_is_independent_of_arrival_order() {
 
 #[test]
 fn a_value_changes_its_clock_only_when_merged_again() {
-    let mut rng = Rng(99);
+    let mut rng = Rng::new(99);
     let answers = random_answers(&mut rng, 50);
     let order: Vec<&Answer> = answers.iter().collect();
     let mut set = incremental(&order);
@@ -393,7 +376,7 @@ fn a_value_changes_its_clock_only_when_merged_again() {
 
 #[test]
 fn filtered_handles_equal_the_filtered_groups() {
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let answers = random_answers(&mut rng, 300);
     let order: Vec<&Answer> = answers.iter().collect();
     let set = incremental(&order);

@@ -9,7 +9,7 @@ use crate::core::export::{plain_text, LeftOut};
 use crate::core::ioc::Ioc;
 use crate::core::ioc_export::{ExportJob, ExportKind as Export};
 use crate::core::ioc_query::VERDICT_CHOICES;
-use crate::ui::Session;
+use crate::ui::Connection;
 use crate::web::clipboard::copy_text;
 use crate::web::frame::next_turn;
 use crate::web::save::save_text;
@@ -21,7 +21,7 @@ const SLICE: usize = 2000;
 #[component]
 pub fn Actions() -> impl IntoView {
     let ctx = expect_context::<Shared>();
-    let session = expect_context::<Session>();
+    let session = expect_context::<Connection>();
     let left_out = RwSignal::new(Vec::<LeftOut>::new());
     let export = move |kind| move |_| save(ctx, session, kind, left_out);
     view! {
@@ -96,7 +96,7 @@ pub fn copy_values(ctx: Shared, tag_type: Option<String>) {
 
 /// Writes the export a slice at a time (`ExportJob`), giving the browser a turn between
 /// slices, then saves it. A set that fits one slice is saved within the click itself.
-fn save(ctx: Shared, session: Session, kind: Export, misp_left_out: RwSignal<Vec<LeftOut>>) {
+fn save(ctx: Shared, session: Connection, kind: Export, misp_left_out: RwSignal<Vec<LeftOut>>) {
     let now = now_iso();
     let user = session
         .whoami

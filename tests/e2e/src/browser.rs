@@ -52,13 +52,13 @@ impl Browser {
             }
             Browser::Firefox => {
                 // Marionette (by default) and the BiDi WebSocket on ports of the system's choosing, so two
-                // sessions (or two test runs) never meet on the fixed defaults.
+                // harnesses (or two test runs) never meet on the fixed defaults.
                 command.args(["--host", "127.0.0.1", "--port", &port.to_string()]);
                 command.args(["--websocket-port", "0"]);
             }
         }
         // AL_E2E_DRIVER_LOG=1 shows the driver's (and for Firefox the page console's) output.
-        // A process group of its own, which the browser it starts joins: dropping the session
+        // A process group of its own, which the browser it starts joins: dropping the harness
         // kills the group, so a test that fails before closing its browser leaves none behind.
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let log = std::env::var_os("AL_E2E_DRIVER_LOG").is_some();

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::Session;
+use crate::Harness;
 
 /// From now on, every violation the page reports goes into `window.__cspViolations` (one per
 /// policy that is broken: a header and a `<meta>` tag each report).
-pub async fn watch(s: &Session) {
+pub async fn watch(s: &Harness) {
     s.js("window.__cspViolations = [];
           document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push({
               blocked: e.blockedURI, directive: e.effectiveDirective,
@@ -22,7 +22,7 @@ pub async fn watch(s: &Session) {
 }
 
 /// The violations seen since [`watch`].
-pub async fn violations(s: &Session) -> Vec<Value> {
+pub async fn violations(s: &Harness) -> Vec<Value> {
     s.js("return window.__cspViolations || null")
         .await
         .as_array()
@@ -31,12 +31,12 @@ pub async fn violations(s: &Session) -> Vec<Value> {
 }
 
 /// The finished files in the download folder (partial downloads left out).
-pub fn saved_files(s: &Session) -> Vec<PathBuf> {
+pub fn saved_files(s: &Harness) -> Vec<PathBuf> {
     crate::browser::finished(&s.downloads)
 }
 
 /// Clicks `button` in the tab on screen and waits until one more file is saved; returns it.
-pub async fn save_one(s: &Session, button: &str) -> PathBuf {
+pub async fn save_one(s: &Harness, button: &str) -> PathBuf {
     let before = saved_files(s);
     s.click_button(button).await;
     let deadline = Instant::now() + Duration::from_secs(120);

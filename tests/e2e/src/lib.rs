@@ -78,7 +78,7 @@ pub fn free_port() -> u16 {
 }
 
 /// One test's world: mock server with the page, a browser, a download folder.
-pub struct Session {
+pub struct Harness {
     pub browser: Client,
     pub server: MockServer,
     pub downloads: PathBuf,
@@ -86,10 +86,10 @@ pub struct Session {
     _driver: Driver,
 }
 
-impl Session {
+impl Harness {
     /// The mock server serving the built page (`dist_dir()`), and a fresh browser.
-    pub async fn start(config: Config) -> Session {
-        Session::start_with(Config {
+    pub async fn start(config: Config) -> Harness {
+        Harness::start_with(Config {
             dist: Some(dist_dir()),
             ..config
         })
@@ -116,6 +116,25 @@ impl Session {
             "//*[@id=//label[normalize-space()='{label}' and not(ancestor::section[@hidden])]/@for]"
         );
         self.wait_for(Locator::XPath(&xpath)).await
+    }
+
+    /// What the form control labelled `label` holds now (its `value`).
+    pub async fn field_value(&self, label: &str) -> String {
+        self.field(label)
+            .await
+            .prop("value")
+            .await
+            .unwrap_or_else(|e| panic!("cannot read the value of {label:?}: {e}"))
+            .unwrap_or_default()
+    }
+
+    /// Chooses the option whose value is `value` in the list labelled `label`.
+    pub async fn choose(&self, label: &str, value: &str) {
+        self.field(label)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("cannot choose {value:?} in {label:?}: {e}"));
     }
 
     /// Clicks the enabled button with this text in the tab on screen (or the page header).
@@ -284,13 +303,73 @@ impl Session {
     }
 
     /// Signs in as the demo user `who` on a page already open and shows `tab`, as an analyst
-    /// starts every session.
+    /// starts every visit.
     pub async fn sign_in(&self, who: &str, tab: &str) {
         let account = user(who);
         self.connect(account.user, account.apikey).await;
         self.wait_text(".identity", &format!("Connected as {who}"))
             .await;
         self.open_tab(tab).await;
+    }
+
+    /// Opens the page at the server's root and signs in as `who` on `tab`: how most tests begin.
+    pub async fn open_signed_in(&self, who: &str, tab: &str) {
+        self.open().await;
+        self.sign_in(who, tab).await;
+    }
+
+    /// Opens the page, sets the Server tab's "Parallel calls" (None keeps the page's default)
+    /// and signs in as the analyst on the Collect tab.
+    pub async fn open_collect(&self, parallel: Option<usize>) {
+        self.open().await;
+        if let Some(n) = parallel {
+            self.fill("Parallel calls", &n.to_string()).await;
+        }
+        self.sign_in("analyst", "Collect files").await;
+    }
+
+    /// Waits until the Collect tab's progress counts at least `files` downloaded; returns its
+    /// text then (the run may still be going: the caller checks what it needs).
+    pub async fn wait_downloaded(&self, files: usize) -> String {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let progress = self.wait_text(".progress", "Downloaded: ").await;
+            let done = progress
+                .split("Downloaded: ")
+                .nth(1)
+                .and_then(|t| t.split_whitespace().next())
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(0);
+            if done >= files {
+                return progress;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never {files} downloaded: {progress}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Clicks Find files on the Collect tab and waits for the end of the scan; returns the
+    /// progress lines then.
+    pub async fn find_files(&self) -> String {
+        self.click_button("Find files").await;
+        self.wait_text(".progress", "Scan complete").await
+    }
+
+    /// The sids of the mock's hand-made samples with these labels (see `mock_al::SAMPLE_LABELS`),
+    /// one space between each, as an analyst pastes them into "Submission IDs".
+    pub fn sample_sids(&self, labels: &[&str]) -> String {
+        let data = self.server.dataset();
+        let sids: Vec<&str> = labels
+            .iter()
+            .map(|l| {
+                data.sample_sid(l)
+                    .unwrap_or_else(|| panic!("no sample {l:?}"))
+            })
+            .collect();
+        sids.join(" ")
     }
 
     pub async fn page_text(&self) -> String {
@@ -347,40 +426,40 @@ pub fn repo_root() -> PathBuf {
         .expect("repository root")
 }
 
-impl Session {
-    /// Like [`Session::start`], but the mock server gets `config` exactly as given: with
+impl Harness {
+    /// Like [`Harness::start`], but the mock server gets `config` exactly as given: with
     /// `dist: None` it is only the Assemblyline API, for a page served by someone else (nginx,
     /// `file://`); with `dist: Some(dir)` it serves that folder instead of the built page.
-    pub async fn start_with(config: Config) -> Session {
-        Session::start_with_args(config, &[]).await
+    pub async fn start_with(config: Config) -> Harness {
+        Harness::start_with_args(config, &[]).await
     }
 
-    /// Like [`Session::start`], with more Chromium flags (e.g. `--force-dark-mode`, which
+    /// Like [`Harness::start`], with more Chromium flags (e.g. `--force-dark-mode`, which
     /// makes the page see `prefers-color-scheme: dark`).
-    pub async fn start_with_browser_args(config: Config, args: &[&str]) -> Session {
+    pub async fn start_with_browser_args(config: Config, args: &[&str]) -> Harness {
         let config = Config {
             dist: Some(dist_dir()),
             ..config
         };
-        Session::start_with_args(config, args).await
+        Harness::start_with_args(config, args).await
     }
 
-    async fn start_with_args(config: Config, extra_args: &[&str]) -> Session {
+    async fn start_with_args(config: Config, extra_args: &[&str]) -> Harness {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        Session::start_on_with_args(listener, config, extra_args).await
+        Harness::start_on_with_args(listener, config, extra_args).await
     }
 
-    /// Like [`Session::start_with`], with the mock server on a listener of the caller's
+    /// Like [`Harness::start_with`], with the mock server on a listener of the caller's
     /// (another address than loopback, for a page on an origin that is not a secure context).
-    pub async fn start_on(listener: tokio::net::TcpListener, config: Config) -> Session {
-        Session::start_on_with_args(listener, config, &[]).await
+    pub async fn start_on(listener: tokio::net::TcpListener, config: Config) -> Harness {
+        Harness::start_on_with_args(listener, config, &[]).await
     }
 
     async fn start_on_with_args(
         listener: tokio::net::TcpListener,
         config: Config,
         extra_args: &[&str],
-    ) -> Session {
+    ) -> Harness {
         let server = mock_al::start(listener, config)
             .await
             .expect("mock server starts");
@@ -402,7 +481,7 @@ impl Session {
         }
         let webdriver = format!("http://127.0.0.1:{}", driver.port);
         let browser = connect_with_retry(&webdriver, capabilities).await;
-        Session {
+        Harness {
             browser,
             server,
             downloads,
@@ -437,9 +516,9 @@ impl Session {
     }
 }
 
-impl Session {
+impl Harness {
     /// Records every Content-Security-Policy violation the page reports from now on (read
-    /// them with [`Session::csp_violations`]); a reload forgets the watch.
+    /// them with [`Harness::csp_violations`]); a reload forgets the watch.
     pub async fn watch_csp(&self) {
         self.js("window.__cspViolations = [];
              document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push({
@@ -449,88 +528,13 @@ impl Session {
             .await;
     }
 
-    /// The violations recorded since [`Session::watch_csp`].
+    /// The violations recorded since [`Harness::watch_csp`].
     pub async fn csp_violations(&self) -> Vec<Value> {
         self.js("return window.__cspViolations")
             .await
             .as_array()
             .cloned()
             .unwrap_or_default()
-    }
-}
-
-/// One HTTP answer, as [`http_get`] reads it.
-#[derive(Debug)]
-pub struct HttpAnswer {
-    pub status: u16,
-    /// Header names lower-cased, in order, repeats kept.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl HttpAnswer {
-    /// The first header of this (case-insensitive) name.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-/// A plain HTTP/1.0 GET to a loopback `http://host:port/path` URL (no redirects followed).
-/// Runs on tokio's blocking pool, so a server on the test's own runtime keeps answering.
-pub async fn http_get(url: &str) -> HttpAnswer {
-    let url = url.to_string();
-    tokio::task::spawn_blocking(move || http_get_blocking(&url))
-        .await
-        .unwrap()
-}
-
-fn http_get_blocking(url: &str) -> HttpAnswer {
-    use std::io::{Read, Write};
-    let rest = url
-        .strip_prefix("http://")
-        .unwrap_or_else(|| panic!("http_get takes http:// URLs, not {url}"));
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let mut stream = std::net::TcpStream::connect(authority)
-        .unwrap_or_else(|e| panic!("cannot connect to {authority}: {e}"));
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let request = format!("GET {path} HTTP/1.0\r\nHost: {authority}\r\nUser-Agent: al-e2e\r\n\r\n");
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    stream
-        .read_to_end(&mut raw)
-        .unwrap_or_else(|e| panic!("no complete answer from {url}: {e}"));
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no HTTP header end in the answer from {url}"));
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status line from {url}: {head}"));
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    HttpAnswer {
-        status,
-        headers,
-        body: raw[split + 4..].to_vec(),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Talking to the mock server's test controls (`/__mock/…`) and collecting what the page
-//! saved: the pieces fault-injection and benchmark runs need besides the browser.
+//! saved: the pieces fault-injection and benchmark runs need besides the browser. [`request`]
+//! is the harness's one plain-HTTP client (nginx over TLS and HTTP/2 is curl's, see `nginx`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! A real nginx (Debian's) as a child process on loopback ports, with everything it writes
 //! (pid, logs, temp files) in its own temporary folder; and `curl` to talk to it over TLS and
-//! HTTP/2, which the plain [`crate::http_get`] does not speak.
+//! HTTP/2, as a browser would (the mock's controls go through [`crate::mock_control`]).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use mock_al::Dataset;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 /// Exercise 2's algorithm, over the raw `/submission/full/` answers of the submissions the
 /// search `max_score:>=threshold` returns: sum `result.score` per sha256, keep ≥ threshold.
@@ -47,6 +48,21 @@ pub fn read_entry(zip: &mut zip::ZipArchive<std::fs::File>, name: &str) -> Vec<u
         .read_to_end(&mut out)
         .unwrap();
     out
+}
+
+/// One entry of the zip at `path`.
+pub fn zip_entry(path: &Path, name: &str) -> Vec<u8> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap())
+        .unwrap_or_else(|e| panic!("{} is not a zip: {e}", path.display()));
+    read_entry(&mut zip, name)
+}
+
+/// The sha256 of `bytes` in lower-case hex, as Assemblyline names files.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Python's `zipfile`, a reader that shares no code with the page's writer, opens the zip and
@@ -101,7 +117,9 @@ pub fn failures(manifest: &Value) -> Vec<(String, String)> {
                 Some(sha) if !sha.is_empty() => sha.to_string(),
                 _ => f["sids"].to_string(),
             };
-            (what, f["reason"].as_str().unwrap_or("").to_string())
+            let reason = f["reason"].as_str();
+            let reason = reason.unwrap_or_else(|| panic!("a failure without its reason: {f}"));
+            (what, reason.to_string())
         })
         .collect()
 }

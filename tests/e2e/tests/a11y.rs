@@ -6,11 +6,12 @@
 use std::time::{Duration, Instant};
 
 use al_e2e::mock_al::Config;
-use al_e2e::{repo_root, user, Session};
+use al_e2e::{repo_root, Harness};
 use fantoccini::key::Key;
 use fantoccini::Locator;
 
-/// Violations that fail the run whatever axe's impact says: the issues this page once had.
+/// Violations that fail the run whatever axe's impact says: faults this page once had, kept
+/// from coming back.
 const ALWAYS_FAIL: [&str; 4] = [
     "color-contrast",
     "heading-order",
@@ -18,7 +19,7 @@ const ALWAYS_FAIL: [&str; 4] = [
     "aria-required-children",
 ];
 
-async fn inject_axe(s: &Session) {
+async fn inject_axe(s: &Harness) {
     let path = repo_root().join(".tools/axe-core/node_modules/axe-core/axe.min.js");
     let source = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
@@ -31,7 +32,7 @@ async fn inject_axe(s: &Session) {
 }
 
 /// Runs axe on the page as it is; prints every violation; returns the failing ones.
-async fn axe(s: &Session, moment: &str) -> Vec<String> {
+async fn axe(s: &Harness, moment: &str) -> Vec<String> {
     if s.js("return typeof axe").await != "object" {
         inject_axe(s).await;
     }
@@ -79,36 +80,29 @@ async fn axe(s: &Session, moment: &str) -> Vec<String> {
 }
 
 /// Every tab in turn, each checked by axe.
-async fn each_tab(s: &Session, moment: &str, failing: &mut Vec<String>) {
+async fn each_tab(s: &Harness, moment: &str, failing: &mut Vec<String>) {
     for tab in ["Server", "Network IoCs", "Collect files"] {
         s.open_tab(tab).await;
         failing.extend(axe(s, &format!("{tab} tab, {moment}")).await);
     }
 }
 
-async fn walk_with_runs(s: &Session) -> Vec<String> {
+async fn walk_with_runs(s: &Harness) -> Vec<String> {
     let mut failing = Vec::new();
     s.open().await;
     each_tab(s, "before connecting", &mut failing).await;
     s.open_tab("Server").await;
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
+    s.sign_in("analyst", "Server").await;
     each_tab(s, "connected, before any run", &mut failing).await;
 
-    let data = s.server.dataset();
-    let sids: Vec<&str> = ["invoice", "unicode", "xss", "dropper"]
-        .iter()
-        .map(|label| data.sample_sid(label).unwrap())
-        .collect();
+    let sids = s.sample_sids(&["invoice", "unicode", "xss", "dropper"]);
     s.open_tab("Network IoCs").await;
-    s.fill("Submission IDs", &sids.join(" ")).await;
+    s.fill("Submission IDs", &sids).await;
     s.click_button("Show IoCs").await;
     s.wait_text(".run-progress", "Loaded 4 of 4").await;
     s.wait_for(Locator::Css(".verdict.suspicious")).await;
     s.open_tab("Collect files").await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     s.wait_text("table.files", "files qualify").await;
     each_tab(s, "after a run", &mut failing).await;
     failing
@@ -116,11 +110,11 @@ async fn walk_with_runs(s: &Session) -> Vec<String> {
 
 #[tokio::test]
 async fn axe_finds_nothing_serious_on_any_tab_light_and_dark() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let mut failing = walk_with_runs(&s).await;
     s.finish().await;
 
-    let s = Session::start_with_browser_args(Config::default(), &["--force-dark-mode"]).await;
+    let s = Harness::start_with_browser_args(Config::default(), &["--force-dark-mode"]).await;
     s.open().await;
     assert_eq!(
         s.js("return matchMedia('(prefers-color-scheme: dark)').matches")
@@ -147,7 +141,7 @@ async fn axe_finds_nothing_serious_on_any_tab_light_and_dark() {
 }
 
 /// What has keyboard focus: its id, or its tag and classes.
-async fn focused(s: &Session) -> String {
+async fn focused(s: &Harness) -> String {
     s.js("const a = document.activeElement; return a.id || (a.tagName + '.' + a.className)")
         .await
         .as_str()
@@ -155,7 +149,7 @@ async fn focused(s: &Session) -> String {
         .to_string()
 }
 
-async fn wait_focus(s: &Session, want: &str) {
+async fn wait_focus(s: &Harness, want: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let now = focused(s).await;
@@ -177,13 +171,13 @@ const LOG_FOCUS: &str = "
         e.target.id || (e.target.tagName + '.' + e.target.className)));
     return true;";
 
-async fn focus_log(s: &Session) -> Vec<String> {
+async fn focus_log(s: &Harness) -> Vec<String> {
     serde_json::from_value(s.js("return window.__focusLog").await).unwrap()
 }
 
 #[tokio::test]
 async fn tabs_follow_the_keyboard_and_focus_follows_runs() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     s.open().await;
     // The tab strip: a tablist in a navigation landmark, each tab tied to its panel.
     let strip = s
@@ -244,19 +238,11 @@ async fn tabs_follow_the_keyboard_and_focus_follows_runs() {
         assert!(pair[1] <= pair[0] + 1, "heading jump in {levels:?}");
     }
 
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
+    s.sign_in("analyst", "Network IoCs").await;
 
     // Show IoCs: focus goes to the results while the button is disabled, then back to it.
-    let sid = s
-        .server
-        .dataset()
-        .sample_sid("invoice")
-        .unwrap()
-        .to_string();
-    s.open_tab("Network IoCs").await;
-    s.fill("Submission IDs", &sid).await;
+    let sid = s.server.dataset().sample_sid("invoice").unwrap();
+    s.fill("Submission IDs", sid).await;
     s.js(LOG_FOCUS).await;
     s.click_button("Show IoCs").await;
     s.wait_text(".run-progress", "Loaded 1 of 1").await;
@@ -272,8 +258,7 @@ async fn tabs_follow_the_keyboard_and_focus_follows_runs() {
     // Find files: the same with the progress lines.
     s.open_tab("Collect files").await;
     s.js(LOG_FOCUS).await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     wait_focus(&s, "collect-find").await;
     let log = focus_log(&s).await;
     assert!(

@@ -12,21 +12,18 @@ use std::time::{Duration, Instant};
 
 use al_e2e::mock_control::wait_zips;
 use al_e2e::seed::{read_entry, seed_selection};
-use al_e2e::{mock_al::Config, user, Browser, Session};
+use al_e2e::{mock_al::Config, Browser, Harness};
 use fantoccini::Locator;
 use serde_json::{json, Value};
 
-async fn connect_on_collect_tab(s: &Session) {
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
-    s.open_tab("Collect files").await;
+async fn connect_on_collect_tab(s: &Harness) {
+    s.sign_in("analyst", "Collect files").await;
     s.field("Query").await;
 }
 
 #[tokio::test]
 async fn save_to_disk_is_offered_only_where_the_browser_has_a_file_picker() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     s.open().await;
     connect_on_collect_tab(&s).await;
     let has_picker = s
@@ -40,8 +37,7 @@ async fn save_to_disk_is_offered_only_where_the_browser_has_a_file_picker() {
         "showSaveFilePicker in {}",
         Browser::current().name()
     );
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     let offered = s
         .browser
         .find(Locator::XPath(
@@ -77,7 +73,7 @@ fn network_address() -> Ipv4Addr {
 
 /// Connects at `origin`, checks that the page's context is `secure` or not, and collects the
 /// default selection until the page says the zip is saved.
-async fn collect_at(s: &Session, origin: &str, secure: bool) {
+async fn collect_at(s: &Harness, origin: &str, secure: bool) {
     s.open_at(origin).await;
     assert_eq!(
         s.js("return window.isSecureContext").await,
@@ -85,8 +81,7 @@ async fn collect_at(s: &Session, origin: &str, secure: bool) {
         "{origin}"
     );
     connect_on_collect_tab(s).await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     s.wait_text("table.files", "files qualify").await;
     s.click_button("Download zip").await;
     s.wait_text(".progress", "Zip saved").await;
@@ -94,7 +89,7 @@ async fn collect_at(s: &Session, origin: &str, secure: bool) {
 
 /// Waits until chrome://downloads (read in a second tab) says a download was blocked;
 /// returns what it says.
-async fn chromium_blocked_download(s: &Session) -> String {
+async fn chromium_blocked_download(s: &Harness) -> String {
     let page = s.browser.window().await.unwrap();
     let tab = s.browser.new_window(true).await.unwrap();
     s.browser.switch_to_window(tab.handle).await.unwrap();
@@ -126,7 +121,7 @@ async fn chromium_blocked_download(s: &Session) -> String {
 
 /// The scratch zips this origin holds in its private file system; None where the page
 /// cannot reach that storage at all.
-async fn scratch_zips(s: &Session) -> Option<u64> {
+async fn scratch_zips(s: &Harness) -> Option<u64> {
     let count = s
         .js_async(
             "if (!navigator.storage || !navigator.storage.getDirectory) { done(null); } else {
@@ -147,7 +142,7 @@ async fn scratch_zips_need_a_secure_context_and_loopback_is_one() {
     let ip = network_address();
     let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let s = Session::start_on(
+    let s = Harness::start_on(
         listener,
         Config {
             dist: Some(al_e2e::dist_dir()),

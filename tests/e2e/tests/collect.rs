@@ -4,18 +4,17 @@
 
 use std::collections::BTreeSet;
 
-use al_e2e::seed::{read_entry, seed_selection};
-use al_e2e::{mock_al::Config, user, Session};
+use al_e2e::seed::{downloadable, read_entry, seed_selection};
+use al_e2e::{mock_al::Config, user, Harness};
 use serde_json::Value;
 
 #[tokio::test]
 async fn zip_holds_exactly_the_seed_selection_and_lists_the_missing_blob() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let expected = seed_selection(data, 7000);
     let missing: BTreeSet<String> = expected
-        .iter()
-        .filter(|sha| data.file_bytes(sha).is_none())
+        .difference(&downloadable(data, &expected))
         .cloned()
         .collect();
     assert!(
@@ -24,18 +23,9 @@ async fn zip_holds_exactly_the_seed_selection_and_lists_the_missing_blob() {
     );
 
     let analyst = user("analyst");
-    on_collect_tab(&s, "analyst").await;
-    assert_eq!(
-        s.field("Query")
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("max_score:>=7000")
-    );
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.open_signed_in("analyst", "Collect files").await;
+    assert_eq!(s.field_value("Query").await, "max_score:>=7000");
+    s.find_files().await;
     let preview = s.wait_text("table.files", "files qualify").await;
     for sha in &expected {
         assert!(preview.contains(sha.as_str()), "preview lacks {sha}");
@@ -116,37 +106,23 @@ async fn zip_holds_exactly_the_seed_selection_and_lists_the_missing_blob() {
 
 #[tokio::test]
 async fn a_threshold_that_is_not_a_number_is_explained() {
-    let s = Session::start(Config::default()).await;
-    on_collect_tab(&s, "analyst").await;
+    let s = Harness::start(Config::default()).await;
+    s.open_signed_in("analyst", "Collect files").await;
     s.fill("Score threshold", "lots").await;
     s.click_button("Find files").await;
     s.wait_text("section:not([hidden]) [role='alert']", "whole number")
         .await;
     // The query followed the threshold as typed; a preset puts both back.
     s.click_button("2000").await;
-    assert_eq!(
-        s.field("Query")
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("max_score:>=2000")
-    );
+    assert_eq!(s.field_value("Query").await, "max_score:>=2000");
     s.finish().await;
-}
-
-async fn on_collect_tab(s: &Session, who: &str) {
-    s.open().await;
-    s.sign_in(who, "Collect files").await;
 }
 
 #[tokio::test]
 async fn a_user_without_file_download_is_stopped_with_the_reason() {
-    let s = Session::start(Config::default()).await;
-    on_collect_tab(&s, "viewer").await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    let s = Harness::start(Config::default()).await;
+    s.open_signed_in("viewer", "Collect files").await;
+    s.find_files().await;
     s.click_button("Download zip").await;
     let stop = s
         .wait_text("section:not([hidden]) [role='alert']", "file_download")
@@ -161,12 +137,12 @@ async fn a_user_without_file_download_is_stopped_with_the_reason() {
 
 #[tokio::test]
 async fn cancel_stops_a_slow_scan_and_keeps_what_was_found() {
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         latency_ms: 1_500,
         ..Config::default()
     })
     .await;
-    on_collect_tab(&s, "analyst").await;
+    s.open_signed_in("analyst", "Collect files").await;
     s.click_button("Find files").await;
     // Cancel once the first trees brought files, while the other trees are still loading.
     let files_found = |text: &str| -> usize {
@@ -203,11 +179,10 @@ async fn cancel_stops_a_slow_scan_and_keeps_what_was_found() {
 
 #[tokio::test]
 async fn hostile_names_render_as_text() {
-    let s = Session::start(Config::default()).await;
-    on_collect_tab(&s, "analyst").await;
+    let s = Harness::start(Config::default()).await;
+    s.open_signed_in("analyst", "Collect files").await;
     s.fill("Query", "*").await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     let table = s.wait_text("table.files", "files qualify").await;
     assert!(
         table.contains(al_e2e::mock_al::UNICODE_NAME) || table.contains(al_e2e::mock_al::RTL_NAME),
@@ -238,20 +213,15 @@ async fn without_scratch_files_zips_kept_in_memory_split_the_same_way() {
 }
 
 async fn split_into_parts(memory_only: bool) {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let selected = seed_selection(data, 7000);
-    let downloadable: BTreeSet<String> = selected
-        .iter()
-        .filter(|sha| data.file_bytes(sha).is_some())
-        .cloned()
-        .collect();
-    on_collect_tab(&s, "analyst").await;
+    let downloadable = downloadable(data, &selected);
+    s.open_signed_in("analyst", "Collect files").await;
     if memory_only {
         s.hide_scratch_files().await;
     }
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
 
     // Not a size: said in words, nothing starts.
     s.fill("Zip part size (MB)", "0.5").await;
@@ -361,10 +331,9 @@ async fn split_into_parts(memory_only: bool) {
 
 #[tokio::test]
 async fn every_sid_and_sha256_links_back_to_assemblyline() {
-    let s = Session::start(Config::default()).await;
-    on_collect_tab(&s, "analyst").await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    let s = Harness::start(Config::default()).await;
+    s.open_signed_in("analyst", "Collect files").await;
+    s.find_files().await;
     s.wait_text("table.files", "files qualify").await;
     let (files, sids) = s.links_back("#panel-collect").await;
     let shown = s.server.dataset().files_at_or_above(7000).len();

@@ -3,12 +3,12 @@
 //! old servers, the archive option, a proxy without backend.
 
 use al_e2e::mock_control::configure;
-use al_e2e::{mock_al::Config, user, Session};
+use al_e2e::{mock_al::Config, user, Harness};
 use serde_json::{json, Value};
 
 #[tokio::test]
 async fn good_key_shows_the_user_and_roles() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     s.open().await;
     let analyst = user("analyst");
     s.connect(analyst.user, analyst.apikey).await;
@@ -19,15 +19,7 @@ async fn good_key_shows_the_user_and_roles() {
         .await
         .contains("lacks the 'file_download' role"));
     // The key is gone from the form once it is in use, and never in the address bar.
-    assert_eq!(
-        s.field("API key")
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .unwrap_or_default(),
-        ""
-    );
+    assert_eq!(s.field_value("API key").await, "");
     assert!(!s
         .browser
         .current_url()
@@ -40,7 +32,7 @@ async fn good_key_shows_the_user_and_roles() {
 
 #[tokio::test]
 async fn wrong_key_gets_a_clear_401_message() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     s.open().await;
     s.connect("analyst", "demo:not-the-secret").await;
     let alert = s
@@ -56,7 +48,7 @@ async fn wrong_key_gets_a_clear_401_message() {
 
 #[tokio::test]
 async fn viewer_without_file_download_is_warned() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     s.open().await;
     let viewer = user("viewer");
     s.connect(viewer.user, viewer.apikey).await;
@@ -67,7 +59,7 @@ async fn viewer_without_file_download_is_warned() {
 
 #[tokio::test]
 async fn server_down_is_explained() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     s.open().await;
     // Another origin where nothing listens: the browser cannot tell "down" from "CORS", so
     // the message names both and the two fixes.
@@ -90,7 +82,7 @@ async fn server_down_is_explained() {
 
 #[tokio::test]
 async fn a_failing_proxy_is_retried_then_reported() {
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         fault_rate: 1.0,
         ..Config::default()
     })
@@ -113,7 +105,7 @@ async fn a_failing_proxy_is_retried_then_reported() {
 
 /// Signs in to the mock Assemblyline web UI from the page, as an analyst does in another tab:
 /// the login sets the `session` (HttpOnly) and `XSRF-TOKEN` cookies on this origin.
-async fn sign_in_to_assemblyline(s: &Session, who: &str) {
+async fn sign_in_to_assemblyline(s: &Harness, who: &str) {
     let account = user(who);
     let status = s
         .js_async(&format!(
@@ -128,7 +120,7 @@ async fn sign_in_to_assemblyline(s: &Session, who: &str) {
     assert!(xsrf_cookie(s).await.is_some(), "the login set XSRF-TOKEN");
 }
 
-async fn xsrf_cookie(s: &Session) -> Option<String> {
+async fn xsrf_cookie(s: &Harness) -> Option<String> {
     s.js("return document.cookie.split('; ').find(c => c.startsWith('XSRF-TOKEN=')) || null")
         .await
         .as_str()
@@ -136,7 +128,7 @@ async fn xsrf_cookie(s: &Session) -> Option<String> {
 }
 
 /// whoami as the official UI calls it: the session cookie plus the XSRF header.
-async fn web_session_status(s: &Session) -> Value {
+async fn web_session_status(s: &Harness) -> Value {
     s.js_async(
         "const t = (document.cookie.split('; ').find(c => c.startsWith('XSRF-TOKEN=')) || '=').split('=')[1];\
          fetch('/api/v4/user/whoami/', {credentials: 'same-origin', headers: {'X-XSRF-TOKEN': t}})\
@@ -147,7 +139,7 @@ async fn web_session_status(s: &Session) -> Value {
 
 #[tokio::test]
 async fn a_wrong_key_does_not_log_the_analyst_out_of_assemblyline() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     s.open().await;
     sign_in_to_assemblyline(&s, "analyst").await;
     assert_eq!(web_session_status(&s).await, 200);
@@ -169,7 +161,7 @@ async fn a_wrong_key_does_not_log_the_analyst_out_of_assemblyline() {
 
 #[tokio::test]
 async fn use_my_assemblyline_login_connects_without_a_key() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     s.open().await;
     sign_in_to_assemblyline(&s, "analyst").await;
     s.click_button("Use my Assemblyline login").await;
@@ -178,12 +170,7 @@ async fn use_my_assemblyline_login_connects_without_a_key() {
         .await;
     assert!(shown.contains("Connected as analyst"), "{shown}");
     // Later calls (search and summary, both XSRF-checked) ride on the same session.
-    let sid = s
-        .server
-        .dataset()
-        .sample_sid("invoice")
-        .unwrap()
-        .to_string();
+    let sid = s.server.dataset().sample_sid("invoice").unwrap();
     s.open_tab("Network IoCs").await;
     s.fill("Query", &format!("sid:{sid}")).await;
     s.click_button("Show IoCs").await;
@@ -194,7 +181,7 @@ async fn use_my_assemblyline_login_connects_without_a_key() {
 
 #[tokio::test]
 async fn use_my_assemblyline_login_without_one_says_how() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     s.open().await;
     s.click_button("Use my Assemblyline login").await;
     let alert = s
@@ -209,7 +196,7 @@ async fn use_my_assemblyline_login_without_one_says_how() {
 
 #[tokio::test]
 async fn terms_of_service_not_agreed_is_explained_at_connect() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     configure(s.server.addr, json!({"tos_required": true})).await;
     s.open().await;
     let analyst = user("analyst");
@@ -225,7 +212,7 @@ async fn terms_of_service_not_agreed_is_explained_at_connect() {
 
 #[tokio::test]
 async fn an_old_server_without_roles_is_not_missing_file_download() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     configure(s.server.addr, json!({"old_whoami": true})).await;
     s.open().await;
     let analyst = user("analyst");
@@ -238,7 +225,7 @@ async fn an_old_server_without_roles_is_not_missing_file_download() {
 
 #[tokio::test]
 async fn include_archive_is_offered_only_with_archive_view() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     s.open().await;
     let analyst = user("analyst");
     s.connect(analyst.user, analyst.apikey).await;
@@ -253,11 +240,8 @@ async fn include_archive_is_offered_only_with_archive_view() {
 
 #[tokio::test]
 async fn an_html_503_during_a_rollout_is_retried() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     configure(s.server.addr, json!({"html_503_calls": 2})).await;
-    s.open().await;
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
+    s.open_signed_in("analyst", "Server").await;
     s.finish().await;
 }

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use al_e2e::csp_watch::{save_one, violations, watch};
 use al_e2e::guide::{self, Certificate};
 use al_e2e::nginx::{self, scratch_dir, Curl, Nginx};
-use al_e2e::{dist_dir, free_port, meta_csp, mock_al::Config, repo_root, user, Session};
+use al_e2e::{dist_dir, free_port, meta_csp, mock_al::Config, repo_root, user, Harness};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -314,16 +314,14 @@ async fn check_page_location(curl: &Curl, page_url: &str) {
 }
 
 /// Opens the page over HTTP/2 and connects, with the CSP watcher on.
-async fn open_and_connect(s: &Session, url: &str) {
+async fn open_and_connect(s: &Harness, url: &str) {
     s.open_at(url).await;
     let protocol = s
         .js("return performance.getEntriesByType('navigation')[0].nextHopProtocol")
         .await;
     assert_eq!(protocol, json!("h2"), "the page came over HTTP/2");
     watch(s).await;
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
+    s.sign_in("analyst", "Server").await;
 }
 
 /// Set-up (a) on Assemblyline's docker-compose appliance: the guide's commands put the blocks
@@ -331,7 +329,7 @@ async fn open_and_connect(s: &Session, url: &str) {
 /// file are served beside /api/ over TLS and HTTP/2, even with a regex location for .html/.js.
 #[tokio::test]
 async fn appliance_template_serves_the_page_and_the_single_file_beside_the_api() {
-    let s = Session::start_with(Config::default()).await;
+    let s = Harness::start_with(Config::default()).await;
     let work = scratch_dir("appliance");
     let al = start_appliance(&work, &s.server.addr.to_string());
     // curl checks the name: the appliance's certificate is for assemblyline.local.
@@ -368,7 +366,7 @@ async fn appliance_template_serves_the_page_and_the_single_file_beside_the_api()
 /// the header and the tag; the upstream connections are reused.
 #[tokio::test]
 async fn standalone_proxy_saves_a_zip_and_every_export_over_tls_without_csp_violation() {
-    let s = Session::start_with(Config::default()).await;
+    let s = Harness::start_with(Config::default()).await;
     let work = scratch_dir("proxy");
     let al = start_appliance(&work, &s.server.addr.to_string());
     let cwd = guide::workdir(&work.join("checkout"), &dist_dir());
@@ -416,14 +414,9 @@ async fn standalone_proxy_saves_a_zip_and_every_export_over_tls_without_csp_viol
     assert!(api.text().contains("api_error_message"), "{}", api.text());
 
     open_and_connect(&s, &values.url("/collector/")).await;
-    let sid = s
-        .server
-        .dataset()
-        .sample_sid("invoice")
-        .unwrap()
-        .to_string();
+    let sid = s.server.dataset().sample_sid("invoice").unwrap();
     s.open_tab("Network IoCs").await;
-    s.fill("Submission IDs", &sid).await;
+    s.fill("Submission IDs", sid).await;
     s.click_button("Show IoCs").await;
     s.wait_text(".run-progress", "Loaded 1 of 1").await;
     for export in [
@@ -439,8 +432,7 @@ async fn standalone_proxy_saves_a_zip_and_every_export_over_tls_without_csp_viol
         );
     }
     s.open_tab("Collect files").await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     s.wait_text("table.files", "files qualify").await;
     let saved = save_one(&s, "Download zip").await;
     s.wait_text(".progress", "Zip saved").await;
@@ -613,25 +605,17 @@ async fn single_file_build_is_self_contained_and_connects() {
     // Dropped into a static folder (here: the only file the server has, as its index.html).
     let folder = scratch_dir("single-dist");
     std::fs::copy(html_path, folder.join("index.html")).unwrap();
-    let s = Session::start_with(Config {
+    let s = Harness::start_with(Config {
         dist: Some(folder.clone()),
         ..Config::default()
     })
     .await;
     s.open_at(&s.server.url()).await;
     watch(&s).await;
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
+    s.sign_in("analyst", "Network IoCs").await;
     // The IoC sort's public suffix list comes from inside the file, not from the server.
-    let sid = s
-        .server
-        .dataset()
-        .sample_sid("invoice")
-        .unwrap()
-        .to_string();
-    s.open_tab("Network IoCs").await;
-    s.fill("Submission IDs", &sid).await;
+    let sid = s.server.dataset().sample_sid("invoice").unwrap();
+    s.fill("Submission IDs", sid).await;
     s.click_button("Show IoCs").await;
     s.wait_text(".run-progress", "Loaded 1 of 1").await;
     assert_eq!(
@@ -664,7 +648,7 @@ async fn single_file_build_is_self_contained_and_connects() {
 /// runs, and explains that it cannot reach Assemblyline.
 #[tokio::test]
 async fn both_builds_opened_from_disk_show_words() {
-    let s = Session::start_with(Config::default()).await;
+    let s = Harness::start_with(Config::default()).await;
     let index = dist_dir().canonicalize().unwrap().join("index.html");
     s.browser
         .goto(&format!("file://{}", index.display()))

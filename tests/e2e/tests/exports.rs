@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use al_e2e::mock_al::Config;
-use al_e2e::{repo_root, Session};
+use al_e2e::{repo_root, Harness};
 
 fn python() -> PathBuf {
     let python = repo_root().join(".tools/validators-venv/bin/python");
@@ -37,7 +37,7 @@ fn check(script: &str, args: &[&Path]) -> String {
 
 /// Waits for the download, then moves it out of the download folder (so the next export of
 /// the same name is not renamed by the browser) into `keep`.
-async fn take_download(s: &Session, suffix: &str, keep: &Path, name: &str) -> PathBuf {
+async fn take_download(s: &Harness, suffix: &str, keep: &Path, name: &str) -> PathBuf {
     let file = s.wait_download(suffix).await;
     let kept = keep.join(name);
     std::fs::rename(&file, &kept).unwrap();
@@ -46,21 +46,12 @@ async fn take_download(s: &Session, suffix: &str, keep: &Path, name: &str) -> Pa
 
 #[tokio::test]
 async fn stix_and_misp_exports_pass_the_consumers_own_checks() {
-    let s = Session::start(Config::default()).await;
-    let data = s.server.dataset();
-    let sids: Vec<&str> = ["invoice", "unicode", "xss", "dropper"]
-        .iter()
-        .map(|label| data.sample_sid(label).unwrap())
-        .collect();
-    s.open().await;
-    s.sign_in("analyst", "Network IoCs").await;
-    s.fill("Submission IDs", &sids.join(" ")).await;
+    let s = Harness::start(Config::default()).await;
+    s.open_signed_in("analyst", "Network IoCs").await;
+    let sids = s.sample_sids(&["invoice", "unicode", "xss", "dropper"]);
+    s.fill("Submission IDs", &sids).await;
     // The ontology has every network tag: TLS SNI, ports, user agents, URI paths.
-    s.field("Source")
-        .await
-        .select_by_value("ontology")
-        .await
-        .unwrap();
+    s.choose("Source", "ontology").await;
     s.click_button("Show IoCs").await;
     s.wait_text(".run-progress", "Loaded 4 of 4").await;
     // Exports follow the filters; show safelisted values too, so every value is in each.

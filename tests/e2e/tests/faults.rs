@@ -3,99 +3,25 @@
 //! which then equals a clean run's.
 
 use std::collections::BTreeSet;
-use std::io::Read;
-use std::path::PathBuf;
+use std::path::Path;
 
 use al_e2e::mock_control::{configure, wait_zips};
-use al_e2e::{mock_al::Config, user, Session};
-use serde_json::{json, Value};
+use al_e2e::seed::{failures, open_zip};
+use al_e2e::{mock_al::Config, Harness};
+use serde_json::json;
 
-fn open_zip(path: &PathBuf) -> zip::ZipArchive<std::fs::File> {
-    zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap()
+/// The `.cart` entries of a zip, each checked to decode to the server's bytes and the zip to
+/// pass an independent reader, plus the manifest's failures as (sha256 or sids, reason).
+fn contents(s: &Harness, path: &Path) -> (BTreeSet<String>, Vec<(String, String)>) {
+    let (carts, manifest) = open_zip(path, s.server.dataset());
+    (carts, failures(&manifest))
 }
 
-fn entry(zip: &mut zip::ZipArchive<std::fs::File>, name: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    zip.by_name(name).unwrap().read_to_end(&mut out).unwrap();
-    out
-}
-
-/// The `.cart` entries of a zip, each checked to decode to the server's bytes, plus the
-/// manifest's failures as (sha256 or sid, reason).
-fn contents(s: &Session, path: &PathBuf) -> (BTreeSet<String>, Vec<(String, String)>) {
-    let mut zip = open_zip(path);
-    let names: Vec<String> = zip.file_names().map(|n| n.unwrap().to_string()).collect();
-    let mut carts = BTreeSet::new();
-    for name in names {
-        let Some(sha) = name.strip_suffix(".cart") else {
-            continue;
-        };
-        let cart = entry(&mut zip, &name);
-        let mut plain = Vec::new();
-        cart_container::unpack_stream(&cart[..], &mut plain, None).unwrap();
-        assert!(
-            plain == s.server.dataset().file_bytes(sha).unwrap(),
-            "{name} corrupt in the zip"
-        );
-        carts.insert(sha.to_string());
-    }
-    let manifest: Value = serde_json::from_slice(&entry(&mut zip, "manifest.json")).unwrap();
-    let failures = manifest["failures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let what = match f["sha256"].as_str() {
-                Some(sha) if !sha.is_empty() => sha.to_string(),
-                _ => f["sids"].to_string(),
-            };
-            (what, f["reason"].as_str().unwrap().to_string())
-        })
-        .collect();
-    (carts, failures)
-}
-
-/// Waits until at least one file is downloaded and the run is still going.
-async fn wait_some_downloaded(s: &Session) {
-    for _ in 0..600 {
-        let text = s.wait_text(".progress", "Downloaded: ").await;
-        let line = text
-            .lines()
-            .find(|l| l.starts_with("Downloaded: "))
-            .unwrap_or_default();
-        let done: usize = line["Downloaded: ".len()..]
-            .split(' ')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!(
-            !text.contains("Zip saved"),
-            "the run ended before the key could be revoked: {text}"
-        );
-        if done > 0 {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("no download finished");
-}
-
-async fn connected_on_collect(config: Config) -> Session {
-    connected_with_parallel_calls(config, None).await
-}
-
-/// `parallel`: the Server tab's "Parallel calls", or None for the default.
-async fn connected_with_parallel_calls(config: Config, parallel: Option<usize>) -> Session {
-    let s = Session::start(config).await;
-    s.open().await;
-    if let Some(n) = parallel {
-        s.fill("Parallel calls", &n.to_string()).await;
-    }
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
-    s.open_tab("Collect files").await;
+/// The analyst on the Collect tab; `parallel`: the Server tab's "Parallel calls", or None
+/// for the page's default.
+async fn on_collect(config: Config, parallel: Option<usize>) -> Harness {
+    let s = Harness::start(config).await;
+    s.open_collect(parallel).await;
     s
 }
 
@@ -116,7 +42,7 @@ async fn faults_lose_nothing_and_retry_completes_the_set() {
 
     // Two calls at once: the revocation in step 3 then finds files still queued, as a large
     // run would (with the default six, this small set is all under way within a second).
-    let s = connected_with_parallel_calls(
+    let s = on_collect(
         Config {
             quota: 3,
             latency_ms: 50,
@@ -164,7 +90,11 @@ async fn faults_lose_nothing_and_retry_completes_the_set() {
     // 3. Download; the key is revoked mid-run.
     configure(addr, json!({"latency_ms": 1000})).await;
     s.click_button("Download zip").await;
-    wait_some_downloaded(&s).await;
+    let progress = s.wait_downloaded(1).await;
+    assert!(
+        !progress.contains("Zip saved"),
+        "the run ended before the key could be revoked: {progress}"
+    );
     configure(addr, json!({"revoked_users": ["analyst"]})).await;
     let stop = s
         .wait_text(
@@ -233,7 +163,7 @@ async fn faults_lose_nothing_and_retry_completes_the_set() {
 
 #[tokio::test]
 async fn daily_quota_stops_the_run_with_an_explanation() {
-    let s = connected_on_collect(Config::default()).await;
+    let s = on_collect(Config::default(), None).await;
     configure(s.server.addr, json!({"daily_quota": 3})).await;
     s.click_button("Find files").await;
     let stop = s
@@ -245,7 +175,7 @@ async fn daily_quota_stops_the_run_with_an_explanation() {
 
 #[tokio::test]
 async fn a_query_with_a_syntax_error_shows_the_server_message() {
-    let s = connected_on_collect(Config::default()).await;
+    let s = on_collect(Config::default(), None).await;
     s.fill("Query", "max_score:>=7000 AND (").await;
     s.click_button("Find files").await;
     let stop = s
@@ -265,10 +195,9 @@ async fn a_query_with_a_syntax_error_shows_the_server_message() {
 
 #[tokio::test]
 async fn zero_matches_is_said_in_words() {
-    let s = connected_on_collect(Config::default()).await;
+    let s = on_collect(Config::default(), None).await;
     s.fill("Query", "max_score:>=999999").await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     s.wait_text(".progress", "No submission matches").await;
     s.finish().await;
 }

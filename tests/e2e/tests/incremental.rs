@@ -6,15 +6,10 @@ use std::collections::BTreeSet;
 
 use al_e2e::mock_al::Config;
 use al_e2e::seed::{downloadable, open_zip, seed_selection};
-use al_e2e::Session;
+use al_e2e::Harness;
 use fantoccini::Locator;
 
-async fn on_collect_tab(s: &Session) {
-    s.open().await;
-    s.sign_in("analyst", "Collect files").await;
-}
-
-async fn choose_file(s: &Session, path: &std::path::Path) {
+async fn choose_file(s: &Harness, path: &std::path::Path) {
     s.browser
         .find(Locator::Css("#previous-manifest"))
         .await
@@ -24,25 +19,16 @@ async fn choose_file(s: &Session, path: &std::path::Path) {
         .unwrap();
 }
 
-async fn query(s: &Session) -> String {
-    s.field("Query")
-        .await
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn a_previous_zip_makes_the_next_run_download_only_what_it_lacks() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let first_set = downloadable(data, &seed_selection(data, 9000));
     let full_set = downloadable(data, &seed_selection(data, 7000));
     assert!(!first_set.is_empty() && first_set.len() < full_set.len());
 
     // Last week's run: the files scoring >= 9000.
-    on_collect_tab(&s).await;
+    s.open_signed_in("analyst", "Collect files").await;
     s.fill("Score threshold", "9000").await;
     s.click_button("Collect zip").await;
     s.wait_text(".progress", "Zip saved").await;
@@ -53,7 +39,7 @@ async fn a_previous_zip_makes_the_next_run_download_only_what_it_lacks() {
     std::fs::rename(&first, &kept).unwrap();
 
     // This week's, in a fresh page: the previous zip first, then >= 7000.
-    on_collect_tab(&s).await;
+    s.open_signed_in("analyst", "Collect files").await;
     let notes = std::env::temp_dir().join(format!("al-e2e-notes-{}.json", std::process::id()));
     std::fs::write(&notes, r#"{"notes": "not a manifest"}"#).unwrap();
     choose_file(&s, &notes).await;
@@ -66,22 +52,21 @@ async fn a_previous_zip_makes_the_next_run_download_only_what_it_lacks() {
     s.wait_text(".previous", &format!("{} files collected", first_set.len()))
         .await;
     // Since: the clause shows in the Query box, and goes again.
-    let since = s.field("Since").await;
-    since.select_by_value("7d").await.unwrap();
+    s.choose("Since", "7d").await;
     assert_eq!(
-        query(&s).await,
+        s.field_value("Query").await,
         "max_score:>=7000 AND times.submitted:[now-7d TO now]"
     );
-    since.select_by_value("previous").await.unwrap();
+    s.choose("Since", "previous").await;
     assert!(
-        query(&s)
+        s.field_value("Query")
             .await
             .starts_with("max_score:>=7000 AND times.submitted:[20"),
         "{}",
-        query(&s).await
+        s.field_value("Query").await
     );
-    since.select_by_value("any").await.unwrap();
-    assert_eq!(query(&s).await, "max_score:>=7000");
+    s.choose("Since", "any").await;
+    assert_eq!(s.field_value("Query").await, "max_score:>=7000");
 
     s.click_button("Find files").await;
     s.wait_text(

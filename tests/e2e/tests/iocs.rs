@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use al_e2e::mock_al::{self, Config, Dataset};
-use al_e2e::{user, Session};
+use al_e2e::{user, Harness};
 use fantoccini::Locator;
 use serde_json::Value;
 
@@ -88,11 +88,11 @@ fn exported(path: &Path) -> Collected {
     out
 }
 
-async fn connect_and_open_iocs(s: &Session) {
+async fn connect_and_open_iocs(s: &Harness) {
     s.sign_in("analyst", "Network IoCs").await;
 }
 
-async fn read_copied(s: &Session) -> String {
+async fn read_copied(s: &Harness) -> String {
     let text = s
         .browser
         .execute("return window.copied", vec![])
@@ -102,7 +102,7 @@ async fn read_copied(s: &Session) -> String {
 }
 
 /// Waits until the address satisfies `ok`: a run writes its deep link back when it ends.
-async fn wait_url(s: &Session, what: &str, ok: impl Fn(&str) -> bool) -> String {
+async fn wait_url(s: &Harness, what: &str, ok: impl Fn(&str) -> bool) -> String {
     for _ in 0..300 {
         let url = s.browser.current_url().await.unwrap().to_string();
         if ok(&url) {
@@ -115,7 +115,7 @@ async fn wait_url(s: &Session, what: &str, ok: impl Fn(&str) -> bool) -> String 
 
 #[tokio::test]
 async fn exported_json_equals_the_seed_algorithm_for_summary_and_ontology() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let sids: Vec<&str> = ["invoice", "unicode", "xss", "dropper"]
         .iter()
@@ -258,7 +258,7 @@ async fn exported_json_equals_the_seed_algorithm_for_summary_and_ontology() {
 
 #[tokio::test]
 async fn deep_link_prefills_and_a_partial_submission_is_flagged() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let partial = data.sample_sid("partial").unwrap();
     let invoice = data.sample_sid("invoice").unwrap();
@@ -306,7 +306,7 @@ async fn deep_link_prefills_and_a_partial_submission_is_flagged() {
 }
 
 /// Runs one submission's summary on a page that is already open.
-async fn show_one(s: &Session, label: &str) {
+async fn show_one(s: &Harness, label: &str) {
     let sid = s.server.dataset().sample_sid(label).unwrap().to_string();
     connect_and_open_iocs(s).await;
     s.fill("Submission IDs", &sid).await;
@@ -319,7 +319,7 @@ async fn show_one(s: &Session, label: &str) {
 /// how they are ordered instead.
 #[tokio::test]
 async fn suffix_list_is_fetched_after_start_and_its_absence_is_said() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     s.open().await;
     show_one(&s, "invoice").await;
     let fetched = s
@@ -347,7 +347,7 @@ async fn suffix_list_is_fetched_after_start_and_its_absence_is_said() {
             std::fs::copy(&path, folder.join(path.file_name().unwrap())).unwrap();
         }
     }
-    let s = Session::start_with(Config {
+    let s = Harness::start_with(Config {
         dist: Some(folder.clone()),
         ..Config::default()
     })
@@ -381,7 +381,7 @@ fn many_sids(data: &Dataset) -> Vec<String> {
 /// over all of them, for the summary and (streamed) for the ontology.
 #[tokio::test]
 async fn two_thousand_submissions_load_completely_and_export_the_seed_result() {
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         ioc_submissions: Some(2000),
         ..Config::default()
     })

@@ -3,24 +3,19 @@
 //! the middle, and thousands of files.
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use al_e2e::mock_al::Config;
 use al_e2e::seed::{downloadable, failures, open_zip, seed_selection};
-use al_e2e::Session;
-
-async fn on_collect_tab(s: &Session) {
-    s.open().await;
-    s.sign_in("analyst", "Collect files").await;
-}
+use al_e2e::Harness;
 
 #[tokio::test]
 async fn collect_zip_in_one_click_holds_the_seed_selection() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let selected = seed_selection(data, 7000);
     let expected = downloadable(data, &selected);
-    on_collect_tab(&s).await;
+    s.open_signed_in("analyst", "Collect files").await;
     s.click_button("Collect zip").await;
     let zips = s.collection_over(Duration::from_secs(120)).await;
     assert_eq!(zips.len(), 1, "one zip: {zips:?}");
@@ -41,11 +36,11 @@ async fn collect_zip_in_one_click_holds_the_seed_selection() {
 
 #[tokio::test]
 async fn the_size_guard_stops_and_asks_and_retry_collects_the_rest() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let selected = seed_selection(data, 7000);
     let expected = downloadable(data, &selected);
-    on_collect_tab(&s).await;
+    s.open_signed_in("analyst", "Collect files").await;
 
     s.fill("Ask before collecting more than (GB)", "lots").await;
     s.click_button("Collect zip").await;
@@ -103,31 +98,17 @@ async fn the_size_guard_stops_and_asks_and_retry_collects_the_rest() {
 
 #[tokio::test]
 async fn cancel_mid_pipeline_keeps_what_was_verified_and_lists_the_rest() {
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         latency_ms: 300,
         ..Config::default()
     })
     .await;
     let data = s.server.dataset();
     let expected = downloadable(data, &seed_selection(data, 7000));
-    on_collect_tab(&s).await;
+    s.open_signed_in("analyst", "Collect files").await;
     s.click_button("Collect zip").await;
     // Cancel once at least one file is in, while others are still coming.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let progress = s.wait_text(".progress", "Downloaded").await;
-        let done = progress
-            .split("Downloaded: ")
-            .nth(1)
-            .and_then(|t| t.split_whitespace().next())
-            .and_then(|n| n.parse::<usize>().ok())
-            .unwrap_or(0);
-        if done >= 1 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "nothing downloaded: {progress}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    s.wait_downloaded(1).await;
     s.click_button("Cancel").await;
     let zips = s.collection_over(Duration::from_secs(60)).await;
     let (carts, manifest) = open_zip(&zips[0], data);
@@ -142,7 +123,7 @@ async fn cancel_mid_pipeline_keeps_what_was_verified_and_lists_the_rest() {
 
 #[tokio::test]
 async fn five_thousand_files_in_one_click() {
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         submissions: 2_600,
         qualifying_per_submission: Some(2.2),
         ..Config::default()
@@ -151,7 +132,7 @@ async fn five_thousand_files_in_one_click() {
     let data = s.server.dataset();
     let expected = downloadable(data, &seed_selection(data, 7000));
     assert!(expected.len() >= 4_500, "{} files", expected.len());
-    on_collect_tab(&s).await;
+    s.open_signed_in("analyst", "Collect files").await;
     s.click_button("Collect zip").await;
     let zips = s.collection_over(Duration::from_secs(1200)).await;
     assert_eq!(zips.len(), 1);

@@ -2,17 +2,17 @@
 //! the page's way, and stops calls to third parties and injected script; the API key stays out
 //! of storage and out of the address bar.
 
-use al_e2e::{mock_al::Config, user, Session};
+use al_e2e::{mock_al::Config, user, Harness};
 use fantoccini::Locator;
 use serde_json::Value;
 
-async fn violations(s: &Session) -> Vec<Value> {
+async fn violations(s: &Harness) -> Vec<Value> {
     s.csp_violations().await
 }
 
 #[tokio::test]
 async fn strict_csp_lets_the_page_work_and_blocks_third_parties() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     s.open().await;
 
     let csp = s
@@ -56,12 +56,8 @@ async fn strict_csp_lets_the_page_work_and_blocks_third_parties() {
 
     // The page works under it: connect, search, preview — with no violation on the way.
     s.watch_csp().await;
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
-    s.open_tab("Collect files").await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.sign_in("analyst", "Collect files").await;
+    s.find_files().await;
     s.wait_text("table.files", "files qualify").await;
     assert_eq!(
         violations(&s).await,
@@ -124,14 +120,14 @@ async fn strict_csp_lets_the_page_work_and_blocks_third_parties() {
     s.finish().await;
 }
 
-async fn storage_keys(s: &Session) -> (Vec<String>, Vec<String>) {
+async fn storage_keys(s: &Harness) -> (Vec<String>, Vec<String>) {
     let both = s
         .js("return [Object.keys(localStorage), Object.keys(sessionStorage)]")
         .await;
     serde_json::from_value(both).unwrap()
 }
 
-async fn href(s: &Session) -> String {
+async fn href(s: &Harness) -> String {
     s.js("return location.href")
         .await
         .as_str()
@@ -141,7 +137,7 @@ async fn href(s: &Session) -> String {
 
 #[tokio::test]
 async fn the_key_stays_out_of_storage_and_the_address_bar() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     s.open().await;
     let analyst = user("analyst");
     let secret = analyst.apikey.split(':').nth(1).unwrap();
@@ -156,12 +152,9 @@ async fn the_key_stays_out_of_storage_and_the_address_bar() {
         "remembering is opt-in"
     );
 
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
+    s.sign_in("analyst", "Collect files").await;
     // Using the key (API calls, the IoC tab's deep link) puts it nowhere either.
-    s.open_tab("Collect files").await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     assert_eq!(
         storage_keys(&s).await,
         (vec![], vec![]),
@@ -178,8 +171,7 @@ async fn the_key_stays_out_of_storage_and_the_address_bar() {
     // Opting in keeps it in this tab's sessionStorage only, and Forget key clears it.
     s.open_tab("Server").await;
     remember.click().await.unwrap();
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
+    s.sign_in("analyst", "Server").await;
     let (local, session) = storage_keys(&s).await;
     assert!(local.is_empty(), "never localStorage: {local:?}");
     assert!(!session.is_empty(), "remembered for the tab");

@@ -5,23 +5,16 @@
 //! The collection side (preview and manifest) is tested at the end.
 
 use std::collections::BTreeSet;
-use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use al_e2e::mock_al::{self, Config};
 use al_e2e::mock_control::configure;
-use al_e2e::{user, Session};
+use al_e2e::seed::{independent_reader_accepts, open_zip, sha256_hex, zip_entry};
+use al_e2e::Harness;
 use serde_json::{json, Value};
-use sha2::Digest;
-
-async fn connect(s: &Session) {
-    s.open().await;
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
-}
 
 /// Runs the IoC view on `sids` (or a query) with the source chosen, and waits for the end.
-async fn show_iocs(s: &Session, sids: &[&str], query: &str, source: &str) -> String {
+async fn show_iocs(s: &Harness, sids: &[&str], query: &str, source: &str) -> String {
     s.open_tab("Network IoCs").await;
     s.fill("Submission IDs", &sids.join("\n")).await;
     s.fill("Query", query).await;
@@ -37,7 +30,7 @@ async fn show_iocs(s: &Session, sids: &[&str], query: &str, source: &str) -> Str
 }
 
 /// The cells of the IoC row whose value is `value`, or None when it is not shown.
-async fn ioc_row(s: &Session, value: &str) -> Option<Vec<String>> {
+async fn ioc_row(s: &Harness, value: &str) -> Option<Vec<String>> {
     let cells = s
         .js(&format!(
             "const row = [...document.querySelectorAll('table.iocs tr')]\
@@ -54,12 +47,12 @@ async fn ioc_row(s: &Session, value: &str) -> Option<Vec<String>> {
     })
 }
 
-fn sample(s: &Session, label: &str) -> String {
+fn sample(s: &Harness, label: &str) -> String {
     s.server.dataset().sample_sid(label).unwrap().to_string()
 }
 
 /// invoice.exe of the "invoice" sample: it alone produces c2.evil-payments.com there.
-fn invoice_exe(s: &Session) -> String {
+fn invoice_exe(s: &Harness) -> String {
     let tree = s.server.dataset().tree_json(&sample(s, "invoice")).unwrap();
     let root = tree["tree"].as_object().unwrap().values().next().unwrap();
     root["children"]
@@ -73,10 +66,10 @@ fn invoice_exe(s: &Session) -> String {
 
 #[tokio::test]
 async fn hidden_files_are_named_in_the_ioc_view_never_silent() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let invoice = sample(&s, "invoice");
     configure(s.server.addr, json!({"hidden_files": [invoice_exe(&s)]})).await;
-    connect(&s).await;
+    s.open_signed_in("analyst", "Network IoCs").await;
     show_iocs(&s, &[&invoice], "", "summary").await;
     let notes = s
         .wait_text(".ioc-results .notes", "hidden from you by classification")
@@ -96,10 +89,10 @@ async fn hidden_files_are_named_in_the_ioc_view_never_silent() {
 
 #[tokio::test]
 async fn partial_is_still_running_only_when_the_state_says_so() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let (invoice, running) = (sample(&s, "invoice"), sample(&s, "partial"));
     configure(s.server.addr, json!({"purged_results": [invoice]})).await;
-    connect(&s).await;
+    s.open_signed_in("analyst", "Network IoCs").await;
     show_iocs(&s, &[&invoice, &running], "", "summary").await;
     let notes = s
         .wait_text(".ioc-results .notes", "still being analysed")
@@ -119,8 +112,8 @@ async fn partial_is_still_running_only_when_the_state_says_so() {
 
 #[tokio::test]
 async fn terms_of_service_refused_mid_run_stops_it_once() {
-    let s = Session::start(Config::default()).await;
-    connect(&s).await;
+    let s = Harness::start(Config::default()).await;
+    s.open_signed_in("analyst", "Network IoCs").await;
     configure(s.server.addr, json!({"tos_required": true})).await;
     let sids: Vec<String> = mock_al::SAMPLE_LABELS
         .iter()
@@ -141,13 +134,13 @@ async fn terms_of_service_refused_mid_run_stops_it_once() {
 
 #[tokio::test]
 async fn an_expired_search_cursor_restarts_and_skips_what_was_seen() {
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         submissions: 230,
         ..Config::default()
     })
     .await;
     configure(s.server.addr, json!({"expire_cursors": 1})).await;
-    connect(&s).await;
+    s.open_signed_in("analyst", "Network IoCs").await;
     let progress = show_iocs(&s, &[], "*", "summary").await;
     assert!(
         progress.starts_with("Loaded 230 of 230 submissions"),
@@ -161,10 +154,10 @@ async fn an_expired_search_cursor_restarts_and_skips_what_was_seen() {
 
 #[tokio::test]
 async fn a_submission_deleted_after_the_search_is_said_so() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let (invoice, dropper) = (sample(&s, "invoice"), sample(&s, "dropper"));
     configure(s.server.addr, json!({"deleted_sids": [dropper]})).await;
-    connect(&s).await;
+    s.open_signed_in("analyst", "Network IoCs").await;
     show_iocs(
         &s,
         &[],
@@ -184,14 +177,14 @@ async fn a_submission_deleted_after_the_search_is_said_so() {
 
 #[tokio::test]
 async fn archive_only_submissions_need_include_archive_and_to_be_deleted_are_left_out() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let (invoice, dropper) = (sample(&s, "invoice"), sample(&s, "dropper"));
     configure(
         s.server.addr,
         json!({"archived_sids": [invoice], "to_be_deleted_sids": [dropper]}),
     )
     .await;
-    connect(&s).await;
+    s.open_signed_in("analyst", "Network IoCs").await;
     let query = format!("sid:{invoice} OR sid:{dropper}");
     let progress = show_iocs(&s, &[], &query, "summary").await;
     assert!(progress.starts_with("Loaded 0 of 0"), "{progress}");
@@ -213,7 +206,7 @@ async fn archive_only_submissions_need_include_archive_and_to_be_deleted_are_lef
 
 #[tokio::test]
 async fn ontology_values_take_the_summary_flags_and_the_servers_verdicts() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let invoice = sample(&s, "invoice");
     // CAPE.22 (3000) flags port 8080: malicious at the default 1000, suspicious here.
     configure(
@@ -221,7 +214,7 @@ async fn ontology_values_take_the_summary_flags_and_the_servers_verdicts() {
         json!({"verdicts": {"info": 0, "suspicious": 300, "highly_suspicious": 700, "malicious": 5000}}),
     )
     .await;
-    connect(&s).await;
+    s.open_signed_in("analyst", "Network IoCs").await;
     let options = s
         .js("return [...document.querySelectorAll('#ioc-verdict option')].map(o => o.textContent).join('|')")
         .await;
@@ -252,14 +245,14 @@ async fn ontology_values_take_the_summary_flags_and_the_servers_verdicts() {
 
 #[tokio::test]
 async fn ontology_records_the_server_left_out_are_counted() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let invoice = sample(&s, "invoice");
     configure(
         s.server.addr,
         json!({"missing_ontology_files": [invoice_exe(&s)]}),
     )
     .await;
-    connect(&s).await;
+    s.open_signed_in("analyst", "Network IoCs").await;
     show_iocs(&s, &[&invoice], "", "ontology").await;
     let notes = s
         .wait_text(".ioc-results .notes", "no ontology record")
@@ -278,40 +271,25 @@ async fn ontology_records_the_server_left_out_are_counted() {
 
 // ---- Collection ----
 
-async fn on_collect(s: &Session, query: &str) -> String {
-    connect(s).await;
-    s.open_tab("Collect files").await;
+async fn on_collect(s: &Harness, query: &str) -> String {
+    s.open_signed_in("analyst", "Collect files").await;
     s.fill("Query", query).await;
-    s.click_button("Find files").await;
-    s.wait_text(".progress", "Scan complete").await;
+    s.find_files().await;
     s.page_text().await
 }
 
-async fn collect_zip(s: &Session) -> zip::ZipArchive<std::fs::File> {
+/// Download zip, and the zip once saved.
+async fn collect_zip(s: &Harness) -> PathBuf {
     s.click_button("Download zip").await;
     s.wait_text(".progress", "Zip saved").await;
-    let path = s.wait_download(".zip").await;
-    zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap()
-}
-
-fn entry(zip: &mut zip::ZipArchive<std::fs::File>, name: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    zip.by_name(name).unwrap().read_to_end(&mut out).unwrap();
-    out
-}
-
-fn carts(zip: &zip::ZipArchive<std::fs::File>) -> BTreeSet<String> {
-    zip.file_names()
-        .filter_map(|n| n.unwrap().strip_suffix(".cart").map(str::to_string))
-        .collect()
+    s.wait_download(".zip").await
 }
 
 #[tokio::test]
 async fn terms_of_service_stop_a_collection_with_the_fix() {
-    let s = Session::start(Config::default()).await;
-    connect(&s).await;
+    let s = Harness::start(Config::default()).await;
+    s.open_signed_in("analyst", "Collect files").await;
     configure(s.server.addr, json!({"tos_required": true})).await;
-    s.open_tab("Collect files").await;
     s.fill("Query", "*").await;
     s.click_button("Find files").await;
     let page = s.wait_text("main", "agree to the Terms of Service").await;
@@ -323,43 +301,28 @@ async fn terms_of_service_stop_a_collection_with_the_fix() {
 }
 
 #[tokio::test]
-async fn a_file_stored_as_cart_is_collected_as_stored() {
-    let s = Session::start(Config {
+async fn a_file_stored_as_cart_is_collected_as_stored_and_said_so_in_the_manifest() {
+    let s = Harness::start(Config {
         stored_cart: true,
         ..Config::default()
     })
     .await;
     on_collect(&s, mock_al::STORED_CART_QUERY).await;
-    let mut zip = collect_zip(&s).await;
-    let got = carts(&zip);
+    let path = collect_zip(&s).await;
+    independent_reader_accepts(&path);
+    let got = carts(&path);
     assert_eq!(got.len(), 1, "{got:?}");
     let sha = got.iter().next().unwrap().clone();
-    let bytes = entry(&mut zip, &format!("{sha}.cart"));
-    let own: String = sha2::Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    assert_eq!(own, sha, "the stored cART, byte for byte");
+    let bytes = zip_entry(&path, &format!("{sha}.cart"));
+    assert_eq!(sha256_hex(&bytes), sha, "the stored cART, byte for byte");
     assert_eq!(
         s.server.dataset().file_bytes(&sha).unwrap(),
         bytes,
         "as the server stores it"
     );
-    s.finish().await;
-}
-
-#[tokio::test]
-async fn a_stored_cart_is_said_so_in_the_manifest() {
-    let s = Session::start(Config {
-        stored_cart: true,
-        ..Config::default()
-    })
-    .await;
-    on_collect(&s, mock_al::STORED_CART_QUERY).await;
-    let mut zip = collect_zip(&s).await;
-    let manifest: Value = serde_json::from_slice(&entry(&mut zip, "manifest.json")).unwrap();
+    let manifest: Value = serde_json::from_slice(&zip_entry(&path, "manifest.json")).unwrap();
     assert_eq!(manifest["files"][0]["stored_as_cart"], true, "{manifest}");
-    let csv = String::from_utf8(entry(&mut zip, "manifest.csv")).unwrap();
+    let csv = String::from_utf8(zip_entry(&path, "manifest.csv")).unwrap();
     assert!(
         csv.contains("Assemblyline stores this file as a cART"),
         "{csv}"
@@ -367,9 +330,17 @@ async fn a_stored_cart_is_said_so_in_the_manifest() {
     s.finish().await;
 }
 
+/// The sha256s of the `.cart` entries of the zip at `path`.
+fn carts(path: &Path) -> BTreeSet<String> {
+    let zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    zip.file_names()
+        .filter_map(|n| n.unwrap().strip_suffix(".cart").map(str::to_string))
+        .collect()
+}
+
 #[tokio::test]
 async fn hidden_files_are_named_in_the_preview_and_manifest_and_left_out_with_their_subtree() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let (invoice, dropper) = (sample(&s, "invoice"), sample(&s, "dropper"));
     // The dropper's root document is hidden: its macro (7000) is under it, hidden too.
     let docm = s.server.dataset().tree_json(&dropper).unwrap()["tree"]
@@ -388,17 +359,17 @@ async fn hidden_files_are_named_in_the_preview_and_manifest_and_left_out_with_th
         "{page}"
     );
     assert!(!page.contains("still being analysed"), "{page}");
-    let mut zip = collect_zip(&s).await;
+    let path = collect_zip(&s).await;
+    let (carts, manifest) = open_zip(&path, s.server.dataset());
     assert_eq!(
-        carts(&zip),
+        carts,
         BTreeSet::from([invoice_exe(&s)]),
         "exactly what the user may see"
     );
-    let manifest: Value = serde_json::from_slice(&entry(&mut zip, "manifest.json")).unwrap();
     let listed = &manifest["submissions"];
     assert_eq!(listed[0]["sid"], dropper.as_str(), "{manifest}");
     assert_eq!(listed[0]["reason"], hidden);
-    let csv = String::from_utf8(entry(&mut zip, "manifest.csv")).unwrap();
+    let csv = String::from_utf8(zip_entry(&path, "manifest.csv")).unwrap();
     assert!(
         csv.lines()
             .any(|l| l.starts_with("files hidden,") && l.contains(&dropper)),
@@ -409,7 +380,7 @@ async fn hidden_files_are_named_in_the_preview_and_manifest_and_left_out_with_th
 
 #[tokio::test]
 async fn partial_submissions_are_worded_with_their_state_in_preview_and_manifest() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let (invoice, running) = (sample(&s, "invoice"), sample(&s, "partial"));
     configure(s.server.addr, json!({"purged_results": [invoice]})).await;
     let page = on_collect(&s, &format!("sid:{invoice} OR sid:{running}")).await;
@@ -423,8 +394,7 @@ async fn partial_submissions_are_worded_with_their_state_in_preview_and_manifest
         )),
         "{page}"
     );
-    let mut zip = collect_zip(&s).await;
-    let manifest: Value = serde_json::from_slice(&entry(&mut zip, "manifest.json")).unwrap();
+    let (_, manifest) = open_zip(&collect_zip(&s).await, s.server.dataset());
     let reasons: Vec<(String, String)> = manifest["submissions"]
         .as_array()
         .unwrap()
@@ -446,7 +416,7 @@ async fn partial_submissions_are_worded_with_their_state_in_preview_and_manifest
 
 #[tokio::test]
 async fn a_submission_deleted_between_search_and_tree_is_listed_as_such() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let (invoice, dropper) = (sample(&s, "invoice"), sample(&s, "dropper"));
     configure(s.server.addr, json!({"deleted_sids": [dropper]})).await;
     let page = on_collect(&s, &format!("sid:{invoice} OR sid:{dropper}")).await;
@@ -454,8 +424,7 @@ async fn a_submission_deleted_between_search_and_tree_is_listed_as_such() {
         page.contains(&format!("Submission {dropper}: deleted since it was found")),
         "{page}"
     );
-    let mut zip = collect_zip(&s).await;
-    let manifest: Value = serde_json::from_slice(&entry(&mut zip, "manifest.json")).unwrap();
+    let (_, manifest) = open_zip(&collect_zip(&s).await, s.server.dataset());
     let deleted = manifest["submissions"]
         .as_array()
         .unwrap()

@@ -4,24 +4,29 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use al_e2e::mock_al::{Config, BULK_QUERY};
-use al_e2e::seed::{downloadable, open_zip, read_entry, seed_selection};
-use al_e2e::{user, Session};
-use sha2::{Digest, Sha256};
+use al_e2e::seed::{downloadable, open_zip, read_entry, seed_selection, sha256_hex};
+use al_e2e::Harness;
 
 const MIB: usize = 1 << 20;
 
-async fn on_collect_tab(s: &Session, parallel: Option<usize>) {
-    s.open().await;
-    if let Some(n) = parallel {
-        s.fill("Parallel calls", &n.to_string()).await;
-    }
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
-    s.open_tab("Collect files").await;
+/// A server with `files` bulk files of 30 MB, and their sha256s.
+async fn with_large_files(files: usize) -> (Harness, BTreeSet<String>) {
+    let s = Harness::start(Config {
+        bulk: Some((files, 30 * MIB)),
+        ..Config::default()
+    })
+    .await;
+    let bulk = s.server.dataset().bulk_sha256s();
+    (s, bulk)
+}
+
+/// The analyst on the Collect tab with the large files' query; `parallel`: "Parallel calls",
+/// or None for the page's default.
+async fn on_collect_tab(s: &Harness, parallel: Option<usize>) {
+    s.open_collect(parallel).await;
     s.fill("Query", BULK_QUERY).await;
 }
 
@@ -45,17 +50,17 @@ fn read_back(zip: &Path) -> BTreeSet<String> {
         let cart = read_entry(&mut archive, &format!("{sha}.cart"));
         let mut plain = Vec::new();
         cart_container::unpack_stream(&cart[..], &mut plain, None).unwrap();
-        let digest: String = Sha256::digest(&plain)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(&digest, sha, "{sha}.cart unpacks to other bytes");
+        assert_eq!(
+            &sha256_hex(&plain),
+            sha,
+            "{sha}.cart unpacks to other bytes"
+        );
     }
     carts
 }
 
 /// Says where the byte work ran (the Details of the Collect tab).
-async fn byte_work(s: &Session) -> String {
+async fn byte_work(s: &Harness) -> String {
     s.browser
         .execute(
             "return [...document.querySelectorAll('.byte-work')].map(p => p.textContent).join(' ')",
@@ -70,18 +75,7 @@ async fn byte_work(s: &Session) -> String {
 
 #[tokio::test]
 async fn large_files_are_verified_and_zipped_by_the_worker() {
-    let s = Session::start(Config {
-        bulk: Some((4, 30 * MIB)),
-        ..Config::default()
-    })
-    .await;
-    let bulk: BTreeSet<String> = s
-        .server
-        .dataset()
-        .bulk_files()
-        .into_iter()
-        .map(|f| f.0)
-        .collect();
+    let (s, bulk) = with_large_files(4).await;
     on_collect_tab(&s, None).await;
     s.click_button("Collect zip").await;
     let zips = s.collection_over(Duration::from_secs(300)).await;
@@ -94,36 +88,11 @@ async fn large_files_are_verified_and_zipped_by_the_worker() {
 
 #[tokio::test]
 async fn cancel_is_answered_while_the_worker_takes_large_files() {
-    let s = Session::start(Config {
-        bulk: Some((6, 30 * MIB)),
-        ..Config::default()
-    })
-    .await;
-    let bulk: BTreeSet<String> = s
-        .server
-        .dataset()
-        .bulk_files()
-        .into_iter()
-        .map(|f| f.0)
-        .collect();
+    let (s, bulk) = with_large_files(6).await;
     // One call at a time: the files come one after another, so the run is surely mid-way.
     on_collect_tab(&s, Some(1)).await;
     s.click_button("Collect zip").await;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let progress = s.wait_text(".progress", "Downloaded").await;
-        let done = progress
-            .split("Downloaded: ")
-            .nth(1)
-            .and_then(|t| t.split_whitespace().next())
-            .and_then(|n| n.parse::<usize>().ok())
-            .unwrap_or(0);
-        if done >= 1 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "nothing downloaded: {progress}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    s.wait_downloaded(1).await;
     s.click_button("Cancel").await;
     s.wait_text("section:not([hidden]) [role='alert']", "Cancelled")
         .await;
@@ -139,16 +108,13 @@ async fn cancel_is_answered_while_the_worker_takes_large_files() {
 
 #[tokio::test]
 async fn without_a_worker_the_page_says_so_and_does_the_byte_work_itself() {
-    let s = Session::start(Config::default()).await;
+    let s = Harness::start(Config::default()).await;
     let data = s.server.dataset();
     let expected = downloadable(data, &seed_selection(data, 7000));
     s.open().await;
     // As in a browser or policy that refuses module workers.
     s.js("delete window.Worker; return 1").await;
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
-    s.open_tab("Collect files").await;
+    s.sign_in("analyst", "Collect files").await;
     s.click_button("Collect zip").await;
     let zips = s.collection_over(Duration::from_secs(120)).await;
     let (carts, _) = open_zip(&zips[0], data);

@@ -187,6 +187,8 @@ pub fn effective_roles(u: &DemoUser, roles_limit: Option<&[String]>) -> Vec<Stri
         .collect()
 }
 
+/// An Assemblyline web login session: what `POST /api/v4/auth/login/` opens and the `session`
+/// cookie names, bound to the user, the XSRF token, the client's address and user agent.
 #[derive(Clone)]
 pub struct Session {
     pub user: String,
@@ -197,6 +199,7 @@ pub struct Session {
     last_used: Instant,
 }
 
+/// The open login sessions by cookie value.
 #[derive(Default)]
 pub struct Sessions {
     map: Mutex<HashMap<String, Session>>,

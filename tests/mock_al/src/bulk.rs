@@ -11,7 +11,7 @@
 //! sid falls back to the official encoder (`cart::encode`, slow in debug builds). The test below
 //! unpacks a bulk cART with the official `cart_container` and compares it with `cart::encode`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use cart_container::JsonMap;
@@ -330,6 +330,11 @@ impl crate::data::Dataset {
             .iter()
             .map(|(sha, f)| (sha.clone(), f.name.clone(), f.size as u64))
             .collect()
+    }
+
+    /// The bulk files' sha256s.
+    pub fn bulk_sha256s(&self) -> BTreeSet<String> {
+        self.bulk.files.keys().cloned().collect()
     }
 
     pub fn is_bulk(&self, sha256: &str) -> bool {

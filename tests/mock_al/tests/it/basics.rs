@@ -3,7 +3,7 @@
 use mock_al::Config;
 use serde_json::json;
 
-use crate::client::{creds, request, Mock};
+use crate::client::{creds, request, whoami_with, Mock};
 
 #[tokio::test]
 async fn envelope_and_auth_errors() {
@@ -23,7 +23,7 @@ async fn envelope_and_auth_errors() {
         .contains(&json!("file_download")));
     assert_eq!(me["c12nDef"]["enforce"], true);
 
-    let none = request(m.addr(), "GET", "/api/v4/user/whoami/", &[], None).await;
+    let none = whoami_with(m.addr(), &[]).await;
     assert_eq!(
         (none.status, none.error()),
         (401, "Session not found".to_string())
@@ -35,36 +35,15 @@ async fn envelope_and_auth_errors() {
         .iter()
         .any(|c| c.starts_with("XSRF-TOKEN=;")));
 
-    let wrong = request(
-        m.addr(),
-        "GET",
-        "/api/v4/user/whoami/",
-        &[("X-USER", "admin"), ("X-APIKEY", "demo:nope")],
-        None,
-    )
-    .await;
+    let wrong = whoami_with(m.addr(), &[("X-USER", "admin"), ("X-APIKEY", "demo:nope")]).await;
     assert_eq!(
         (wrong.status, wrong.error()),
         (401, "Invalid user or APIKey".to_string())
     );
-    let unknown = request(
-        m.addr(),
-        "GET",
-        "/api/v4/user/whoami/",
-        &[("X-USER", "mallory"), ("X-APIKEY", "demo:x")],
-        None,
-    )
-    .await;
+    let unknown = whoami_with(m.addr(), &[("X-USER", "mallory"), ("X-APIKEY", "demo:x")]).await;
     assert_eq!(unknown.error(), "Invalid user or APIKey");
     // Only one of the two headers: AL falls back to session auth.
-    let half = request(
-        m.addr(),
-        "GET",
-        "/api/v4/user/whoami/",
-        &[("X-APIKEY", creds("admin").1)],
-        None,
-    )
-    .await;
+    let half = whoami_with(m.addr(), &[("X-APIKEY", creds("admin").1)]).await;
     assert_eq!(half.error(), "Session not found");
 }
 
@@ -84,12 +63,7 @@ async fn routing_roles_and_redirects() {
         redirect.header("location"),
         Some("/api/v4/user/whoami/?x=1")
     );
-    let sid = m
-        .server
-        .dataset()
-        .sample_sid("invoice")
-        .unwrap()
-        .to_string();
+    let sid = m.sample("invoice");
     let missing = m.get("/api/v4/submission/doesnotexist/").await;
     assert_eq!(
         (missing.status, missing.error()),
@@ -155,27 +129,13 @@ async fn login_cookie_flow() {
     let jar = cookies.join("; ");
 
     // Apikey sessions are exempt from the XSRF check.
-    let me = request(
-        m.addr(),
-        "GET",
-        "/api/v4/user/whoami/",
-        &[ua, ("Cookie", &jar)],
-        None,
-    )
-    .await;
+    let me = whoami_with(m.addr(), &[ua, ("Cookie", &jar)]).await;
     assert_eq!(me.data()["username"], "analyst");
     assert!(!me.data()["roles"]
         .as_array()
         .unwrap()
         .contains(&json!("administration")));
-    let other_ua = request(
-        m.addr(),
-        "GET",
-        "/api/v4/user/whoami/",
-        &[("User-Agent", "curl"), ("Cookie", &jar)],
-        None,
-    )
-    .await;
+    let other_ua = whoami_with(m.addr(), &[("User-Agent", "curl"), ("Cookie", &jar)]).await;
     assert_eq!(other_ua.error(), "Invalid user agent for this session");
 
     // Password sessions must echo the XSRF token on every call except downloads and logout.
@@ -200,14 +160,7 @@ async fn login_cookie_flow() {
         .unwrap()
         .to_string();
     let jar = cookies.join("; ");
-    let no_token = request(
-        m.addr(),
-        "GET",
-        "/api/v4/user/whoami/",
-        &[ua, ("Cookie", &jar)],
-        None,
-    )
-    .await;
+    let no_token = whoami_with(m.addr(), &[ua, ("Cookie", &jar)]).await;
     assert_eq!(
         (no_token.status, no_token.error()),
         (
@@ -215,14 +168,7 @@ async fn login_cookie_flow() {
             "Access Denied (/api/v4/user/whoami/) [Invalid XSRF token]".to_string()
         )
     );
-    let with_token = request(
-        m.addr(),
-        "GET",
-        "/api/v4/user/whoami/",
-        &[ua, ("Cookie", &jar), ("X-XSRF-TOKEN", &xsrf)],
-        None,
-    )
-    .await;
+    let with_token = whoami_with(m.addr(), &[ua, ("Cookie", &jar), ("X-XSRF-TOKEN", &xsrf)]).await;
     assert_eq!(with_token.status, 200);
     let sha = m
         .server
@@ -249,14 +195,7 @@ async fn login_cookie_flow() {
     )
     .await;
     assert_eq!(out.data()["success"], true);
-    let after = request(
-        m.addr(),
-        "GET",
-        "/api/v4/user/whoami/",
-        &[ua, ("Cookie", &jar), ("X-XSRF-TOKEN", &xsrf)],
-        None,
-    )
-    .await;
+    let after = whoami_with(m.addr(), &[ua, ("Cookie", &jar), ("X-XSRF-TOKEN", &xsrf)]).await;
     assert_eq!(
         (after.status, after.error()),
         (401, "Session expired".to_string())

@@ -1,11 +1,14 @@
-//! A tiny HTTP/1.1 client over a TcpStream (Connection: close), enough for these tests.
+//! Calls to the mock as a client makes them, and the demo users' credentials.
 
 use std::net::SocketAddr;
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
 use mock_al::{demo_users, Config, MockServer};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 pub struct Resp {
     pub status: u16,
@@ -58,30 +61,9 @@ pub fn enc(s: &str) -> String {
         .collect()
 }
 
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let Some(nl) = b.windows(2).position(|w| w == b"\r\n") else {
-            return out;
-        };
-        let size = usize::from_str_radix(
-            std::str::from_utf8(&b[..nl])
-                .unwrap()
-                .split(';')
-                .next()
-                .unwrap()
-                .trim(),
-            16,
-        )
-        .unwrap();
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[nl + 2..nl + 2 + size]);
-        b = &b[nl + 2 + size + 2..];
-    }
-}
-
+/// One HTTP/1.1 exchange on a fresh connection, through hyper's client (the one the e2e
+/// harness uses for the mock's controls): chunked bodies and repeated headers as a real
+/// client reads them.
 pub async fn request(
     addr: SocketAddr,
     method: &str,
@@ -89,53 +71,48 @@ pub async fn request(
     headers: &[(&str, &str)],
     body: Option<&[u8]>,
 ) -> Resp {
-    let mut s = TcpStream::connect(addr).await.expect("connect");
-    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let mut builder = http::Request::builder()
+        .method(method)
+        .uri(format!("http://{addr}{target}"));
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
     }
-    if let Some(b) = body {
-        req.push_str(&format!("Content-Length: {}\r\n", b.len()));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).await.unwrap();
-    if let Some(b) = body {
-        s.write_all(b).await.unwrap();
-    }
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).await.unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("header end");
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let rest = &raw[split + 4..];
-    let chunked = headers
+    let request = builder
+        .body(Full::new(Bytes::copy_from_slice(body.unwrap_or_default())))
+        .unwrap_or_else(|e| panic!("{method} {target}: {e}"));
+    let response = client
+        .request(request)
+        .await
+        .unwrap_or_else(|e| panic!("{method} {target}: {e}"));
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
         .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    let body = if chunked {
-        dechunk(rest)
-    } else {
-        rest.to_vec()
-    };
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap_or_else(|e| panic!("{method} {target}: body cut short: {e}"))
+        .to_bytes()
+        .to_vec();
     Resp {
         status,
         headers,
         body,
     }
+}
+
+/// `GET /api/v4/user/whoami/` with these headers only: how each way of signing in is tried.
+pub async fn whoami_with(addr: SocketAddr, headers: &[(&str, &str)]) -> Resp {
+    request(addr, "GET", "/api/v4/user/whoami/", headers, None).await
 }
 
 pub struct Mock {
@@ -164,6 +141,13 @@ impl Mock {
     pub fn with_user(mut self, user: &str) -> Mock {
         (self.user, self.key) = creds(user);
         self
+    }
+
+    /// The sid of the hand-made sample with this label.
+    pub fn sample(&self, label: &str) -> String {
+        let sid = self.server.dataset().sample_sid(label);
+        sid.unwrap_or_else(|| panic!("no sample {label:?}"))
+            .to_string()
     }
 
     pub async fn get(&self, target: &str) -> Resp {

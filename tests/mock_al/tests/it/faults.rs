@@ -3,7 +3,7 @@
 use mock_al::Config;
 use serde_json::json;
 
-use crate::client::{creds, request, Mock};
+use crate::client::{creds, whoami_with, Mock};
 
 #[tokio::test]
 async fn concurrent_quota_gives_503() {
@@ -26,14 +26,7 @@ async fn concurrent_quota_gives_503() {
     // Another user has their own slots.
     let (x, y) = tokio::join!(m.get("/api/v4/user/whoami/"), async {
         let (u, k) = creds("analyst");
-        request(
-            m.addr(),
-            "GET",
-            "/api/v4/user/whoami/",
-            &[("X-USER", u), ("X-APIKEY", k)],
-            None,
-        )
-        .await
+        whoami_with(m.addr(), &[("X-USER", u), ("X-APIKEY", k)]).await
     });
     assert_eq!((x.status, y.status), (200, 200));
     let stats = m.control("GET", "/__mock/stats/", None).await.json();
@@ -135,12 +128,7 @@ async fn latency_spikes_hit_a_share_of_calls() {
 #[tokio::test]
 async fn malformed_json_revoked_keys_and_stats() {
     let m = Mock::start(Config::default()).await;
-    let sid = m
-        .server
-        .dataset()
-        .sample_sid("invoice")
-        .unwrap()
-        .to_string();
+    let sid = m.sample("invoice");
     let sha = m
         .server
         .dataset()

@@ -10,10 +10,6 @@ async fn set(m: &Mock, patch: Value) {
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
 }
 
-fn sid(m: &Mock, label: &str) -> String {
-    m.server.dataset().sample_sid(label).unwrap().to_string()
-}
-
 #[tokio::test]
 async fn terms_of_service_refuse_everything_but_whoami() {
     let m = Mock::start(Config::default()).await;
@@ -23,7 +19,7 @@ async fn terms_of_service_refuse_everything_but_whoami() {
     assert_eq!(me.data()["agrees_with_tos"], Value::Null);
     assert_eq!(me.data()["configuration"]["ui"]["tos"], true);
     let tree = m
-        .get(&format!("/api/v4/submission/tree/{}/", sid(&m, "invoice")))
+        .get(&format!("/api/v4/submission/tree/{}/", m.sample("invoice")))
         .await;
     assert_eq!(tree.status, 403);
     assert!(
@@ -65,7 +61,7 @@ async fn html_503s_come_first_then_the_api() {
 #[tokio::test]
 async fn hidden_files_leave_the_tree_with_their_subtree_and_flag_it() {
     let m = Mock::start(Config::default()).await;
-    let dropper = sid(&m, "dropper");
+    let dropper = m.sample("dropper");
     let tree = m.server.dataset().tree_json(&dropper).unwrap();
     let root = tree["tree"]
         .as_object()
@@ -96,7 +92,7 @@ async fn hidden_files_leave_the_tree_with_their_subtree_and_flag_it() {
 #[tokio::test]
 async fn deleted_submissions_are_still_found_but_gone() {
     let m = Mock::start(Config::default()).await;
-    let dropper = sid(&m, "dropper");
+    let dropper = m.sample("dropper");
     set(&m, json!({"deleted_sids": [dropper]})).await;
     let found = m.search(&format!("sid:{dropper}"), "&fl=sid").await.data();
     assert_eq!(found["items"][0]["sid"], dropper.as_str());
@@ -114,7 +110,7 @@ async fn deleted_submissions_are_still_found_but_gone() {
 #[tokio::test]
 async fn archive_and_deletion_marks_shape_the_search() {
     let m = Mock::start(Config::default()).await;
-    let (invoice, dropper) = (sid(&m, "invoice"), sid(&m, "dropper"));
+    let (invoice, dropper) = (m.sample("invoice"), m.sample("dropper"));
     set(
         &m,
         json!({"archived_sids": [invoice], "to_be_deleted_sids": [dropper]}),

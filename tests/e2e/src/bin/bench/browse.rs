@@ -5,17 +5,17 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use al_e2e::mock_control::{downloading, zips};
-use al_e2e::{user, Session};
+use al_e2e::Harness;
 use serde_json::Value;
 
-pub(crate) async fn js(s: &Session, script: &str) -> Value {
+pub(crate) async fn js(s: &Harness, script: &str) -> Value {
     s.browser
         .execute(script, vec![])
         .await
         .unwrap_or(Value::Null)
 }
 
-pub(crate) async fn progress_text(s: &Session) -> String {
+pub(crate) async fn progress_text(s: &Harness) -> String {
     js(
         s,
         "return document.querySelector('.progress')?.innerText ?? ''",
@@ -28,7 +28,7 @@ pub(crate) async fn progress_text(s: &Session) -> String {
 
 /// The error line on the tab on screen, if the page reported one (e.g. a zip it refused to
 /// claim as saved).
-pub(crate) async fn alert_text(s: &Session) -> String {
+pub(crate) async fn alert_text(s: &Harness) -> String {
     js(
         s,
         "return [...document.querySelectorAll('section:not([hidden]) [role=alert]')].map(e => e.innerText).join(' | ')",
@@ -39,7 +39,7 @@ pub(crate) async fn alert_text(s: &Session) -> String {
     .to_string()
 }
 
-pub(crate) async fn wasm_bytes(s: &Session) -> Option<u64> {
+pub(crate) async fn wasm_bytes(s: &Harness) -> Option<u64> {
     let v = js(
         s,
         "return document.querySelector('.wasm-memory')?.dataset.bytes ?? null",
@@ -50,7 +50,7 @@ pub(crate) async fn wasm_bytes(s: &Session) -> Option<u64> {
         .map(|f| f as u64)
 }
 
-pub(crate) async fn js_heap_bytes(s: &Session) -> Option<u64> {
+pub(crate) async fn js_heap_bytes(s: &Harness) -> Option<u64> {
     js(
         s,
         "return performance.memory ? performance.memory.usedJSHeapSize : null",
@@ -68,7 +68,7 @@ pub(crate) fn finished_zip(dir: &Path) -> Option<PathBuf> {
 }
 
 /// What chrome://downloads says about each download (read in a second tab, then closed).
-pub(crate) async fn chrome_downloads(s: &Session) -> Vec<String> {
+pub(crate) async fn chrome_downloads(s: &Harness) -> Vec<String> {
     let Ok(original) = s.browser.window().await else {
         return vec![];
     };
@@ -105,32 +105,20 @@ pub(crate) async fn chrome_downloads(s: &Session) -> Vec<String> {
     states
 }
 
-/// `parallel`: the "Parallel calls" setting, None to keep the page's default.
-pub(crate) async fn connect_and_open_collect(s: &Session, parallel: Option<usize>) {
-    s.open().await;
-    if let Some(n) = parallel {
-        s.fill("Parallel calls", &n.to_string()).await;
-    }
-    let analyst = user("analyst");
-    s.connect(analyst.user, analyst.apikey).await;
-    s.wait_text(".identity", "Connected as analyst").await;
-    s.open_tab("Collect files").await;
+/// `parallel`: the "Parallel calls" setting, None to keep the page's default (the benchmark
+/// workloads' name for [`Harness::open_collect`]).
+pub(crate) async fn connect_and_open_collect(s: &Harness, parallel: Option<usize>) {
+    s.open_collect(parallel).await;
 }
 
-pub(crate) async fn field_value(s: &Session, label: &str) -> String {
-    s.field(label)
-        .await
-        .prop("value")
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default()
+pub(crate) async fn field_value(s: &Harness, label: &str) -> String {
+    s.field_value(label).await
 }
 
 /// Unticks "Save straight to a file on disk": the page ticks it for sets over 1 GB in Chromium,
 /// and a headless run cannot answer the save dialog it opens; the download the page makes
 /// itself is what we measure.
-pub(crate) async fn use_blob_download(s: &Session) -> bool {
+pub(crate) async fn use_blob_download(s: &Harness) -> bool {
     js(
         s,
         "const box = [...document.querySelectorAll('label.check')]\

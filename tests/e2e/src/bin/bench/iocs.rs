@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use al_e2e::mock_al::{Config, IOC_MANY_QUERY};
 use al_e2e::mock_control::{configure, request};
-use al_e2e::{user, Session};
+use al_e2e::{user, Harness};
 use serde_json::{json, Value};
 
 /// The page's default "Parallel calls" (`core::retry::DEFAULT_PARALLELISM`).
@@ -64,7 +64,7 @@ pub async fn run() -> Result<(), String> {
     println!(
         "== IoC view at scale: {counts:?} submissions, {sources:?}, {latencies:?} ms per call, {PARALLEL} parallel calls"
     );
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         ioc_submissions: Some(most),
         ..Config::default()
     })
@@ -173,7 +173,7 @@ window.__bench.long = 0; window.__bench.late = 0; window.__bench.last = performa
 ";
 
 async fn workload(
-    s: &Session,
+    s: &Harness,
     addr: SocketAddr,
     n: usize,
     source: &str,
@@ -338,7 +338,7 @@ async fn call(addr: SocketAddr, method: &str, path: &str, body: &str) -> Result<
 /// After the last (largest) run: how long a filter takes to show, and each export's time and
 /// longest task. Returns ((values, filter ms), [(what, ms, longest task ms)]).
 async fn filter_and_export(
-    s: &Session,
+    s: &Harness,
 ) -> Result<(Option<(u64, f64)>, Vec<(String, f64, f64)>), String> {
     let values = s
         .js("return [...document.querySelectorAll('.group .count')].reduce((n, c) => n + parseInt(c.textContent.split(' of ').pop()), 0)")
@@ -393,7 +393,7 @@ async fn filter_and_export(
 }
 
 /// Runs `action`, then returns the ms until the first frame after `effect` held.
-async fn respond(s: &Session, action: &str, effect: &str) -> Result<f64, String> {
+async fn respond(s: &Harness, action: &str, effect: &str) -> Result<f64, String> {
     let v = s
         .js_async(&format!(
             "const t0 = performance.now();\

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use al_e2e::mock_al::{self, Config};
 use al_e2e::mock_control::{downloading, reset_stats, zips};
-use al_e2e::Session;
+use al_e2e::Harness;
 
 use super::{
     alert_text, chrome_downloads, connect_and_open_collect, js, js_heap_bytes, mb, progress_text,
@@ -27,7 +27,7 @@ pub(crate) async fn memory(opts: &Opts) -> Result<(), String> {
         content as f64 / 1e9
     );
     let prep = Instant::now();
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         latency_ms: opts.latency_ms,
         submissions: 0,
         bulk: Some((files, BULK_FILE_BYTES)),
@@ -38,13 +38,7 @@ pub(crate) async fn memory(opts: &Opts) -> Result<(), String> {
         "  mock ready in {} (content generated, cART prepared once)",
         secs(prep.elapsed())
     );
-    let bulk: BTreeSet<String> = s
-        .server
-        .dataset()
-        .bulk_files()
-        .into_iter()
-        .map(|f| f.0)
-        .collect();
+    let bulk = s.server.dataset().bulk_sha256s();
     connect_and_open_collect(&s, None).await;
     s.fill("Query", mock_al::BULK_QUERY).await;
     let keeper = if opts.memory_only {
@@ -107,7 +101,7 @@ struct Sampled {
 /// Clicks Find files, then Download zip once the scan completes, sampling memory every
 /// 250 ms until the page's zips are on disk (or Chrome wrote nothing for 30 s).
 /// `baseline`: the WASM memory size before the click.
-async fn sample_until_saved(s: &Session, baseline: Option<u64>) -> Result<Sampled, String> {
+async fn sample_until_saved(s: &Harness, baseline: Option<u64>) -> Result<Sampled, String> {
     let deadline = Instant::now() + Duration::from_secs(45 * 60);
     let started = Instant::now();
     s.click_button("Find files").await;
@@ -188,7 +182,7 @@ struct End {
 
 /// Reads the settled memory, the page's last words, the mock's stats and the zip parts
 /// (removed from disk once read); prints the parts and the main thread's figures.
-async fn read_the_end(s: &Session, run: &mut Sampled) -> Result<End, String> {
+async fn read_the_end(s: &Harness, run: &mut Sampled) -> Result<End, String> {
     let addr = s.server.addr;
     let zip_path = &run.zip_path;
     // WebAssembly memory only grows, so the last reading is the peak; read it once settled.

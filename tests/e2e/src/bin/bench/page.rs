@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use al_e2e::mock_al::{Config, IOC_QUERY};
-use al_e2e::{user, Session};
+use al_e2e::{user, Harness};
 use serde_json::Value;
 
 use super::{js, thousands, verdict};
@@ -42,7 +42,7 @@ fn weights(dist: &Path, kinds: &[&str]) -> Result<Vec<(String, u64, u64)>, Strin
 
 /// Loads the page and returns when `main` marked it interactive (mounted, handlers attached):
 /// (interactive, DOMContentLoaded), in ms after navigation start.
-async fn load(s: &Session) -> Result<(f64, f64), String> {
+async fn load(s: &Harness) -> Result<(f64, f64), String> {
     s.browser
         .goto(&s.server.url())
         .await
@@ -68,7 +68,7 @@ async fn load(s: &Session) -> Result<(f64, f64), String> {
 
 /// Runs `action` in the page, then waits for `effect` to hold; returns the ms from the action
 /// to the first frame after it held, or an error after 60 s.
-async fn respond(s: &Session, action: &str, effect: &str) -> Result<f64, String> {
+async fn respond(s: &Harness, action: &str, effect: &str) -> Result<f64, String> {
     let script = format!(
         "const done = arguments[arguments.length - 1];\
          const t0 = performance.now();\
@@ -122,7 +122,7 @@ pub async fn page(dist: &Path, values: usize) -> Result<(), String> {
         );
     }
 
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         ioc_values: Some(values),
         ..Config::default()
     })

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use al_e2e::mock_al::Config;
-use al_e2e::Session;
+use al_e2e::Harness;
 
 use super::{
     connect_and_open_collect, finished_zip, js, progress_text, run_seed, secs, thousands, verdict,
@@ -93,7 +93,7 @@ impl PageFigures {
     }
 }
 
-async fn wait_for_zip(s: &Session, started: Instant) -> Result<std::path::PathBuf, String> {
+async fn wait_for_zip(s: &Harness, started: Instant) -> Result<std::path::PathBuf, String> {
     let deadline = started + Duration::from_secs(1800);
     loop {
         if let Some(z) = finished_zip(&s.downloads) {
@@ -111,7 +111,7 @@ async fn wait_for_zip(s: &Session, started: Instant) -> Result<std::path::PathBu
 
 /// One page run: `one_click` clicks Collect zip; otherwise Find files, then Download zip once
 /// the scan is complete.
-async fn page_run(s: &Session, one_click: bool) -> Result<PageFigures, String> {
+async fn page_run(s: &Harness, one_click: bool) -> Result<PageFigures, String> {
     for z in al_e2e::mock_control::zips(&s.downloads) {
         let _ = std::fs::remove_file(z);
     }
@@ -192,7 +192,7 @@ pub async fn scale(opts: &Opts) -> Result<(), String> {
             "== Scale: {} submissions, ~{} qualifying files each, {} ms per call (Parallel calls 6)",
             w.submissions, w.per, w.latency_ms
         );
-        let s = Session::start(Config {
+        let s = Harness::start(Config {
             latency_ms: w.latency_ms,
             submissions: w.submissions,
             qualifying_per_submission: Some(w.per),

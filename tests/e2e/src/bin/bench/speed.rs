@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use al_e2e::mock_al::Config;
 use al_e2e::mock_control::reset_stats;
-use al_e2e::Session;
+use al_e2e::Harness;
 
 use super::seed::SeedRun;
 use super::{
@@ -37,7 +37,7 @@ struct Span {
 impl Timeline {
     /// The page's own calls; downloads the byte worker makes are in the worker's timeline
     /// and show only where the page verifies on its own thread.
-    async fn read(s: &Session, t0: f64) -> Timeline {
+    async fn read(s: &Harness, t0: f64) -> Timeline {
         let v = js(
             s,
             "return performance.getEntriesByType('resource')\
@@ -121,7 +121,7 @@ struct PageRun {
 
 const FAST_POLL: Duration = Duration::from_millis(20);
 
-async fn run_page_speed(s: &Session, parallel: Option<usize>) -> Result<PageRun, String> {
+async fn run_page_speed(s: &Harness, parallel: Option<usize>) -> Result<PageRun, String> {
     let addr = s.server.addr;
     reset_stats(addr).await;
     connect_and_open_collect(s, parallel).await;
@@ -212,7 +212,7 @@ pub(crate) async fn speed(opts: &Opts) -> Result<(), String> {
             opts.python.display()
         ));
     }
-    let s = Session::start(Config {
+    let s = Harness::start(Config {
         latency_ms: opts.latency_ms,
         submissions: opts.submissions,
         ..Config::default()
@@ -244,7 +244,7 @@ struct Expected {
 }
 
 impl Expected {
-    fn from_data(s: &Session) -> Expected {
+    fn from_data(s: &Harness) -> Expected {
         let data = s.server.dataset();
         let matching = data
             .sids()
@@ -357,7 +357,7 @@ struct PageRuns {
 
 /// AL Collector in headless Chromium: a cold run, the measured one, and one with more
 /// parallel calls if asked.
-async fn page_runs(s: &Session, opts: &Opts) -> Result<PageRuns, String> {
+async fn page_runs(s: &Harness, opts: &Opts) -> Result<PageRuns, String> {
     let clear_downloads = || {
         for z in std::fs::read_dir(&s.downloads)
             .into_iter()
