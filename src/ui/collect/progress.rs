@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::LiveBoard;
+use crate::core::download_origin::no_download_hint;
 use crate::core::units::{duration, megabytes, size};
 use crate::run::board::Phase;
 
@@ -13,9 +14,11 @@ fn empty_words(submissions: usize, files: usize) -> Option<&'static str> {
     }
 }
 
-/// Where the run stands, read from the collection's counters (O(1) per frame).
+/// Where the run stands, read from the collection's counters (O(1) per frame). A zip written
+/// to a file the user picked is saved; one handed to the browser as a download may still be
+/// refused, and the page cannot know (`blocked`: this origin makes that likely).
 #[component]
-pub fn Progress(live: LiveBoard) -> impl IntoView {
+pub fn Progress(live: LiveBoard, to_picked_file: Signal<bool>, blocked: bool) -> impl IntoView {
     let scan = move || {
         let (phase, t, searching) = live.with(|b| (b.phase, b.collection.totals(), b.searching));
         let headline = match phase {
@@ -60,10 +63,20 @@ pub fn Progress(live: LiveBoard) -> impl IntoView {
         })
     };
     let saves = move || {
+        let on_disk = to_picked_file.get();
+        let (what, hint) = if on_disk {
+            ("Zip saved: ", None)
+        } else {
+            (
+                "Zip handed to the browser: ",
+                Some(no_download_hint(blocked)),
+            )
+        };
         live.with(|b| b.saved.clone()).into_iter().map(|s| view! {
-            <p class="saved"><strong>"Zip saved: "</strong> {s.file_name} " — " {s.files} " files, "
+            <p class="saved"><strong>{what}</strong> {s.file_name} " — " {s.files} " files, "
                {megabytes(s.bytes)}
-               {(s.failures > 0).then(|| format!("; {} not collected (listed in manifest.json, see below)", s.failures))}</p>
+               {(s.failures > 0).then(|| format!("; {} not collected (listed in manifest.json, see below)", s.failures))}
+               {hint.map(|h| format!(". {h}"))}</p>
         }).collect_view()
     };
     let memory = move || {
