@@ -2,11 +2,26 @@
 //! seed script's rule selects, each decoding to the server's bytes; the one whose blob is
 //! missing is listed under failures, not dropped.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 use al_e2e::seed::{read_entry, seed_selection};
 use al_e2e::{mock_al::Config, user, Session};
 use serde_json::Value;
+
+/// The whole sha256 of every row the preview draws, read from its link (the text is short).
+async fn preview_sha256s(s: &Session) -> BTreeSet<String> {
+    let hrefs = s
+        .js("return [...document.querySelectorAll('table.files a.sha')]\
+               .map(a => a.getAttribute('href').split('/').pop())")
+        .await;
+    hrefs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap().to_string())
+        .collect()
+}
 
 #[tokio::test]
 async fn zip_holds_exactly_the_seed_selection_and_lists_the_missing_blob() {
@@ -36,12 +51,13 @@ async fn zip_holds_exactly_the_seed_selection_and_lists_the_missing_blob() {
     );
     s.click_button("Find files").await;
     s.wait_text(".progress", "Scan complete").await;
-    let preview = s.wait_text("table.files", "files qualify").await;
+    s.wait_text("table.files", "files qualify").await;
+    let preview = preview_sha256s(&s).await;
     for sha in &expected {
-        assert!(preview.contains(sha.as_str()), "preview lacks {sha}");
+        assert!(preview.contains(sha), "preview lacks {sha}");
     }
     s.click_button("Download zip").await;
-    s.wait_text(".progress", "Zip saved").await;
+    s.wait_text(".progress", "Zip handed to the browser").await;
     let path = s.wait_download(".zip").await;
     let name = path.file_name().unwrap().to_string_lossy().to_string();
     assert!(name.starts_with("al-collector-"), "{name}");
@@ -156,6 +172,13 @@ async fn a_user_without_file_download_is_stopped_with_the_reason() {
     let listed = s.wait_text("ul.failures", "file_download").await;
     let files = s.server.dataset().files_at_or_above(7000).len();
     assert_eq!(listed.lines().count(), files, "{listed}");
+    // Each with its score as a verdict chip and its hash shortened, with a copy button.
+    let marks = s
+        .js("const items = [...document.querySelectorAll('ul.failures li')];
+             return [items.filter(li => li.querySelector('.verdict.score.malicious')).length,
+                     items.filter(li => li.querySelector('a.sha') && li.querySelector('button.copy-hash')).length];")
+        .await;
+    assert_eq!(marks, serde_json::json!([files, files]), "{listed}");
     s.finish().await;
 }
 
@@ -264,7 +287,7 @@ async fn split_into_parts(memory_only: bool) {
 
     s.fill("Zip part size (MB)", "1").await;
     s.click_button("Download zip").await;
-    s.wait_text(".progress", "Zip saved").await;
+    s.wait_text(".progress", "Zip handed to the browser").await;
     // The run is over when Download zip is disabled again; then every zip it saved is listed.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let saved = loop {
@@ -376,5 +399,129 @@ async fn every_sid_and_sha256_links_back_to_assemblyline() {
         sids >= files,
         "every file row links its submissions: {sids}"
     );
+    s.finish().await;
+}
+
+/// The verdict the official UI gives a score at Assemblyline's default steps
+/// (assemblyline-ui-frontend `useMyUser.tsx`, `scoreToVerdict`), transcribed apart from the
+/// page's own rule.
+fn official_verdict(score: i64) -> &'static str {
+    match score {
+        1000.. => "malicious",
+        700.. => "highly_suspicious",
+        300.. => "suspicious",
+        0.. => "info",
+        _ => "safe",
+    }
+}
+
+/// The preview's rows once the filter shows `sha256` alone (Some) or nothing (None): each
+/// row's whole hash (from its link), its score chip's classes and text, the short text, the
+/// copy button's text and whether the hash cell holds all it draws.
+async fn filtered_row(s: &Session, sha256: &str) -> Option<Value> {
+    s.fill("Filter files", sha256).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let rows = s
+            .js("return [...document.querySelectorAll('table.files tbody tr:not(.spacer)')].map(tr => {
+                   const a = tr.querySelector('a.sha'), chip = tr.querySelector('td.num .verdict.score');
+                   const cell = tr.querySelector('td.sha'), button = tr.querySelector('button.copy-hash');
+                   return { sha256: a.getAttribute('href').split('/').pop(), short: a.textContent,
+                            title: a.closest('[title]').title, chip: chip.className,
+                            score: chip.firstChild.textContent, button: button.textContent,
+                            fits: cell.scrollWidth <= cell.clientWidth };
+                 });")
+            .await;
+        let rows = rows.as_array().unwrap();
+        let caption = s.wait_text("table.files caption", "files qualify").await;
+        if rows.is_empty() && caption.ends_with(", 0 match the filter") {
+            return None;
+        }
+        if rows.len() == 1 && rows[0]["sha256"] == sha256 {
+            return Some(rows[0].clone());
+        }
+        assert!(Instant::now() < deadline, "filter {sha256}: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn scores_show_as_verdict_chips_and_hashes_copy_whole() {
+    let s = Session::start(Config::default()).await;
+    let data = s.server.dataset();
+    // A file's score in the preview is its best in any submission; a few files per verdict.
+    let mut best: BTreeMap<String, i64> = BTreeMap::new();
+    for sid in data.sids() {
+        for (sha, score) in data.file_scores(&sid).unwrap() {
+            let e = best.entry(sha).or_insert(score);
+            *e = (*e).max(score);
+        }
+    }
+    let mut by_verdict: BTreeMap<&str, Vec<(String, i64)>> = BTreeMap::new();
+    for (sha, score) in &best {
+        by_verdict
+            .entry(official_verdict(*score))
+            .or_default()
+            .push((sha.clone(), *score));
+    }
+
+    on_collect_tab(&s, "analyst").await;
+    s.fill("Query", "*").await;
+    s.fill("Score threshold", "-1000000").await;
+    s.click_button("Find files").await;
+    s.wait_text(".progress", "Scan complete").await;
+    s.wait_text("table.files", "files qualify").await;
+
+    let mut seen = BTreeMap::new();
+    for (verdict, files) in &by_verdict {
+        // Some files are in submissions hidden from the analyst: the first one shown.
+        for (sha, score) in files.iter().take(6) {
+            let Some(row) = filtered_row(&s, sha).await else {
+                continue;
+            };
+            assert_eq!(row["score"], score.to_string(), "{row}");
+            let classes: Vec<&str> = row["chip"].as_str().unwrap().split(' ').collect();
+            assert!(classes.contains(verdict), "{verdict} for {score}: {row}");
+            assert_eq!(
+                row["short"],
+                format!("{}…{}", &sha[..8], &sha[56..]),
+                "{row}"
+            );
+            assert_eq!(row["title"], sha.as_str(), "{row}");
+            assert_eq!(row["button"], format!("Copy sha256 {sha}"), "{row}");
+            assert_eq!(row["fits"], true, "the hash and its button fit: {row}");
+            seen.insert(*verdict, sha.clone());
+            break;
+        }
+    }
+    println!("verdicts checked: {seen:?}");
+    for verdict in [
+        "malicious",
+        "highly_suspicious",
+        "suspicious",
+        "info",
+        "safe",
+    ] {
+        assert!(
+            !by_verdict.contains_key(verdict) || seen.contains_key(verdict),
+            "no {verdict} file shown: {seen:?}"
+        );
+    }
+    assert!(seen.len() >= 4, "the data covers most verdicts: {seen:?}");
+
+    // Copy: the whole hash, from the shortened row.
+    let sha = &seen["malicious"];
+    filtered_row(&s, sha).await.unwrap();
+    s.js("navigator.clipboard.writeText = t => { window.copied = t; return Promise.resolve(); }; return 1")
+        .await;
+    s.browser
+        .find(fantoccini::Locator::Css("table.files button.copy-hash"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    s.wait_text("table.files button.copy-hash", "Copied").await;
+    assert_eq!(s.js("return window.copied").await, sha.as_str());
     s.finish().await;
 }

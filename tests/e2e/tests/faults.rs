@@ -70,7 +70,7 @@ async fn wait_some_downloaded(s: &Session) {
             .parse()
             .unwrap();
         assert!(
-            !text.contains("Zip saved"),
+            !text.contains("Zip handed to the browser"),
             "the run ended before the key could be revoked: {text}"
         );
         if done > 0 {

@@ -289,7 +289,7 @@ async fn on_collect(s: &Session, query: &str) -> String {
 
 async fn collect_zip(s: &Session) -> zip::ZipArchive<std::fs::File> {
     s.click_button("Download zip").await;
-    s.wait_text(".progress", "Zip saved").await;
+    s.wait_text(".progress", "Zip handed to the browser").await;
     let path = s.wait_download(".zip").await;
     zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap()
 }
