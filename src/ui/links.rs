@@ -71,7 +71,7 @@ fn CopyHash(sha256: String) -> impl IntoView {
     let why = move || outcome.get().and_then(Result::err);
     view! {
         <button type="button" class="copy-hash" data-sha256=sha256.clone() title=why on:click=copy>
-            {words}<span class="sr-only">{format!(" sha256 {sha256}")}</span>
+            {words}<span class="sr-text">{format!(" sha256 {sha256}")}</span>
         </button>
     }
 }

@@ -25,7 +25,7 @@ pub fn score_chip(score: i64) -> impl IntoView {
     let label = verdict_label(verdict);
     view! {
         <span class=format!("verdict score {}", verdict.as_str()) title=format!("{label} [Score: {score}]")>
-            {score}<span class="sr-only">{format!(" ({label})")}</span>
+            {score}<span class="sr-text">{format!(" ({label})")}</span>
         </span>
     }
 }

@@ -429,7 +429,9 @@ async fn filtered_row(s: &Session, sha256: &str) -> Option<Value> {
                    return { sha256: a.getAttribute('href').split('/').pop(), short: a.textContent,
                             title: a.closest('[title]').title, chip: chip.className,
                             score: chip.firstChild.textContent, button: button.textContent,
-                            fits: cell.scrollWidth <= cell.clientWidth };
+                            fits: cell.scrollWidth <= cell.clientWidth,
+                            submissions: [...tr.querySelectorAll('td:last-child .verdict.score')]
+                              .map(c => [c.className, c.firstChild.textContent]) };
                  });")
             .await;
         let rows = rows.as_array().unwrap();
@@ -490,6 +492,12 @@ async fn scores_show_as_verdict_chips_and_hashes_copy_whole() {
             assert_eq!(row["title"], sha.as_str(), "{row}");
             assert_eq!(row["button"], format!("Copy sha256 {sha}"), "{row}");
             assert_eq!(row["fits"], true, "the hash and its button fit: {row}");
+            // Its score in each submission is a chip of that score's verdict too.
+            for chip in row["submissions"].as_array().unwrap() {
+                let score: i64 = chip[1].as_str().unwrap().parse().unwrap();
+                let class = format!("verdict score {}", official_verdict(score));
+                assert_eq!(chip[0], class.as_str(), "{row}");
+            }
             seen.insert(*verdict, sha.clone());
             break;
         }
