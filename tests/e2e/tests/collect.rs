@@ -447,9 +447,37 @@ async fn filtered_row(s: &Session, sha256: &str) -> Option<Value> {
     }
 }
 
+/// axe-core's colour contrast rule (WCAG AA) on the preview as drawn now: the failures.
+async fn contrast_failures(s: &Session) -> Vec<Value> {
+    if s.js("return typeof axe").await != "object" {
+        let path = al_e2e::repo_root().join(".tools/axe-core/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!("{} is missing ({e}): run scripts/setup.sh", path.display())
+        });
+        s.js(&format!("{source}\nreturn typeof axe;")).await;
+    }
+    let found = s
+        .js_async(
+            "axe.run('table.files', { runOnly: ['color-contrast'] })
+               .then(r => done(r.violations.flatMap(v => v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary))),
+                     e => done(['axe failed: ' + e]));",
+        )
+        .await;
+    found.as_array().unwrap().clone()
+}
+
 #[tokio::test]
 async fn scores_show_as_verdict_chips_and_hashes_copy_whole() {
-    let s = Session::start(Config::default()).await;
+    chips_and_copy(Session::start(Config::default()).await).await;
+}
+
+#[tokio::test]
+async fn verdict_chips_are_readable_in_the_dark_too() {
+    let s = Session::start_with_browser_args(Config::default(), &["--force-dark-mode"]).await;
+    chips_and_copy(s).await;
+}
+
+async fn chips_and_copy(s: Session) {
     let data = s.server.dataset();
     // A file's score in the preview is its best in any submission; a few files per verdict.
     let mut best: BTreeMap<String, i64> = BTreeMap::new();
@@ -498,6 +526,8 @@ async fn scores_show_as_verdict_chips_and_hashes_copy_whole() {
                 let class = format!("verdict score {}", official_verdict(score));
                 assert_eq!(chip[0], class.as_str(), "{row}");
             }
+            let failures = contrast_failures(&s).await;
+            assert!(failures.is_empty(), "{verdict} chip contrast: {failures:?}");
             seen.insert(*verdict, sha.clone());
             break;
         }
