@@ -473,6 +473,10 @@ async fn scores_show_as_verdict_chips_and_hashes_copy_whole() {
 
 #[tokio::test]
 async fn verdict_chips_are_readable_in_the_dark_too() {
+    if al_e2e::Browser::current().is_firefox() {
+        println!("skipped: the harness darkens Chromium only (--force-dark-mode)");
+        return;
+    }
     let s = Session::start_with_browser_args(Config::default(), &["--force-dark-mode"]).await;
     chips_and_copy(s).await;
 }
