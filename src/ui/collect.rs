@@ -55,9 +55,10 @@ pub fn CollectPanel() -> impl IntoView {
     let query = RwSignal::new(default_query("7000"));
     let query_edited = RwSignal::new(false);
     let to_disk = RwSignal::new(false);
-    // Whether the zips of the last pass went to a file the user picked (really on disk)
-    // rather than to the browser as downloads (which it may still refuse).
-    let to_picked_file = RwSignal::new(false);
+    // Where each pass's zips went, from the first zip it saved (an index in `Board::saved`):
+    // to a file the user picked (really on disk), or to the browser as downloads (which it
+    // may still refuse). Retry failed may go another way than the pass before it.
+    let zip_targets = RwSignal::new(Vec::<progress::ZipTarget>::new());
     let part_mb = RwSignal::new(String::new());
     let guard_gb = RwSignal::new("5".to_string());
     let error = RwSignal::new(None::<String>);
@@ -156,7 +157,16 @@ pub fn CollectPanel() -> impl IntoView {
         });
         let pick = zipping && to_disk.get_untracked();
         if zipping {
-            to_picked_file.set(pick);
+            let first = live.peek(|b| b.saved.len());
+            zip_targets.update(|t| {
+                if fresh {
+                    t.clear();
+                }
+                t.push(progress::ZipTarget {
+                    first,
+                    picked: pick,
+                });
+            });
         }
         focus::focus_soon(PROGRESS);
         let button = if zipping {
@@ -260,7 +270,7 @@ pub fn CollectPanel() -> impl IntoView {
         <ErrorLine message=error />
         <ErrorLine message=stop />
         <guard::GuardQuestion live=live control=control />
-        <progress::Progress live=live to_picked_file=to_picked_file.into() blocked=blocked />
+        <progress::Progress live=live zip_targets=zip_targets.into() blocked=blocked />
         <notes::SubmissionNotes live=live />
         <Show when=move || matches!(phase(), Phase::Found | Phase::Done)>
             <div class="buttons download">

@@ -567,3 +567,52 @@ async fn chips_and_copy(s: Session) {
     assert_eq!(s.js("return window.copied").await, sha.as_str());
     s.finish().await;
 }
+
+/// A zip written to a file the analyst picked is on disk: the page says "saved". A download
+/// only goes to the browser, which may refuse it: the page says "handed to the browser".
+#[tokio::test]
+async fn only_a_zip_written_to_a_picked_file_is_called_saved() {
+    if al_e2e::Browser::current().is_firefox() {
+        println!("skipped: Firefox has no save-file picker");
+        return;
+    }
+    let s = Session::start(Config::default()).await;
+    on_collect_tab(&s, "analyst").await;
+    s.click_button("Find files").await;
+    s.wait_text(".progress", "Scan complete").await;
+    s.wait_text("table.files", "files qualify").await;
+    // The save dialog, answered with a file in the origin's private storage: headless
+    // Chromium cannot show the real one.
+    s.js(
+        "window.showSaveFilePicker = async () => (await navigator.storage.getDirectory())
+             .getFileHandle('picked.zip', { create: true });
+         return 1",
+    )
+    .await;
+    s.browser
+        .find(fantoccini::Locator::XPath(
+            "//label[contains(normalize-space(), 'Save straight to a file on disk')]/input",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    s.click_button("Download zip").await;
+    let line = s.wait_text(".progress .saved", "Zip saved: ").await;
+    assert!(!line.contains("handed to the browser"), "{line}");
+    assert!(!line.contains("If no download appears"), "{line}");
+    let head = s
+        .js_async(
+            "navigator.storage.getDirectory()
+               .then(d => d.getFileHandle('picked.zip')).then(h => h.getFile())
+               .then(f => f.slice(0, 2).text()).then(done, e => done(String(e)));",
+        )
+        .await;
+    assert_eq!(head, "PK", "the picked file holds the zip");
+    assert!(
+        al_e2e::browser::finished(&s.downloads).is_empty(),
+        "nothing went through the browser's downloads"
+    );
+    s.finish().await;
+}
