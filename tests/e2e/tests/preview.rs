@@ -228,3 +228,48 @@ async fn only_a_zip_written_to_a_picked_file_is_called_saved() {
     );
     s.finish().await;
 }
+
+/// The chips follow the server's own verdict steps (whoami), not Assemblyline's defaults.
+#[tokio::test]
+async fn chips_follow_the_servers_verdict_thresholds() {
+    let s = Session::start(Config::default()).await;
+    al_e2e::mock_control::configure(
+        s.server.addr,
+        serde_json::json!({"verdicts": {"info": 0, "suspicious": 300, "highly_suspicious": 5000, "malicious": 9000}}),
+    )
+    .await;
+    on_collect_tab(&s).await;
+    s.click_button("Find files").await;
+    s.wait_text(".progress", "Scan complete").await;
+    s.wait_text("table.files", "files qualify").await;
+    let chips = s
+        .js(
+            "return [...document.querySelectorAll('table.files td.num .verdict.score')]\
+               .map(c => [c.className, c.firstChild.textContent, c.title])",
+        )
+        .await;
+    let chips = chips.as_array().unwrap();
+    assert!(!chips.is_empty());
+    let mut steps = BTreeMap::new();
+    for chip in chips {
+        let score: i64 = chip[1].as_str().unwrap().parse().unwrap();
+        let (class, label) = if score >= 9000 {
+            ("malicious", "Malicious")
+        } else {
+            ("highly_suspicious", "Highly Suspicious")
+        };
+        assert_eq!(chip[0], format!("verdict score {class}").as_str(), "{chip}");
+        assert_eq!(
+            chip[2],
+            format!("{label} [Score: {score}]").as_str(),
+            "{chip}"
+        );
+        *steps.entry(class).or_insert(0) += 1;
+    }
+    assert_eq!(
+        steps.len(),
+        2,
+        "both sides of the moved step are shown: {steps:?}"
+    );
+    s.finish().await;
+}
