@@ -41,7 +41,7 @@ AL_DIST="$root/dist" run cargo test -p al-e2e -- --test-threads=1
 # deployment, security and what differs by browser. The scale run stays Chromium's, to keep
 # this pass to a few minutes.
 step "3/3 end-to-end, again in Firefox ESR: connect, IoCs, collection, faults, deployment"
-firefox_tests=(--test connect --test iocs --test collect --test one_click --test faults
+firefox_tests=(--test connect --test iocs --test collect --test preview --test one_click --test faults
                --test incremental --test deploy --test security --test browsers)
 AL_DIST="$root/dist" AL_E2E_BROWSER=firefox \
   run cargo test -p al-e2e "${firefox_tests[@]}" -- --test-threads=1 \

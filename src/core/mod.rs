@@ -4,6 +4,7 @@ pub mod api;
 pub mod bundle;
 pub mod cart;
 pub mod collect;
+pub mod download_origin;
 pub mod error;
 pub mod export;
 pub mod ioc;
@@ -13,6 +14,7 @@ pub mod login;
 pub mod pivot;
 pub mod response;
 pub mod retry;
+pub mod short_hash;
 pub mod status;
 #[cfg(test)]
 pub(crate) mod test_support;

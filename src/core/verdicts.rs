@@ -51,6 +51,35 @@ impl VerdictThresholds {
             Verdict::Safe
         }
     }
+
+    /// The verdict the official UI shows for a file's or a submission's score: unlike the
+    /// summary's tags, it has a "highly suspicious" step (assemblyline-ui-frontend
+    /// `src/components/hooks/useMyUser.tsx`, `scoreToVerdict`).
+    pub fn score_verdict(&self, score: i64) -> Verdict {
+        if score >= self.malicious {
+            Verdict::Malicious
+        } else if score >= self.highly_suspicious {
+            Verdict::HighlySuspicious
+        } else if score >= self.suspicious {
+            Verdict::Suspicious
+        } else if score >= self.info {
+            Verdict::Info
+        } else {
+            Verdict::Safe
+        }
+    }
+}
+
+/// A verdict as the official UI names it on its chips and their tooltips
+/// (assemblyline-ui-frontend `src/locales/en/translation.json`, `verdict.*`).
+pub fn verdict_label(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Safe => "Safe",
+        Verdict::Info => "Informative",
+        Verdict::Suspicious => "Suspicious",
+        Verdict::HighlySuspicious => "Highly Suspicious",
+        Verdict::Malicious => "Malicious",
+    }
 }
 
 #[cfg(test)]
@@ -85,6 +114,28 @@ mod tests {
         let t: VerdictThresholds = serde_json::from_str(r#"{"malicious": 5000}"#).unwrap();
         assert_eq!(t.suspicious, 300);
         assert_eq!(t.verdict(1000), Verdict::Suspicious);
+    }
+
+    #[test]
+    fn a_score_has_the_official_uis_five_steps() {
+        let t = VerdictThresholds::default();
+        assert_eq!(t.score_verdict(7000), Verdict::Malicious);
+        assert_eq!(t.score_verdict(1000), Verdict::Malicious);
+        assert_eq!(t.score_verdict(999), Verdict::HighlySuspicious);
+        assert_eq!(t.score_verdict(700), Verdict::HighlySuspicious);
+        assert_eq!(t.score_verdict(699), Verdict::Suspicious);
+        assert_eq!(t.score_verdict(300), Verdict::Suspicious);
+        assert_eq!(t.score_verdict(299), Verdict::Info);
+        assert_eq!(t.score_verdict(0), Verdict::Info);
+        assert_eq!(t.score_verdict(-1000), Verdict::Safe);
+        // The server's own steps move the chips too.
+        let t = VerdictThresholds {
+            malicious: 5000,
+            ..VerdictThresholds::default()
+        };
+        assert_eq!(t.score_verdict(2000), Verdict::HighlySuspicious);
+        assert_eq!(verdict_label(t.score_verdict(5000)), "Malicious");
+        assert_eq!(verdict_label(Verdict::Info), "Informative");
     }
 
     #[test]

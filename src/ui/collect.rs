@@ -16,6 +16,7 @@ use super::{Connection, ErrorLine};
 use crate::core::bundle::{parse_part_size, MEMORY_PART_BYTES};
 use crate::core::collect::previous::{with_since, PreviousRun, Since};
 use crate::core::collect::Collection;
+use crate::core::download_origin::{downloads_may_be_blocked, BLOCKED_DOWNLOADS_WARNING};
 use crate::core::units::parse_gigabytes;
 use crate::run::board::{Board, Phase};
 use crate::run::bundle::RunInfo;
@@ -54,6 +55,10 @@ pub fn CollectPanel() -> impl IntoView {
     let query = RwSignal::new(default_query("7000"));
     let query_edited = RwSignal::new(false);
     let to_disk = RwSignal::new(false);
+    // Where each pass's zips went, from the first zip it saved (an index in `Board::saved`):
+    // to a file the user picked (really on disk), or to the browser as downloads (which it
+    // may still refuse). Retry failed may go another way than the pass before it.
+    let zip_targets = RwSignal::new(Vec::<progress::ZipTarget>::new());
     let part_mb = RwSignal::new(String::new());
     let guard_gb = RwSignal::new("5".to_string());
     let error = RwSignal::new(None::<String>);
@@ -151,6 +156,18 @@ pub fn CollectPanel() -> impl IntoView {
             };
         });
         let pick = zipping && to_disk.get_untracked();
+        if zipping {
+            let first = live.peek(|b| b.saved.len());
+            zip_targets.update(|t| {
+                if fresh {
+                    t.clear();
+                }
+                t.push(progress::ZipTarget {
+                    first,
+                    picked: pick,
+                });
+            });
+        }
         focus::focus_soon(PROGRESS);
         let button = if zipping {
             "#collect-zip"
@@ -204,6 +221,7 @@ pub fn CollectPanel() -> impl IntoView {
     let has_failures = move || live.with(|b| b.collection.has_failures());
     let nothing_to_download = move || live.with(|b| b.collection.totals().files == 0);
     let stop = Signal::derive(move || live.with(|b| b.stop.clone()));
+    let blocked = downloads_may_be_blocked(&crate::web::page_origin());
     let part_placeholder = if scratch::available() {
         "one zip"
     } else {
@@ -247,11 +265,12 @@ pub fn CollectPanel() -> impl IntoView {
                         title="Each zip is saved, and the next part begun, before it passes this size. Empty: one zip." />
                 </Show>
             </div>
+            {blocked.then(|| view! { <p class="warning wide blocked-downloads">{BLOCKED_DOWNLOADS_WARNING}</p> })}
         </form>
         <ErrorLine message=error />
         <ErrorLine message=stop />
         <guard::GuardQuestion live=live control=control />
-        <progress::Progress live=live />
+        <progress::Progress live=live zip_targets=zip_targets.into() blocked=blocked />
         <notes::SubmissionNotes live=live />
         <Show when=move || matches!(phase(), Phase::Found | Phase::Done)>
             <div class="buttons download">

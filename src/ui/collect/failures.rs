@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 use super::LiveBoard;
-use crate::ui::links::{sha256_link, sid_link};
+use crate::ui::links::{short_sha256, sid_link};
+use crate::ui::verdict::score_chip;
 
 /// Failures drawn at once; the manifest lists them all.
 const SHOWN: usize = 200;
@@ -26,7 +27,7 @@ pub fn Failures(live: LiveBoard) -> impl IntoView {
                         let what = if f.sha256.is_empty() {
                             view! { "submission " {f.sids.iter().enumerate().map(|(k, sid)| view! { {(k > 0).then_some(", ")}{sid_link(sid)} }).collect_view()} }.into_any()
                         } else {
-                            sha256_link(&f.sha256)
+                            view! { {short_sha256(&f.sha256)} " " {score_chip(f.score)} }.into_any()
                         };
                         view! { <li>{what} " — " {f.reason.clone()}</li> }
                     }).collect_view();

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::LiveBoard;
+use crate::core::download_origin::no_download_hint;
 use crate::core::units::{duration, megabytes, size};
 use crate::run::board::Phase;
 
@@ -13,9 +14,32 @@ fn empty_words(submissions: usize, files: usize) -> Option<&'static str> {
     }
 }
 
-/// Where the run stands, read from the collection's counters (O(1) per frame).
+/// Where a pass's zips went: the first of them (its index among the saved zips), and
+/// whether to a file the user picked.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ZipTarget {
+    pub first: usize,
+    pub picked: bool,
+}
+
+/// True when saved zip number `index` went to a file the user picked.
+fn picked(targets: &[ZipTarget], index: usize) -> bool {
+    targets
+        .iter()
+        .rev()
+        .find(|t| t.first <= index)
+        .is_some_and(|t| t.picked)
+}
+
+/// Where the run stands, read from the collection's counters (O(1) per frame). A zip written
+/// to a file the user picked is saved; one handed to the browser as a download may still be
+/// refused, and the page cannot know (`blocked`: this origin makes that likely).
 #[component]
-pub fn Progress(live: LiveBoard) -> impl IntoView {
+pub fn Progress(
+    live: LiveBoard,
+    zip_targets: Signal<Vec<ZipTarget>>,
+    blocked: bool,
+) -> impl IntoView {
     let scan = move || {
         let (phase, t, searching) = live.with(|b| (b.phase, b.collection.totals(), b.searching));
         let headline = match phase {
@@ -60,10 +84,19 @@ pub fn Progress(live: LiveBoard) -> impl IntoView {
         })
     };
     let saves = move || {
-        live.with(|b| b.saved.clone()).into_iter().map(|s| view! {
-            <p class="saved"><strong>"Zip saved: "</strong> {s.file_name} " — " {s.files} " files, "
+        let targets = zip_targets.get();
+        live.with(|b| b.saved.clone()).into_iter().enumerate().map(|(i, s)| {
+            let (what, hint) = if picked(&targets, i) {
+                ("Zip saved: ", None)
+            } else {
+                ("Zip handed to the browser: ", Some(no_download_hint(blocked)))
+            };
+            view! {
+            <p class="saved"><strong>{what}</strong> {s.file_name} " — " {s.files} " files, "
                {megabytes(s.bytes)}
-               {(s.failures > 0).then(|| format!("; {} not collected (listed in manifest.json, see below)", s.failures))}</p>
+               {(s.failures > 0).then(|| format!("; {} not collected (listed in manifest.json, see below)", s.failures))}
+               {hint.map(|h| format!(". {h}"))}</p>
+            }
         }).collect_view()
     };
     let memory = move || {

@@ -9,7 +9,8 @@ use leptos::prelude::*;
 use super::LiveBoard;
 use crate::core::collect::{Candidate, Collection};
 use crate::core::units::size;
-use crate::ui::links::{sha256_link, sid_link};
+use crate::ui::links::{short_sha256, sid_link};
+use crate::ui::verdict::score_chip;
 
 /// Fixed row height in pixels (the stylesheet sets the same): a row's place is its index
 /// times this, so the window is found without measuring anything.
@@ -208,14 +209,14 @@ pub fn FileTable(live: LiveBoard) -> impl IntoView {
                         <tr class="spacer" aria-hidden="true" style:height=move || format!("{}px", shown.with(|s| s.1) * ROW_PX)></tr>
                         <For each=move || shown.get().2 key=|row| row.key.clone() let:row>
                             <tr>
-                                <td class="sha mono" title=row.sha256.clone()>{sha256_link(&row.sha256)}</td>
+                                <td class="sha">{short_sha256(&row.sha256)}</td>
                                 <td class="value" title=row.names.clone()>{row.names.clone()}</td>
                                 <td>{row.file_type.clone()}</td>
                                 <td class="num" title=format!("{} bytes", row.size)>{size(row.size)}</td>
-                                <td class="num"><span class="score">{row.score}</span> {row.partial.then_some(" (partial)")}{row.already_collected.then_some(" (already collected)")}</td>
+                                <td class="num">{score_chip(row.score)}{row.partial.then_some(" (partial)")}{row.already_collected.then_some(" (already collected)")}</td>
                                 <td class="mono" title=sids_text(&row.sids)>
                                     {row.sids.iter().enumerate().map(|(k, (sid, score))| view! {
-                                        {(k > 0).then_some(", ")}{sid_link(sid)}{format!(" ({score})")}
+                                        {(k > 0).then_some(", ")}{sid_link(sid)}" "{score_chip(*score)}
                                     }).collect_view()}
                                 </td>
                             </tr>

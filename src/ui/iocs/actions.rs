@@ -5,6 +5,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{misp::MispNote, with_set, Shared};
+use crate::core::download_origin::{
+    downloads_may_be_blocked, no_download_hint, BLOCKED_DOWNLOADS_WARNING,
+};
 use crate::core::export::{plain_text, LeftOut};
 use crate::core::ioc::Ioc;
 use crate::core::ioc_export::{ExportJob, ExportKind as Export};
@@ -54,8 +57,14 @@ pub fn Actions() -> impl IntoView {
             "values. CSV, MISP CSV and STIX hold what the filters show; Export JSON holds every value "
             "of every type, safelisted ones too, in the seed script's {type: [values]} shape."
         </p>
+        {blocked_here().then(|| view! { <p class="warning blocked-downloads">{BLOCKED_DOWNLOADS_WARNING}</p> })}
         <MispNote left_out=left_out />
     }
+}
+
+/// True where the browser may refuse the exports this page saves.
+fn blocked_here() -> bool {
+    downloads_may_be_blocked(&crate::web::page_origin())
 }
 
 /// Copies the visible values of one type, or of all types, one per line.
@@ -149,9 +158,15 @@ fn finish(
     };
     let text = job.finish();
     match save_text(&text, name, mime) {
-        Ok(()) => ctx
-            .notice
-            .set(Some(format!("Saved {name} ({count} values)."))),
+        // Handed to the browser, which may still refuse it where this origin makes that likely.
+        Ok(()) => ctx.notice.set(Some(if blocked_here() {
+            format!(
+                "Saved {name} ({count} values) to the browser. {}",
+                no_download_hint(true)
+            )
+        } else {
+            format!("Saved {name} ({count} values).")
+        })),
         Err(e) => {
             ctx.notice.set(None);
             ctx.trouble.set(Some(format!("Could not save {name}: {e}")));

@@ -56,19 +56,23 @@ async fn save_to_disk_is_offered_only_where_the_browser_has_a_file_picker() {
 
 /// This machine's address on its network (not loopback): where the UDP socket would send to
 /// a public address from. Connecting a UDP socket sends nothing.
-fn network_address() -> Ipv4Addr {
+fn network_address_if_any() -> Result<Ipv4Addr, String> {
     let socket = UdpSocket::bind("0.0.0.0:0").unwrap();
     let found = socket
         .connect("192.0.2.1:9")
         .and_then(|()| socket.local_addr())
         .map(|a| a.ip());
     match found {
-        Ok(IpAddr::V4(ip)) if !ip.is_loopback() && !ip.is_unspecified() => ip,
-        other => panic!(
-            "this test needs an IPv4 address besides loopback on this machine (plain http \
-             there is not a secure context); found {other:?}"
-        ),
+        Ok(IpAddr::V4(ip)) if !ip.is_loopback() && !ip.is_unspecified() => Ok(ip),
+        other => Err(format!(
+            "no IPv4 address besides loopback on this machine (plain http there is not a \
+             secure context); found {other:?}"
+        )),
     }
+}
+
+fn network_address() -> Ipv4Addr {
+    network_address_if_any().unwrap_or_else(|why| panic!("this test needs one: {why}"))
 }
 
 /// Connects at `origin`, checks that the page's context is `secure` or not, and collects the
@@ -84,7 +88,7 @@ async fn collect_at(s: &Harness, origin: &str, secure: bool) {
     s.find_files().await;
     s.wait_text("table.files", "files qualify").await;
     s.click_button("Download zip").await;
-    s.wait_text(".progress", "Zip saved").await;
+    s.wait_text(".progress", "Zip handed to the browser").await;
 }
 
 /// Waits until chrome://downloads (read in a second tab) says a download was blocked;
@@ -193,5 +197,87 @@ async fn scratch_zips_need_a_secure_context_and_loopback_is_one() {
         assert!(said.contains("secure connection"), "{said}");
         assert_eq!(al_e2e::mock_control::zips(&s.downloads), first, "{said}");
     }
+    s.finish().await;
+}
+
+/// What the Collect tab and the IoC exports say about blocked downloads at `origin`: the
+/// warnings shown (on the tab on screen).
+async fn download_warnings(s: &Harness, origin: &str) -> Vec<String> {
+    s.open_at(origin).await;
+    s.sign_in("analyst", "Network IoCs").await;
+    let sid = s
+        .server
+        .dataset()
+        .sample_sid("invoice")
+        .unwrap()
+        .to_string();
+    s.fill("Submission IDs", &sid).await;
+    s.click_button("Show IoCs").await;
+    s.wait_text(".run-progress", "Loaded 1 of 1").await;
+    s.wait_for(Locator::XPath("//button[normalize-space()='Export JSON']"))
+        .await;
+    let mut said = Vec::new();
+    for tab in ["Network IoCs", "Collect files"] {
+        s.open_tab(tab).await;
+        let shown = s
+            .js(
+                "return [...document.querySelectorAll('.blocked-downloads')]\
+                   .filter(p => p.offsetParent).map(p => p.textContent)",
+            )
+            .await;
+        said.extend(
+            shown
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| format!("{tab}: {}", t.as_str().unwrap())),
+        );
+    }
+    said
+}
+
+#[tokio::test]
+async fn plain_http_off_loopback_says_downloads_may_be_blocked() {
+    let ip = match network_address_if_any() {
+        Ok(ip) => ip,
+        Err(why) => {
+            println!("skipped: {why}");
+            return;
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let s = Harness::start_on(
+        listener,
+        Config {
+            dist: Some(al_e2e::dist_dir()),
+            ..Config::default()
+        },
+    )
+    .await;
+    let quiet = download_warnings(&s, &format!("http://127.0.0.1:{port}/")).await;
+    assert!(quiet.is_empty(), "loopback is a secure context: {quiet:?}");
+
+    let said = download_warnings(&s, &format!("http://{ip}:{port}/")).await;
+    assert_eq!(said.len(), 2, "one warning on each tab: {said:?}");
+    for words in &said {
+        assert!(
+            words.contains("Insecure download blocked") && words.contains("https"),
+            "{words}"
+        );
+    }
+    // A zip handed over there says what to do when no download comes.
+    s.click_button("Find files").await;
+    s.wait_text(".progress", "Scan complete").await;
+    s.click_button("Download zip").await;
+    let line = s.wait_text(".progress", "Zip handed to the browser").await;
+    assert!(
+        line.contains("If no download appears, the browser blocked it"),
+        "{line}"
+    );
+    assert!(
+        line.contains("plain-http page on another computer"),
+        "{line}"
+    );
     s.finish().await;
 }

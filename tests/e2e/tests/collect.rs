@@ -8,6 +8,20 @@ use al_e2e::seed::{downloadable, read_entry, seed_selection};
 use al_e2e::{mock_al::Config, user, Harness};
 use serde_json::Value;
 
+/// The whole sha256 of every row the preview draws, read from its link (the text is short).
+async fn preview_sha256s(s: &Harness) -> BTreeSet<String> {
+    let hrefs = s
+        .js("return [...document.querySelectorAll('table.files a.sha')]\
+               .map(a => a.getAttribute('href').split('/').pop())")
+        .await;
+    hrefs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap().to_string())
+        .collect()
+}
+
 #[tokio::test]
 async fn zip_holds_exactly_the_seed_selection_and_lists_the_missing_blob() {
     let s = Harness::start(Config::default()).await;
@@ -26,12 +40,13 @@ async fn zip_holds_exactly_the_seed_selection_and_lists_the_missing_blob() {
     s.open_signed_in("analyst", "Collect files").await;
     assert_eq!(s.field_value("Query").await, "max_score:>=7000");
     s.find_files().await;
-    let preview = s.wait_text("table.files", "files qualify").await;
+    s.wait_text("table.files", "files qualify").await;
+    let preview = preview_sha256s(&s).await;
     for sha in &expected {
-        assert!(preview.contains(sha.as_str()), "preview lacks {sha}");
+        assert!(preview.contains(sha), "preview lacks {sha}");
     }
     s.click_button("Download zip").await;
-    s.wait_text(".progress", "Zip saved").await;
+    s.wait_text(".progress", "Zip handed to the browser").await;
     let path = s.wait_download(".zip").await;
     let name = path.file_name().unwrap().to_string_lossy().to_string();
     assert!(name.starts_with("al-collector-"), "{name}");
@@ -132,6 +147,13 @@ async fn a_user_without_file_download_is_stopped_with_the_reason() {
     let listed = s.wait_text("ul.failures", "file_download").await;
     let files = s.server.dataset().files_at_or_above(7000).len();
     assert_eq!(listed.lines().count(), files, "{listed}");
+    // Each with its score as a verdict chip and its hash shortened, with a copy button.
+    let marks = s
+        .js("const items = [...document.querySelectorAll('ul.failures li')];
+             return [items.filter(li => li.querySelector('.verdict.score.malicious')).length,
+                     items.filter(li => li.querySelector('a.sha') && li.querySelector('button.copy-hash')).length];")
+        .await;
+    assert_eq!(marks, serde_json::json!([files, files]), "{listed}");
     s.finish().await;
 }
 
@@ -234,7 +256,7 @@ async fn split_into_parts(memory_only: bool) {
 
     s.fill("Zip part size (MB)", "1").await;
     s.click_button("Download zip").await;
-    s.wait_text(".progress", "Zip saved").await;
+    s.wait_text(".progress", "Zip handed to the browser").await;
     // The run is over when Download zip is disabled again; then every zip it saved is listed.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let saved = loop {

@@ -435,7 +435,7 @@ async fn standalone_proxy_saves_a_zip_and_every_export_over_tls_without_csp_viol
     s.find_files().await;
     s.wait_text("table.files", "files qualify").await;
     let saved = save_one(&s, "Download zip").await;
-    s.wait_text(".progress", "Zip saved").await;
+    s.wait_text(".progress", "Zip handed to the browser").await;
     let zip = zip::ZipArchive::new(std::fs::File::open(&saved).unwrap()).unwrap();
     assert!(
         zip.file_names()

@@ -92,7 +92,7 @@ async fn faults_lose_nothing_and_retry_completes_the_set() {
     s.click_button("Download zip").await;
     let progress = s.wait_downloaded(1).await;
     assert!(
-        !progress.contains("Zip saved"),
+        !progress.contains("Zip handed to the browser"),
         "the run ended before the key could be revoked: {progress}"
     );
     configure(addr, json!({"revoked_users": ["analyst"]})).await;

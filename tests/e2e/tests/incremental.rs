@@ -31,7 +31,7 @@ async fn a_previous_zip_makes_the_next_run_download_only_what_it_lacks() {
     s.open_signed_in("analyst", "Collect files").await;
     s.fill("Score threshold", "9000").await;
     s.click_button("Collect zip").await;
-    s.wait_text(".progress", "Zip saved").await;
+    s.wait_text(".progress", "Zip handed to the browser").await;
     let first = s.wait_download(".zip").await;
     let (first_carts, _) = open_zip(&first, data);
     assert_eq!(first_carts, first_set);
@@ -75,7 +75,7 @@ async fn a_previous_zip_makes_the_next_run_download_only_what_it_lacks() {
     )
     .await;
     s.click_button("Download zip").await;
-    s.wait_text(".progress", "Zip saved").await;
+    s.wait_text(".progress", "Zip handed to the browser").await;
     let second = s.wait_download(".zip").await;
     let (second_carts, manifest) = open_zip(&second, data);
     assert_eq!(

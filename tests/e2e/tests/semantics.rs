@@ -281,7 +281,7 @@ async fn on_collect(s: &Harness, query: &str) -> String {
 /// Download zip, and the zip once saved.
 async fn collect_zip(s: &Harness) -> PathBuf {
     s.click_button("Download zip").await;
-    s.wait_text(".progress", "Zip saved").await;
+    s.wait_text(".progress", "Zip handed to the browser").await;
     s.wait_download(".zip").await
 }
 

@@ -46,7 +46,7 @@ mod zips;
 
 use browse::{
     alert_text, chrome_downloads, connect_and_open_collect, field_value, finished_zip, js,
-    js_heap_bytes, progress_text, use_blob_download, wasm_bytes,
+    js_heap_bytes, progress_text, use_blob_download, wasm_bytes, zip_out,
 };
 use memory::memory;
 use report::{list, mb, row, secs, short, thousands, verdict};

@@ -26,6 +26,12 @@ pub(crate) async fn progress_text(s: &Harness) -> String {
     .to_string()
 }
 
+/// True once the progress says a zip went out: "Zip saved" (a file the user picked) or "Zip
+/// handed to the browser" (a download, which the browser may still refuse).
+pub(crate) fn zip_out(progress: &str) -> bool {
+    progress.contains("Zip saved") || progress.contains("Zip handed to the browser")
+}
+
 /// The error line on the tab on screen, if the page reported one (e.g. a zip it refused to
 /// claim as saved).
 pub(crate) async fn alert_text(s: &Harness) -> String {

@@ -11,8 +11,8 @@ use al_e2e::Harness;
 
 use super::{
     alert_text, chrome_downloads, connect_and_open_collect, js, js_heap_bytes, mb, progress_text,
-    secs, thousands, use_blob_download, verdict, wasm_bytes, Opts, Stats, Zip, BULK_FILE_BYTES,
-    MIB, WASM_TARGET_BYTES,
+    secs, thousands, use_blob_download, verdict, wasm_bytes, zip_out, Opts, Stats, Zip,
+    BULK_FILE_BYTES, MIB, WASM_TARGET_BYTES,
 };
 
 pub(crate) async fn memory(opts: &Opts) -> Result<(), String> {
@@ -129,7 +129,7 @@ async fn sample_until_saved(s: &Harness, baseline: Option<u64>) -> Result<Sample
                 s.click_button("Download zip").await;
             }
         } else {
-            if saved.is_none() && progress_text(s).await.contains("Zip saved") {
+            if saved.is_none() && zip_out(&progress_text(s).await) {
                 saved = Some(started.elapsed());
             }
             if downloading(&s.downloads) {

@@ -13,7 +13,7 @@ use al_e2e::Harness;
 use super::seed::SeedRun;
 use super::{
     connect_and_open_collect, field_value, finished_zip, js, list, progress_text, python_startup,
-    row, run_seed, secs, short, thousands, verdict, Opts, Stats, Zip, THRESHOLD,
+    row, run_seed, secs, short, thousands, verdict, zip_out, Opts, Stats, Zip, THRESHOLD,
 };
 
 /// When the page's API calls ran, from the browser's Resource Timing entries, per kind of call.
@@ -167,7 +167,7 @@ async fn run_page_speed(s: &Harness, parallel: Option<usize>) -> Result<PageRun,
         if let Some(z) = finished_zip(&s.downloads) {
             break z;
         }
-        if saved.is_none() && progress_text(s).await.contains("Zip saved") {
+        if saved.is_none() && zip_out(&progress_text(s).await) {
             saved = Some(started.elapsed());
         }
         if Instant::now() > deadline {
@@ -183,7 +183,7 @@ async fn run_page_speed(s: &Harness, parallel: Option<usize>) -> Result<PageRun,
     // Not timed: the status line that follows the save.
     let mut final_text = progress_text(s).await;
     let settle = Instant::now() + Duration::from_secs(10);
-    while !final_text.contains("Zip saved") && Instant::now() < settle {
+    while !zip_out(&final_text) && Instant::now() < settle {
         tokio::time::sleep(Duration::from_millis(100)).await;
         final_text = progress_text(s).await;
     }
