@@ -279,11 +279,17 @@ impl<W: Write> BundleWriter<W> {
 /// The entries that close every zip, named and rendered: manifest.json, manifest.csv and
 /// README.txt.
 pub fn manifest_entries(manifest: &Manifest, notes: &ManifestNotes) -> [(String, String); 3] {
+    let [json, csv, readme] = manifest_entry_names();
     [
-        ("manifest.json".into(), manifest.to_json_with(notes)),
-        ("manifest.csv".into(), manifest.to_csv_with(notes)),
-        ("README.txt".into(), readme_text(manifest)),
+        (json, manifest.to_json_with(notes)),
+        (csv, manifest.to_csv_with(notes)),
+        (readme, readme_text(manifest)),
     ]
+}
+
+/// The names of `manifest_entries`, in their order.
+pub fn manifest_entry_names() -> [String; 3] {
+    ["manifest.json", "manifest.csv", "README.txt"].map(String::from)
 }
 
 /// What the bundle holds and what could not be collected. There is deliberately no field for

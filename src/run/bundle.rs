@@ -11,8 +11,8 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::board::{Board, Saved};
 use crate::core::bundle::{
-    manifest_entries, memory_pause_ms, part_limit, zip_file_name, BundleWriter, Keeper, Manifest,
-    ManifestNotes, ZipTime,
+    manifest_entry_names, memory_pause_ms, part_limit, readme_text, zip_file_name, BundleWriter,
+    Keeper, Manifest, ManifestNotes, ZipTime,
 };
 use crate::web::frame::Shared;
 use crate::web::worker::{ByteWorker, HeldDownload};
@@ -178,7 +178,7 @@ impl Part {
         notes: &ManifestNotes,
         file_name: &str,
     ) -> Result<u64, String> {
-        let entries = manifest_entries(manifest, notes);
+        let entries = rendered(manifest, notes).await;
         match self.writer {
             Writer::Here { bundle, sink } => {
                 (*bundle).finish_with(&entries).map_err(|e| e.to_string())?;
@@ -321,6 +321,18 @@ impl Bundler {
             }),
         }
     }
+}
+
+/// The manifest entries (`manifest_entries`), one per turn of the browser: for thousands of
+/// files each is a task of its own, not one long task that freezes the page at the end.
+async fn rendered(manifest: &Manifest, notes: &ManifestNotes) -> [(String, String); 3] {
+    let [json, csv, readme] = manifest_entry_names();
+    crate::web::frame::next_turn().await;
+    let json = (json, manifest.to_json_with(notes));
+    crate::web::frame::next_turn().await;
+    let csv = (csv, manifest.to_csv_with(notes));
+    crate::web::frame::next_turn().await;
+    [json, csv, (readme, readme_text(manifest))]
 }
 
 /// Copies the chunks into the zip a few MB at a time, giving the browser a turn between, so
