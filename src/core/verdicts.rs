@@ -41,14 +41,9 @@ impl VerdictThresholds {
     /// suspicious, info or safe — there is no "highly suspicious" step (assemblyline-base
     /// `datastore/helper.py`, `get_summary_from_keys`, `h_type`).
     pub fn verdict(&self, score: i64) -> Verdict {
-        if score >= self.malicious {
-            Verdict::Malicious
-        } else if score >= self.suspicious {
-            Verdict::Suspicious
-        } else if score >= self.info {
-            Verdict::Info
-        } else {
-            Verdict::Safe
+        match self.score_verdict(score) {
+            Verdict::HighlySuspicious => Verdict::Suspicious,
+            verdict => verdict,
         }
     }
 

@@ -141,9 +141,9 @@ async fn scratch_zips(s: &Harness) -> Option<u64> {
     count.as_u64()
 }
 
-#[tokio::test]
-async fn scratch_zips_need_a_secure_context_and_loopback_is_one() {
-    let ip = network_address();
+/// The mock and the page on every interface: reachable through loopback and through this
+/// machine's network address; the port.
+async fn on_every_interface() -> (Harness, u16) {
     let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let s = Harness::start_on(
@@ -154,6 +154,13 @@ async fn scratch_zips_need_a_secure_context_and_loopback_is_one() {
         },
     )
     .await;
+    (s, port)
+}
+
+#[tokio::test]
+async fn scratch_zips_need_a_secure_context_and_loopback_is_one() {
+    let ip = network_address();
+    let (s, port) = on_every_interface().await;
     let data = s.server.dataset();
     let downloadable: BTreeSet<String> = seed_selection(data, 7000)
         .into_iter()
@@ -245,16 +252,7 @@ async fn plain_http_off_loopback_says_downloads_may_be_blocked() {
             return;
         }
     };
-    let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let s = Harness::start_on(
-        listener,
-        Config {
-            dist: Some(al_e2e::dist_dir()),
-            ..Config::default()
-        },
-    )
-    .await;
+    let (s, port) = on_every_interface().await;
     let quiet = download_warnings(&s, &format!("http://127.0.0.1:{port}/")).await;
     assert!(quiet.is_empty(), "loopback is a secure context: {quiet:?}");
 
