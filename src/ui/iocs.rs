@@ -6,24 +6,27 @@ mod link;
 mod misp;
 mod pivot;
 mod results;
-mod run;
 
 use leptos::prelude::*;
 
+use super::live::Live;
 use super::{ErrorLine, Session};
 use crate::core::ioc::{Filter, IocSet};
 use crate::core::ioc_query::{
     self, parse_source, plan, source_param, verdict_filter, DeepLink, DEFAULT_CAP,
 };
+use crate::run::iocs::{IocBoard, IocLoader, DRAW_GAP_MS};
+use crate::web::frame;
 use crate::web::{focus, page_origin};
 
 use group::GroupView;
-use run::Run;
 
 /// Everything the result components share, provided as context.
 #[derive(Clone, Copy)]
 struct Shared {
-    run: Run,
+    /// What the loads wrote, read once per frame.
+    board: Live<IocBoard>,
+    loader: StoredValue<IocLoader, LocalStorage>,
     /// Filter controls, and the filter and groups they make.
     text: RwSignal<String>,
     verdict: RwSignal<String>,
@@ -50,17 +53,22 @@ pub fn IocPanel() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let verdict = RwSignal::new("all".to_string());
     let hide_safelisted = RwSignal::new(true);
-    let run = Run::new();
+    let board = Live::new(frame::Shared::with_gap(IocBoard::default(), DRAW_GAP_MS));
+    let loader = StoredValue::new_local(IocLoader::new(board.shared()));
     let filter = Memo::new(move |_| Filter {
         text: text.get(),
         verdicts: verdict_filter(&verdict.get()),
         hide_safelisted: hide_safelisted.get(),
     });
-    // Recomputed at most once a frame while a run merges (the set is announced per frame),
-    // and holds handles only: rows are looked up when drawn.
-    let groups = Memo::new(move |_| run.set.with(|set| group::views(set, &filter.get())));
+    // Recomputed at most once a frame while a load merges (the board is announced per
+    // frame), and holds handles only: rows are looked up when drawn.
+    let groups = Memo::new(move |_| {
+        let filter = filter.get();
+        board.with(|b| group::views(&b.set, &filter))
+    });
     provide_context(Shared {
-        run,
+        board,
+        loader,
         text,
         verdict,
         hide_safelisted,
@@ -98,14 +106,14 @@ pub fn IocPanel() -> impl IntoView {
                 origin
             },
         };
-        run.start(transport, plan, source, move || {
+        loader.get_value().start(transport, plan, source, move || {
             link::write(&deep);
             focus::return_focus("#ioc-show", RESULTS);
         });
-        // The button disables itself: keep the keyboard in the results while the run goes.
+        // The button disables itself: keep the keyboard in the results while the load goes.
         focus::focus_soon(RESULTS);
     };
-    let busy = run.busy;
+    let busy = Memo::new(move |_| board.with(|b| b.busy));
     let connected_to = move || {
         session
             .transport
@@ -157,7 +165,7 @@ pub fn IocPanel() -> impl IntoView {
             <div class="buttons">
                 <button type="submit" id="ioc-show" disabled=move || busy.get()>"Show IoCs"</button>
                 <Show when=move || busy.get()>
-                    <button type="button" on:click=move |_| run.cancel()>"Cancel"</button>
+                    <button type="button" on:click=move |_| loader.with_value(IocLoader::cancel)>"Cancel"</button>
                 </Show>
             </div>
         </form>
@@ -166,7 +174,7 @@ pub fn IocPanel() -> impl IntoView {
     }
 }
 
-/// Where focus waits during a run (its status line announces the progress).
+/// Where focus waits during a load (its status line announces the progress).
 const RESULTS: &str = "#panel-iocs .ioc-results";
 
 const CONNECT_FIRST: &str =
@@ -174,5 +182,5 @@ const CONNECT_FIRST: &str =
 
 /// The set the view shows, read without subscribing (click handlers).
 fn with_set<R>(ctx: &Shared, f: impl FnOnce(&IocSet) -> R) -> R {
-    ctx.run.set.with_untracked(f)
+    ctx.board.peek(|b| f(&b.set))
 }
