@@ -11,6 +11,10 @@
 use crate::core::export::{to_csv, to_json, to_misp_csv, LeftOut, StixExport, StixWriter};
 use crate::core::ioc::{Filter, Ioc, IocId, IocSet};
 
+/// A STIX value costs about as much as this many CSV rows: an object and a share of an
+/// indicator, each built as a JSON value and pretty-printed.
+const STIX_WEIGHT: usize = 4;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportKind {
     /// Every value of every type, safelisted too (the seed scripts' shape).
@@ -101,15 +105,19 @@ impl ExportJob {
         self.values
     }
 
-    /// Writes up to `budget` more values (STIX: then as many of its indicators, with
-    /// `random` for their ids); true when the export is done.
+    /// Writes about `budget` CSV rows' worth of work (STIX: a quarter as many values, then
+    /// its indicators, with `random` for their ids); true when the export is done.
     pub fn step(
         &mut self,
         set: &IocSet,
         budget: usize,
         random: &mut dyn FnMut() -> [u8; 16],
     ) -> bool {
-        let mut left = budget.max(1);
+        let mut left = match self.kind {
+            ExportKind::Stix => budget / STIX_WEIGHT,
+            _ => budget,
+        }
+        .max(1);
         while left > 0 && self.part < self.parts.len() {
             let (tag_type, ids) = &self.parts[self.part];
             let end = ids.len().min(self.next + left);
@@ -376,5 +384,12 @@ mod tests {
             steps += 1;
         }
         assert!(steps >= job.values() / 10, "{steps} steps");
+        // STIX too: values, then indicators, a slice at a time.
+        let mut job = ExportJob::new(ExportKind::Stix, &set, &Filter::default(), "", "", "");
+        let mut steps = 1;
+        while !job.step(&set, 40, &mut counter()) {
+            steps += 1;
+        }
+        assert!(steps >= job.values() / 10, "{steps} STIX steps");
     }
 }

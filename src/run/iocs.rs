@@ -30,9 +30,10 @@ use crate::web::suffixes;
 
 use submission::{count, load_submission};
 
-/// The shortest time between two redraws while answers arrive: four a second show progress
-/// well and leave the main thread to the answers.
-pub const DRAW_GAP_MS: f64 = 250.0;
+/// The shortest time between two redraws while answers arrive. Each redraw rebuilds the rows
+/// in view that new answers changed (tens of milliseconds with the page's calls waiting on
+/// the main thread meanwhile); two a second still read as live, and leave it to the answers.
+pub const DRAW_GAP_MS: f64 = 500.0;
 
 /// A line under the IoC load's progress.
 #[derive(Clone, Debug, PartialEq)]
@@ -146,6 +147,8 @@ impl IocLoader {
         let cancel = Cancel::new();
         self.memory.borrow_mut().cancel = Some(cancel.clone());
         self.board.update(|b| b.busy = true);
+        // Cancel shows and Show IoCs disables with the click, not a redraw later.
+        self.board.draw_now();
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             me.load(t, plan, source, adding, &cancel).await;
