@@ -209,8 +209,8 @@ impl IocLoader {
         // here came from the search, so a 404 later means it was deleted since.
         let states: RefCell<HashMap<String, Option<String>>> = RefCell::default();
         let search = async {
-            if let Some(query) = &plan.query {
-                self.search(&t, &plan, query, cancel, &loaded, &queue, &states)
+            if plan.query.is_some() {
+                self.search(&t, &plan, cancel, &loaded, &queue, &states)
                     .await;
             }
             // The queue ends once the search has handed over its last hit.
@@ -269,20 +269,20 @@ impl IocLoader {
         futures::join!(search, load);
     }
 
-    /// Pages through the query's matches, handing each new sid to the queue as its page
+    /// Pages through the plan's query matches, handing each new sid to the queue as its page
     /// arrives; then says in the progress whether the cap stopped it and how many matched.
-    #[allow(clippy::too_many_arguments)]
     async fn search(
         &self,
         t: &Transport,
         plan: &Plan,
-        query: &str,
         cancel: &Cancel,
         loaded: &HashSet<String>,
         queue: &mpsc::UnboundedSender<String>,
         states: &RefCell<HashMap<String, Option<String>>>,
     ) {
-        let cap = plan.cap;
+        let (Some(query), cap) = (plan.query.as_deref(), plan.cap) else {
+            return;
+        };
         let mut seen: HashSet<String> = plan.sids.sids.iter().cloned().collect();
         seen.extend(loaded.iter().cloned());
         let found = each_submission(t, query, Some(cap), cancel, |hits| {
