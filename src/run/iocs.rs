@@ -1,10 +1,10 @@
 //! Drives "Show IoCs": every submission's summary or ontology through the shared transport,
-//! merged into the board's `IocSet` as each answer (or, for the ontology, each record)
+//! merged into the board's set of values as each answer (or, for the ontology, each record)
 //! arrives. With a query, loading starts with the search's first page of hits while it pages
 //! on. Per-submission failures become their own notes; the rest still load. The view reads
-//! the board (`IocBoard`) once per frame and calls `start`, `load_rest` and `cancel`.
+//! the board (`IocBoard`) and calls `start`, `load_rest` and `cancel`.
 //!
-//! Merging is cheap (the set stays sorted as it grows), and the board asks for a redraw at
+//! Merging is cheap (the set stays sorted as it grows), and the board asks for redraws at
 //! most once per frame and a few times a second, so a thousand answers cost a thousand
 //! merges, not a thousand redraws. More calls are queued than the transport runs at once, so
 //! a slot that frees is taken by the next call straight away instead of after this loop's
@@ -30,10 +30,14 @@ use crate::web::suffixes;
 
 use submission::{count, load_submission};
 
-/// The shortest time between two redraws while answers arrive. Each redraw rebuilds the rows
-/// in view that new answers changed (tens of milliseconds with the page's calls waiting on
-/// the main thread meanwhile); two a second still read as live, and leave it to the answers.
-pub const DRAW_GAP_MS: f64 = 500.0;
+/// The shortest time between two redraws of the status line and notes while answers
+/// arrive: four a second show progress well, and cost little.
+const STATUS_GAP_MS: f64 = 250.0;
+/// The same for the values. Each of their redraws rebuilds the rows in view that new answers
+/// changed and lays the tables out again, tens of milliseconds in which the answers wait for
+/// the main thread: drawn every frame they took more of it than the answers did. Once a
+/// second still shows values arriving; the end of a load draws at once.
+const VALUES_GAP_MS: f64 = 1000.0;
 
 /// A line under the IoC load's progress.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,15 +48,42 @@ pub enum LoadNote {
     Order(String),
 }
 
-/// What the IoC view shows of its loads: the values, the notes, the progress.
+/// How the IoC view's loads stand: the notes, the progress.
 #[derive(Default)]
-pub struct IocBoard {
-    pub set: IocSet,
+pub struct LoadStatus {
     pub notes: Vec<LoadNote>,
     /// None before the first load.
     pub progress: Option<LoadProgress>,
     /// True while a load runs.
     pub busy: bool,
+}
+
+/// What the IoC view shows of its loads, in two parts redrawn at their own pace.
+#[derive(Clone)]
+pub struct IocBoard {
+    pub status: Shared<LoadStatus>,
+    pub values: Shared<IocSet>,
+}
+
+impl IocBoard {
+    pub fn new() -> IocBoard {
+        IocBoard {
+            status: Shared::with_gap(LoadStatus::default(), STATUS_GAP_MS),
+            values: Shared::with_gap(IocSet::new(), VALUES_GAP_MS),
+        }
+    }
+
+    /// Both parts redrawn at once (a load's start and end).
+    fn draw_now(&self) {
+        self.status.draw_now();
+        self.values.draw_now();
+    }
+}
+
+impl Default for IocBoard {
+    fn default() -> Self {
+        IocBoard::new()
+    }
 }
 
 /// What "Load the rest" repeats: the last load's call, with the cap lifted.
@@ -75,12 +106,12 @@ struct Memory {
 /// Starts, extends and cancels IoC loads that write to one board. Cheap to clone.
 #[derive(Clone)]
 pub struct IocLoader {
-    board: Shared<IocBoard>,
+    board: IocBoard,
     memory: Rc<RefCell<Memory>>,
 }
 
 impl IocLoader {
-    pub fn new(board: Shared<IocBoard>) -> IocLoader {
+    pub fn new(board: IocBoard) -> IocLoader {
         IocLoader {
             board,
             memory: Rc::default(),
@@ -101,8 +132,8 @@ impl IocLoader {
         source: Source,
         on_done: impl FnOnce() + 'static,
     ) {
-        self.board.update(|b| {
-            b.set = IocSet::new();
+        self.board.values.set(IocSet::new());
+        self.board.status.update(|b| {
             b.notes = plan
                 .sids
                 .errors
@@ -146,13 +177,13 @@ impl IocLoader {
     ) {
         let cancel = Cancel::new();
         self.memory.borrow_mut().cancel = Some(cancel.clone());
-        self.board.update(|b| b.busy = true);
+        self.board.status.update(|b| b.busy = true);
         // Cancel shows and Show IoCs disables with the click, not a redraw later.
         self.board.draw_now();
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             me.load(t, plan, source, adding, &cancel).await;
-            me.board.update(|b| {
+            me.board.status.update(|b| {
                 if let Some(p) = &mut b.progress {
                     p.finished = true;
                     p.cancelled = cancel.is_cancelled() && p.stopped.is_none();
@@ -170,10 +201,9 @@ impl IocLoader {
             // Loading since the page answered; usually there long before a load starts.
             let list = suffixes::get().await;
             let order = list.as_ref().err().map(|why| LoadNote::Order(format!("{why}. Domains are not grouped by registrable domain: they are sorted by their labels from the right (top-level domain first).")));
-            self.board.update(|b| {
-                b.notes.extend(order);
-                b.set = IocSet::with_suffixes(list.ok()).with_verdicts(t.verdicts());
-            });
+            self.board.status.update(|b| b.notes.extend(order));
+            let set = IocSet::with_suffixes(list.ok()).with_verdicts(t.verdicts());
+            self.board.values.set(set);
         }
         let loaded = self.memory.borrow().loaded.clone();
         // Submissions to load, fed while the search still pages, so the slots the search
@@ -185,7 +215,7 @@ impl IocLoader {
             .iter()
             .filter(|s| !loaded.contains(*s))
             .collect();
-        self.board.update(|b| {
+        self.board.status.update(|b| {
             let p = match b.progress.take() {
                 Some(before) if adding => LoadProgress {
                     finished: false,
@@ -219,10 +249,10 @@ impl IocLoader {
         let results = sids
             .map(|sid| {
                 let found = states.borrow().get(&sid).cloned();
-                let (t, board) = (t.clone(), self.board.clone());
+                let (t, set) = (t.clone(), self.board.values.clone());
                 async move {
                     let state = found.clone().flatten();
-                    let got = load_submission(&t, &sid, source, state, cancel, &board).await;
+                    let got = load_submission(&t, &sid, source, state, cancel, &set).await;
                     let got = match found {
                         Some(_) => got.map_err(ApiError::for_found_submission),
                         None => got,
@@ -236,7 +266,7 @@ impl IocLoader {
                 self.memory.borrow_mut().loaded.insert(sid.clone());
             }
             let mut stop = false;
-            self.board.update(|b| {
+            self.board.status.update(|b| {
                 let p = b.progress.get_or_insert_with(LoadProgress::default);
                 match got {
                     Ok(loaded) => {
@@ -295,7 +325,7 @@ impl IocLoader {
                     let _ = queue.unbounded_send(hit.sid.clone());
                 }
             }
-            self.board.update(|b| {
+            self.board.status.update(|b| {
                 if let Some(p) = &mut b.progress {
                     p.total += fresh;
                 }
@@ -309,7 +339,7 @@ impl IocLoader {
             _ => None,
         };
         let mut stop = false;
-        self.board.update(|b| {
+        self.board.status.update(|b| {
             let p = b.progress.get_or_insert_with(LoadProgress::default);
             p.searching = false;
             match found {

@@ -15,8 +15,7 @@ use crate::core::ioc::{Filter, IocSet};
 use crate::core::ioc_query::{
     self, parse_source, plan, source_param, verdict_filter, DeepLink, DEFAULT_CAP,
 };
-use crate::run::iocs::{IocBoard, IocLoader, DRAW_GAP_MS};
-use crate::web::frame;
+use crate::run::iocs::{IocBoard, IocLoader, LoadStatus};
 use crate::web::{focus, page_origin};
 
 use group::GroupView;
@@ -24,8 +23,9 @@ use group::GroupView;
 /// Everything the result components share, provided as context.
 #[derive(Clone, Copy)]
 struct Shared {
-    /// What the loads wrote, read once per frame.
-    board: Live<IocBoard>,
+    /// What the loads wrote, each part read at its own redraws.
+    status: Live<LoadStatus>,
+    values: Live<IocSet>,
     loader: StoredValue<IocLoader, LocalStorage>,
     /// Filter controls, and the filter and groups they make.
     text: RwSignal<String>,
@@ -53,21 +53,26 @@ pub fn IocPanel() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let verdict = RwSignal::new("all".to_string());
     let hide_safelisted = RwSignal::new(true);
-    let board = Live::new(frame::Shared::with_gap(IocBoard::default(), DRAW_GAP_MS));
-    let loader = StoredValue::new_local(IocLoader::new(board.shared()));
+    let board = IocBoard::new();
+    let (status, values) = (
+        Live::new(board.status.clone()),
+        Live::new(board.values.clone()),
+    );
+    let loader = StoredValue::new_local(IocLoader::new(board));
     let filter = Memo::new(move |_| Filter {
         text: text.get(),
         verdicts: verdict_filter(&verdict.get()),
         hide_safelisted: hide_safelisted.get(),
     });
-    // Recomputed at most once a frame while a load merges (the board is announced per
-    // frame), and holds handles only: rows are looked up when drawn.
+    // Recomputed at the values' redraws while a load merges, and holds handles only: rows
+    // are looked up when drawn.
     let groups = Memo::new(move |_| {
         let filter = filter.get();
-        board.with(|b| group::views(&b.set, &filter))
+        values.with(|set| group::views(set, &filter))
     });
     provide_context(Shared {
-        board,
+        status,
+        values,
         loader,
         text,
         verdict,
@@ -113,7 +118,7 @@ pub fn IocPanel() -> impl IntoView {
         // The button disables itself: keep the keyboard in the results while the load goes.
         focus::focus_soon(RESULTS);
     };
-    let busy = Memo::new(move |_| board.with(|b| b.busy));
+    let busy = Memo::new(move |_| status.with(|s| s.busy));
     let connected_to = move || {
         session
             .transport
@@ -182,5 +187,5 @@ const CONNECT_FIRST: &str =
 
 /// The set the view shows, read without subscribing (click handlers).
 fn with_set<R>(ctx: &Shared, f: impl FnOnce(&IocSet) -> R) -> R {
-    ctx.board.peek(|b| f(&b.set))
+    ctx.values.peek(f)
 }

@@ -1,4 +1,4 @@
-//! One submission of an IoC load: its summary or ontology merged into the board as it
+//! One submission of an IoC load: its summary or ontology merged into the shown set as it
 //! arrives, and what its answer says besides its values.
 
 use crate::core::api::{SearchPage, SubmissionHit, Summary};
@@ -8,7 +8,7 @@ use crate::core::status::{files_without_ontology, SubmissionNote};
 use crate::web::frame::Shared;
 use crate::web::http::{Cancel, Transport};
 
-use super::IocBoard;
+use crate::core::ioc::IocSet;
 
 /// What one submission's answer says besides its values: why it may not hold them all, and
 /// how many files the ontology left out that the summary names.
@@ -26,7 +26,7 @@ pub(super) async fn count(t: &Transport, query: &str, cancel: &Cancel) -> Option
         .and_then(|page| page.total)
 }
 
-/// Loads one submission into the board's set, with a note when its answer may not hold
+/// Loads one submission into `set`, with a note when its answer may not hold
 /// every value. `state` is the search hit's; without it the submission record is asked only
 /// when `partial` needs it.
 pub(super) async fn load_submission(
@@ -35,13 +35,13 @@ pub(super) async fn load_submission(
     source: Source,
     state: Option<String>,
     cancel: &Cancel,
-    board: &Shared<IocBoard>,
+    set: &Shared<IocSet>,
 ) -> Result<Loaded, ApiError> {
     let summary = t.json::<Summary>(t.server.summary(sid), cancel);
     match source {
         Source::Summary => {
             let summary = summary.await?;
-            board.update(|b| b.set.add_summary(sid, &summary));
+            set.update(|set| set.add_summary(sid, &summary));
             let note = note(t, sid, &summary, state, cancel).await?;
             Ok(Loaded {
                 note,
@@ -54,8 +54,8 @@ pub(super) async fn load_submission(
             let summary = summary.await.ok();
             let mut records = Vec::new();
             t.ontology_records(t.server.ontology(sid), cancel, |record| {
-                board.update(|b| {
-                    b.set.add_ontology_with_summary(
+                set.update(|set| {
+                    set.add_ontology_with_summary(
                         sid,
                         std::slice::from_ref(&record),
                         summary.as_ref(),

@@ -70,16 +70,16 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
             let (first, end) = window(scroll_top.get(), g.ids.len());
             (first, g.ids.len() - end, g.ids[first..end].to_vec())
         });
-        let rows = ctx.board.with(|b| {
+        let rows = ctx.values.with(|set| {
             ids.into_iter()
-                .map(|id| (id, b.set.changed(id)))
+                .map(|id| (id, set.changed(id)))
                 .collect::<Vec<_>>()
         });
         (first, below, rows)
     });
     let rows = move || shown.with(|s| s.2.clone());
     let draw =
-        move |(id, _): (IocId, u64)| ctx.board.peek(|b| b.set.by_id(id).map(|i| row(ctx, i)));
+        move |(id, _): (IocId, u64)| ctx.values.peek(|set| set.by_id(id).map(|i| row(ctx, i)));
     let above = move || format!("{}px", shown.with(|s| s.0) as f64 * ROW_PX);
     let below = move || format!("{}px", shown.with(|s| s.1) as f64 * ROW_PX);
     let t = tag_type.clone();

@@ -10,15 +10,15 @@ use crate::ui::ErrorLine;
 #[component]
 pub fn Results() -> impl IntoView {
     let ctx = expect_context::<Shared>();
-    let board = ctx.board;
-    let progress = Memo::new(move |_| board.with(|b| b.progress.clone()));
-    let busy = Memo::new(move |_| board.with(|b| b.busy));
-    let all_notes = Memo::new(move |_| board.with(|b| b.notes.clone()));
+    let status = ctx.status;
+    let progress = Memo::new(move |_| status.with(|s| s.progress.clone()));
+    let busy = Memo::new(move |_| status.with(|s| s.busy));
+    let all_notes = Memo::new(move |_| status.with(|s| s.notes.clone()));
     let types = Memo::new(move |_| {
         ctx.groups
             .with(|gs| gs.iter().map(|g| g.tag_type.clone()).collect::<Vec<_>>())
     });
-    let has_values = Memo::new(move |_| board.with(|b| !b.set.is_empty()));
+    let has_values = Memo::new(move |_| ctx.values.with(|set| !set.is_empty()));
     let nothing_found = move || {
         let done = progress.with(|p| p.as_ref().is_some_and(|p| p.finished && p.done > p.failed));
         (done && !has_values.get())
