@@ -272,8 +272,10 @@ async fn browser_floor(s: &Session, n: usize, source: &str) -> Result<f64, Strin
     } else {
         "/api/v4/submission/summary/"
     };
-    let script = format!(
-        r#"(async () => {{
+    // Started, then polled: a script WebDriver waits on times out after 30 s.
+    s.js(&format!(
+        r#"window.__floor = null;
+(async () => {{
   const headers = {{'X-USER': '{name}', 'X-APIKEY': '{key}', 'Accept': 'application/json'}};
   const sids = []; let paging = '*';
   while (sids.length < {n}) {{
@@ -292,13 +294,24 @@ async fn browser_floor(s: &Session, n: usize, source: &str) -> Result<f64, Strin
       await r.text();
     }}
   }}));
-  done(performance.now() - t0);
-}})().catch(e => done(String(e)))"#
-    );
-    let v = s.js_async(&script).await;
-    v.as_f64()
-        .map(|ms| ms / 1000.0)
-        .ok_or_else(|| format!("plain fetch in the page failed: {v}"))
+  window.__floor = performance.now() - t0;
+}})().catch(e => {{ window.__floor = String(e); }});"#
+    ))
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let v = s.js("return window.__floor").await;
+        if let Some(ms) = v.as_f64() {
+            return Ok(ms / 1000.0);
+        }
+        if !v.is_null() {
+            return Err(format!("plain fetch in the page failed: {v}"));
+        }
+        if Instant::now() > deadline {
+            return Err("plain fetch in the page: no end after 10 minutes".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The page's calls, made plainly: the deep-paged search (one page after another), the
