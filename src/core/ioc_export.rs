@@ -33,7 +33,10 @@ pub struct ExportJob {
     parts: Vec<(String, Vec<IocId>)>,
     part: usize,
     next: usize,
+    /// Written and not yet taken (`take_text`).
     out: String,
+    /// What goes before everything taken: STIX's opening, known only at the end.
+    head: String,
     /// STIX: the bundle being written (None for the other kinds, and once done).
     stix: Option<StixWriter>,
     values: usize,
@@ -79,6 +82,7 @@ impl ExportJob {
             part: 0,
             next: 0,
             out,
+            head: String::new(),
             stix,
             values,
             rows: 0,
@@ -162,7 +166,9 @@ impl ExportJob {
                 false
             }
             Some(writer) if writer.indicators_left() == 0 => {
-                self.out = writer.finish(random);
+                let (opening, rest) = writer.finish(random);
+                self.head = opening;
+                self.out.push_str(&rest);
                 true
             }
             Some(writer) => {
@@ -180,9 +186,24 @@ impl ExportJob {
         }
     }
 
-    /// The export's text; call once `step` said it is done.
+    /// The text written since the last call, in order: a big export can leave WASM memory
+    /// a part at a time instead of as one string at the end.
+    pub fn take_text(&mut self) -> String {
+        if let Some(writer) = &mut self.stix {
+            self.out.push_str(&writer.take_body());
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    /// (what goes before every part taken, the rest); call once `step` said it is done. The
+    /// export is the first, every `take_text` in order, then the second.
+    pub fn finish_parts(self) -> (String, String) {
+        (self.head, self.out)
+    }
+
+    /// The export's whole text, when nothing was taken; call once `step` said it is done.
     pub fn finish(self) -> String {
-        self.out
+        self.head + &self.out
     }
 }
 
@@ -371,6 +392,33 @@ mod tests {
             let mut random = counter();
             while !job.step(&set, budget, &mut random) {}
             assert!(job.finish() == want, "budget {budget}: sliced bytes differ");
+        }
+    }
+
+    /// Parts taken after every step, between the head and the rest, are the export.
+    #[test]
+    fn parts_taken_as_written_make_the_whole_export() {
+        let set = stix_set();
+        for kind in [
+            ExportKind::Json,
+            ExportKind::Csv,
+            ExportKind::Misp,
+            ExportKind::Stix,
+        ] {
+            let (want, _, _) = whole(kind, &set, &Filter::default());
+            let mut job =
+                ExportJob::new(kind, &set, &Filter::default(), NOW, "analyst", "https://al");
+            let mut random = counter();
+            let mut parts = Vec::new();
+            while !job.step(&set, 16, &mut random) {
+                parts.push(job.take_text());
+            }
+            parts.push(job.take_text());
+            let written = parts.iter().filter(|p| !p.is_empty()).count();
+            assert!(written > 2, "{kind:?} in {written} parts");
+            let (head, rest) = job.finish_parts();
+            let joined = head + &parts.concat() + &rest;
+            assert!(joined == want, "{kind:?}: parts differ from the whole");
         }
     }
 

@@ -78,7 +78,8 @@ pub fn to_stix(iocs: &[&Ioc], export: &StixExport, random: &mut dyn FnMut() -> [
         writer.add(ioc);
     }
     writer.write_indicators(usize::MAX, random);
-    writer.finish(random)
+    let (opening, rest) = writer.finish(random);
+    opening + &rest
 }
 
 fn producer() -> Value {

@@ -12,7 +12,7 @@ use crate::core::ioc_query::VERDICT_CHOICES;
 use crate::ui::Session;
 use crate::web::clipboard::copy_text;
 use crate::web::frame::next_turn;
-use crate::web::save::save_text;
+use crate::web::save::TextParts;
 use crate::web::{now_iso, random_16};
 
 /// Values written between two turns given to the browser: a few milliseconds of work.
@@ -117,9 +117,11 @@ fn save(ctx: Shared, session: Session, kind: Export, misp_left_out: RwSignal<Vec
         ExportJob::new(kind, set, &ctx.filter.get_untracked(), &now, &user, &server)
     });
     ctx.trouble.set(None);
+    let parts = TextParts::new();
     if with_set(&ctx, |set| job.step(set, SLICE, &mut random_16)) {
-        return finish(ctx, job, &name, mime, misp_left_out);
+        return finish(ctx, job, parts, &name, mime, misp_left_out);
     }
+    parts.push(&job.take_text());
     ctx.notice
         .set(Some(format!("Preparing {name} ({} values)…", job.values())));
     spawn_local(async move {
@@ -128,14 +130,16 @@ fn save(ctx: Shared, session: Session, kind: Export, misp_left_out: RwSignal<Vec
             if with_set(&ctx, |set| job.step(set, SLICE, &mut random_16)) {
                 break;
             }
+            parts.push(&job.take_text());
         }
-        finish(ctx, job, &name, mime, misp_left_out);
+        finish(ctx, job, parts, &name, mime, misp_left_out);
     });
 }
 
 fn finish(
     ctx: Shared,
-    job: ExportJob,
+    mut job: ExportJob,
+    parts: TextParts,
     name: &str,
     mime: &str,
     misp_left_out: RwSignal<Vec<LeftOut>>,
@@ -147,8 +151,9 @@ fn finish(
     } else {
         job.values()
     };
-    let text = job.finish();
-    match save_text(&text, name, mime) {
+    parts.push(&job.take_text());
+    let (head, rest) = job.finish_parts();
+    match parts.save(&head, &rest, name, mime) {
         Ok(()) => ctx
             .notice
             .set(Some(format!("Saved {name} ({count} values)."))),

@@ -1,6 +1,7 @@
 //! The bundle written a value at a time, so an export of tens of thousands of values can give
 //! the browser a turn between slices: first every value (its cyber-observable, and its share
-//! of one indicator per pattern), then the indicators, then the bundle's id. The bytes are
+//! of one indicator per pattern), then the indicators, then the bundle's id, which opens the
+//! bundle: what was written can be taken away as it comes (`take_body`). The bytes are
 //! `serde_json::to_string_pretty` of the whole bundle: keys sorted (no `preserve_order`), so
 //! `id` and `objects` come before `type`, and each object sits two levels deep.
 
@@ -16,10 +17,9 @@ use super::{
 use crate::core::api::Verdict;
 use crate::core::ioc::Ioc;
 
-/// The bundle's opening; the id is written over once every indicator has drawn its own, so
-/// ids are drawn in the order a single pass would draw them.
-const OPENING: &str =
-    "{\n  \"id\": \"bundle--00000000-0000-0000-0000-000000000000\",\n  \"objects\": [";
+/// The bundle's opening, around its id: written last, once every indicator has drawn its
+/// own id, so ids are drawn in the order a single pass would draw them.
+const OPENING: [&str; 2] = ["{\n  \"id\": \"", "\",\n  \"objects\": ["];
 const CLOSING: &str = "\n  ],\n  \"type\": \"bundle\"\n}";
 
 /// One pattern's indicator: values of several tag types (a domain seen statically, live and
@@ -38,7 +38,9 @@ pub(super) struct Merged {
 }
 
 pub struct StixWriter {
+    /// Objects written and not yet taken.
     out: String,
+    objects: usize,
     now: String,
     user_id: String,
     seen_objects: HashSet<String>,
@@ -53,7 +55,8 @@ impl StixWriter {
     pub fn new(export: &StixExport) -> StixWriter {
         let user_id = user_identity_id(export.server, export.user);
         let mut writer = StixWriter {
-            out: OPENING.to_string(),
+            out: String::new(),
+            objects: 0,
             now: export.now.to_string(),
             user_id: user_id.clone(),
             seen_objects: HashSet::new(),
@@ -123,13 +126,19 @@ impl StixWriter {
         self.written = end;
     }
 
-    /// The bundle, its id drawn from `random` after every indicator's.
-    pub fn finish(mut self, random: &mut dyn FnMut() -> [u8; 16]) -> String {
+    /// The objects written since the last call: the bundle's body, in order.
+    pub fn take_body(&mut self) -> String {
+        std::mem::take(&mut self.out)
+    }
+
+    /// (the bundle's opening, the body not yet taken and the closing); the bundle is the
+    /// opening, every body taken, then the rest. Its id is drawn from `random` after every
+    /// indicator's.
+    pub fn finish(mut self, random: &mut dyn FnMut() -> [u8; 16]) -> (String, String) {
         let id = format!("bundle--{}", v4(random));
-        let at = OPENING.find("bundle--").expect("the opening holds an id");
-        self.out.replace_range(at..at + id.len(), &id);
+        let opening = format!("{}{id}{}", OPENING[0], OPENING[1]);
         self.out.push_str(CLOSING);
-        self.out
+        (opening, self.out)
     }
 
     /// One object as the whole bundle's pretty print places it: after a comma unless first,
@@ -137,9 +146,10 @@ impl StixWriter {
     /// a string, so indenting after every new line touches structure only.
     fn push(&mut self, object: &Value) {
         let text = serde_json::to_string_pretty(object).expect("JSON values always serialize");
-        if !self.out.ends_with('[') {
+        if self.objects > 0 {
             self.out.push(',');
         }
+        self.objects += 1;
         self.out.push_str("\n    ");
         self.out.push_str(&text.replace('\n', "\n    "));
     }
