@@ -171,7 +171,7 @@ pub struct LoadProgress {
     pub failed: usize,
     pub finished: bool,
     pub cancelled: bool,
-    /// An error that ended the whole run (daily quota, key refused).
+    /// An error that ended the whole load (daily quota, key refused).
     pub stopped: Option<String>,
 }
 

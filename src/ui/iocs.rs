@@ -1,8 +1,8 @@
-//! The Network IoC view: the form (Submission IDs, Query, Source), the run, and the results.
+//! The Network IoC view: the form (Submission IDs, Query, Source), its loads (`run::iocs`),
+//! and the results.
 
 mod actions;
 mod group;
-mod link;
 mod misp;
 mod pivot;
 mod results;
@@ -16,7 +16,7 @@ use crate::core::ioc_query::{
     self, parse_source, plan, source_param, verdict_filter, DeepLink, DEFAULT_CAP,
 };
 use crate::run::iocs::{IocBoard, IocLoader, LoadStatus};
-use crate::web::{focus, page_origin};
+use crate::web::{deep_link, focus, page_origin};
 
 use group::GroupView;
 
@@ -42,7 +42,7 @@ struct Shared {
 #[component]
 pub fn IocPanel() -> impl IntoView {
     let session = expect_context::<Session>();
-    let link = link::read();
+    let link = deep_link::read();
     let sids_text = RwSignal::new(link.sids.join("\n"));
     let query = RwSignal::new(link.query.clone());
     let cap_text = RwSignal::new(link.cap.to_string());
@@ -112,7 +112,7 @@ pub fn IocPanel() -> impl IntoView {
             },
         };
         loader.get_value().start(transport, plan, source, move || {
-            link::write(&deep);
+            deep_link::write(&deep);
             focus::return_focus("#ioc-show", RESULTS);
         });
         // The button disables itself: keep the keyboard in the results while the load goes.
