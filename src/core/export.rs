@@ -23,7 +23,7 @@ mod tests;
 
 pub use defang::defang;
 pub use misp::{misp_refusal, misp_type, to_misp_csv, LeftOut, MispCsv, MISP_HEADER};
-pub use stix::{to_stix, StixExport};
+pub use stix::{to_stix, StixExport, StixWriter};
 
 /// One value per line, in the order given. When the values span several tag types, each
 /// type's block opens with a `# <tag type>` line and blocks are separated by a blank line;

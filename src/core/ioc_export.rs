@@ -5,10 +5,15 @@
 //!   output over the slice with the header left off (MISP's rows and left-out values add up).
 //! - JSON: the seed shape written value by value, exactly as `export::to_json` prints it
 //!   (pretty, the map's own key order).
-//! - STIX: the bundle's id covers every indicator, so it is made in one call at the end.
+//! - STIX: every value into the bundle writer (its observables go out as they come), then
+//!   the indicators, one per pattern, a slice at a time (`StixWriter`).
 
-use crate::core::export::{to_csv, to_json, to_misp_csv, to_stix, LeftOut, StixExport};
+use crate::core::export::{to_csv, to_json, to_misp_csv, LeftOut, StixExport, StixWriter};
 use crate::core::ioc::{Filter, Ioc, IocId, IocSet};
+
+/// A STIX value costs about as much as this many CSV rows: an object and a share of an
+/// indicator, each built as a JSON value and pretty-printed.
+const STIX_WEIGHT: usize = 4;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportKind {
@@ -28,11 +33,12 @@ pub struct ExportJob {
     parts: Vec<(String, Vec<IocId>)>,
     part: usize,
     next: usize,
+    /// Written and not yet taken (`take_text`).
     out: String,
-    now: String,
-    /// Who exports, for STIX's identity.
-    user: String,
-    server: String,
+    /// What goes before everything taken: STIX's opening, known only at the end.
+    head: String,
+    /// STIX: the bundle being written (None for the other kinds, and once done).
+    stix: Option<StixWriter>,
     values: usize,
     /// MISP CSV: attributes written, and values MISP would refuse or change.
     rows: usize,
@@ -65,18 +71,19 @@ impl ExportJob {
             ExportKind::Json => "{".to_string(),
             ExportKind::Csv => to_csv(&[]),
             ExportKind::Misp => to_misp_csv(&[]).text,
-            // Written whole by the one step that sees every value.
+            // Written by the bundle writer, handed over when done.
             ExportKind::Stix => String::new(),
         };
+        let stix =
+            (kind == ExportKind::Stix).then(|| StixWriter::new(&StixExport { now, user, server }));
         ExportJob {
             kind,
             parts,
             part: 0,
             next: 0,
             out,
-            now: now.to_string(),
-            user: user.to_string(),
-            server: server.to_string(),
+            head: String::new(),
+            stix,
             values,
             rows: 0,
             left_out: Vec::new(),
@@ -102,21 +109,22 @@ impl ExportJob {
         self.values
     }
 
-    /// Writes up to `budget` more values (STIX: all at once, with `random` for its
-    /// indicators' ids); true when the export is done.
+    /// Writes about `budget` CSV rows' worth of work (STIX: a quarter as many values, then
+    /// its indicators, with `random` for their ids); true when the export is done.
     pub fn step(
         &mut self,
         set: &IocSet,
         budget: usize,
         random: &mut dyn FnMut() -> [u8; 16],
     ) -> bool {
-        let mut left = budget.max(1);
+        let mut left = match self.kind {
+            ExportKind::Stix => budget / STIX_WEIGHT,
+            _ => budget,
+        }
+        .max(1);
         while left > 0 && self.part < self.parts.len() {
             let (tag_type, ids) = &self.parts[self.part];
-            let end = match self.kind {
-                ExportKind::Stix => ids.len(),
-                _ => ids.len().min(self.next + left),
-            };
+            let end = ids.len().min(self.next + left);
             let slice: Vec<&Ioc> = ids[self.next..end]
                 .iter()
                 .filter_map(|id| set.by_id(*id))
@@ -134,12 +142,8 @@ impl ExportJob {
                     self.left_out.extend(misp.left_out);
                 }
                 ExportKind::Stix => {
-                    let export = StixExport {
-                        now: &self.now,
-                        user: &self.user,
-                        server: &self.server,
-                    };
-                    *out = to_stix(&slice, &export, random);
+                    let writer = self.stix.as_mut().expect("a STIX job has a writer");
+                    slice.iter().for_each(|ioc| writer.add(ioc));
                 }
             }
             left = left.saturating_sub(end - self.next);
@@ -152,7 +156,27 @@ impl ExportJob {
                 }
             }
         }
-        self.part >= self.parts.len()
+        if self.part < self.parts.len() {
+            return false;
+        }
+        match self.stix.take() {
+            Some(mut writer) if left > 0 && writer.indicators_left() > 0 => {
+                writer.write_indicators(left, random);
+                self.stix = Some(writer);
+                false
+            }
+            Some(writer) if writer.indicators_left() == 0 => {
+                let (opening, rest) = writer.finish(random);
+                self.head = opening;
+                self.out.push_str(&rest);
+                true
+            }
+            Some(writer) => {
+                self.stix = Some(writer);
+                false
+            }
+            None => true,
+        }
     }
 
     /// What follows the last value; the empty cases were written whole by `new`.
@@ -162,9 +186,24 @@ impl ExportJob {
         }
     }
 
-    /// The export's text; call once `step` said it is done.
+    /// The text written since the last call, in order: a big export can leave WASM memory
+    /// a part at a time instead of as one string at the end.
+    pub fn take_text(&mut self) -> String {
+        if let Some(writer) = &mut self.stix {
+            self.out.push_str(&writer.take_body());
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    /// (what goes before every part taken, the rest); call once `step` said it is done. The
+    /// export is the first, every `take_text` in order, then the second.
+    pub fn finish_parts(self) -> (String, String) {
+        (self.head, self.out)
+    }
+
+    /// The export's whole text, when nothing was taken; call once `step` said it is done.
     pub fn finish(self) -> String {
-        self.out
+        self.head + &self.out
     }
 }
 
@@ -224,6 +263,7 @@ mod tests {
 
     use super::*;
     use crate::core::api::Summary;
+    use crate::core::export::to_stix;
 
     fn set_of(n: usize) -> IocSet {
         let mut set = IocSet::new();
@@ -317,6 +357,71 @@ mod tests {
         }
     }
 
+    /// `set_of(10)` and the same domains seen live too (one indicator per pattern).
+    fn stix_set() -> IocSet {
+        let mut set = set_of(10);
+        let summary: Summary = serde_json::from_value(json!({
+            "tags": {"ioc": {
+                "network.dynamic.domain": [["h1.example.com", "malicious", false, ""], ["h2.example.com", "safe", true, ""]],
+                "network.tls.sni": [["h3.example.com", "info", false, ""]],
+                "network.port": [["443", "info", false, ""]]
+            }}
+        }))
+        .unwrap();
+        set.add_summary("S99", &summary);
+        set
+    }
+
+    /// The bundle as the single-pass writer made it before exports were sliced (same ids
+    /// from `counter`): slicing changed no byte.
+    #[test]
+    fn stix_bytes_are_pinned() {
+        let set = stix_set();
+        let want = include_str!("export/stix/bundle-10.json");
+        let (whole, _, _) = whole(ExportKind::Stix, &set, &Filter::default());
+        assert!(whole == want, "to_stix changed its bytes");
+        for budget in [1, 5, 1000] {
+            let mut job = ExportJob::new(
+                ExportKind::Stix,
+                &set,
+                &Filter::default(),
+                NOW,
+                "analyst",
+                "https://al",
+            );
+            let mut random = counter();
+            while !job.step(&set, budget, &mut random) {}
+            assert!(job.finish() == want, "budget {budget}: sliced bytes differ");
+        }
+    }
+
+    /// Parts taken after every step, between the head and the rest, are the export.
+    #[test]
+    fn parts_taken_as_written_make_the_whole_export() {
+        let set = stix_set();
+        for kind in [
+            ExportKind::Json,
+            ExportKind::Csv,
+            ExportKind::Misp,
+            ExportKind::Stix,
+        ] {
+            let (want, _, _) = whole(kind, &set, &Filter::default());
+            let mut job =
+                ExportJob::new(kind, &set, &Filter::default(), NOW, "analyst", "https://al");
+            let mut random = counter();
+            let mut parts = Vec::new();
+            while !job.step(&set, 16, &mut random) {
+                parts.push(job.take_text());
+            }
+            parts.push(job.take_text());
+            let written = parts.iter().filter(|p| !p.is_empty()).count();
+            assert!(written > 2, "{kind:?} in {written} parts");
+            let (head, rest) = job.finish_parts();
+            let joined = head + &parts.concat() + &rest;
+            assert!(joined == want, "{kind:?}: parts differ from the whole");
+        }
+    }
+
     #[test]
     fn a_small_budget_takes_several_steps() {
         let set = set_of(40);
@@ -327,5 +432,12 @@ mod tests {
             steps += 1;
         }
         assert!(steps >= job.values() / 10, "{steps} steps");
+        // STIX too: values, then indicators, a slice at a time.
+        let mut job = ExportJob::new(ExportKind::Stix, &set, &Filter::default(), "", "", "");
+        let mut steps = 1;
+        while !job.step(&set, 40, &mut counter()) {
+            steps += 1;
+        }
+        assert!(steps >= job.values() / 10, "{steps} STIX steps");
     }
 }

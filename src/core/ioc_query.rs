@@ -158,9 +158,9 @@ pub fn failure_line(sid: &str, error: &ApiError) -> String {
     }
 }
 
-/// Where a run is, for its status line.
+/// Where an IoC load is, for its status line.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct RunProgress {
+pub struct LoadProgress {
     pub searching: bool,
     /// Set when the search stopped at the cap with more matches left.
     pub capped_at: Option<usize>,
@@ -171,11 +171,11 @@ pub struct RunProgress {
     pub failed: usize,
     pub finished: bool,
     pub cancelled: bool,
-    /// An error that ended the whole run (daily quota, key refused).
+    /// An error that ended the whole load (daily quota, key refused).
     pub stopped: Option<String>,
 }
 
-impl RunProgress {
+impl LoadProgress {
     pub fn words(&self) -> String {
         if self.searching && self.total == 0 {
             return "Searching submissions…".into();
@@ -376,9 +376,9 @@ mod tests {
 
     #[test]
     fn progress_is_worded() {
-        let mut p = RunProgress {
+        let mut p = LoadProgress {
             searching: true,
-            ..RunProgress::default()
+            ..LoadProgress::default()
         };
         assert_eq!(p.words(), "Searching submissions…");
         p.total = 200;

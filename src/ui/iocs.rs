@@ -1,29 +1,32 @@
-//! The Network IoC view: the form (Submission IDs, Query, Source), the run, and the results.
+//! The Network IoC view: the form (Submission IDs, Query, Source), its loads (`run::iocs`),
+//! and the results.
 
 mod actions;
 mod group;
-mod link;
 mod misp;
 mod pivot;
 mod results;
-mod run;
 
 use leptos::prelude::*;
 
+use super::live::Live;
 use super::{Connection, ErrorLine};
 use crate::core::ioc::{Filter, IocSet};
 use crate::core::ioc_query::{
     self, parse_source, plan, source_param, verdict_filter, DeepLink, DEFAULT_CAP,
 };
-use crate::web::{focus, page_origin};
+use crate::run::iocs::{IocBoard, IocLoader, LoadStatus};
+use crate::web::{deep_link, focus, page_origin};
 
 use group::GroupView;
-use run::Run;
 
 /// Everything the result components share, provided as context.
 #[derive(Clone, Copy)]
 struct Shared {
-    run: Run,
+    /// What the loads wrote, each part read at its own redraws.
+    status: Live<LoadStatus>,
+    values: Live<IocSet>,
+    loader: StoredValue<IocLoader, LocalStorage>,
     /// Filter controls, and the filter and groups they make.
     text: RwSignal<String>,
     verdict: RwSignal<String>,
@@ -39,7 +42,7 @@ struct Shared {
 #[component]
 pub fn IocPanel() -> impl IntoView {
     let connection = expect_context::<Connection>();
-    let link = link::read();
+    let link = deep_link::read();
     let sids_text = RwSignal::new(link.sids.join("\n"));
     let query = RwSignal::new(link.query.clone());
     let cap_text = RwSignal::new(link.cap.to_string());
@@ -50,17 +53,27 @@ pub fn IocPanel() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let verdict = RwSignal::new("all".to_string());
     let hide_safelisted = RwSignal::new(true);
-    let run = Run::new();
+    let board = IocBoard::new();
+    let (status, values) = (
+        Live::new(board.status.clone()),
+        Live::new(board.values.clone()),
+    );
+    let loader = StoredValue::new_local(IocLoader::new(board));
     let filter = Memo::new(move |_| Filter {
         text: text.get(),
         verdicts: verdict_filter(&verdict.get()),
         hide_safelisted: hide_safelisted.get(),
     });
-    // Recomputed at most once a frame while a run merges (the set is announced per frame),
-    // and holds handles only: rows are looked up when drawn.
-    let groups = Memo::new(move |_| run.set.with(|set| group::views(set, &filter.get())));
+    // Recomputed at the values' redraws while a load merges, and holds handles only: rows
+    // are looked up when drawn.
+    let groups = Memo::new(move |_| {
+        let filter = filter.get();
+        values.with(|set| group::views(set, &filter))
+    });
     provide_context(Shared {
-        run,
+        status,
+        values,
+        loader,
         text,
         verdict,
         hide_safelisted,
@@ -98,14 +111,14 @@ pub fn IocPanel() -> impl IntoView {
                 origin
             },
         };
-        run.start(transport, plan, source, move || {
-            link::write(&deep);
+        loader.get_value().start(transport, plan, source, move || {
+            deep_link::write(&deep);
             focus::return_focus("#ioc-show", RESULTS);
         });
-        // The button disables itself: keep the keyboard in the results while the run goes.
+        // The button disables itself: keep the keyboard in the results while the load goes.
         focus::focus_soon(RESULTS);
     };
-    let busy = run.busy;
+    let busy = Memo::new(move |_| status.with(|s| s.busy));
     let connected_to = move || {
         connection
             .transport
@@ -157,7 +170,7 @@ pub fn IocPanel() -> impl IntoView {
             <div class="buttons">
                 <button type="submit" id="ioc-show" disabled=move || busy.get()>"Show IoCs"</button>
                 <Show when=move || busy.get()>
-                    <button type="button" on:click=move |_| run.cancel()>"Cancel"</button>
+                    <button type="button" on:click=move |_| loader.with_value(IocLoader::cancel)>"Cancel"</button>
                 </Show>
             </div>
         </form>
@@ -166,7 +179,7 @@ pub fn IocPanel() -> impl IntoView {
     }
 }
 
-/// Where focus waits during a run (its status line announces the progress).
+/// Where focus waits during a load (its status line announces the progress).
 const RESULTS: &str = "#panel-iocs .ioc-results";
 
 const CONNECT_FIRST: &str =
@@ -174,5 +187,5 @@ const CONNECT_FIRST: &str =
 
 /// The set the view shows, read without subscribing (click handlers).
 fn with_set<R>(ctx: &Shared, f: impl FnOnce(&IocSet) -> R) -> R {
-    ctx.run.set.with_untracked(f)
+    ctx.values.peek(f)
 }

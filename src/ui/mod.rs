@@ -5,6 +5,7 @@ mod connect;
 mod errors;
 mod iocs;
 pub(crate) mod links;
+mod live;
 mod verdict;
 
 use leptos::prelude::*;

@@ -81,6 +81,7 @@ pub async fn next_turn() {
 pub struct Shared<T> {
     value: Rc<RefCell<T>>,
     redraw: Rc<RefCell<Option<OncePerFrame>>>,
+    gap_ms: f64,
 }
 
 impl<T> Clone for Shared<T> {
@@ -88,21 +89,36 @@ impl<T> Clone for Shared<T> {
         Shared {
             value: self.value.clone(),
             redraw: self.redraw.clone(),
+            gap_ms: self.gap_ms,
         }
     }
 }
 
 impl<T: 'static> Shared<T> {
     pub fn new(value: T) -> Shared<T> {
+        Shared::with_gap(value, f64::from(REDRAW_MS))
+    }
+
+    /// Redrawn no closer together than `gap_ms`.
+    pub fn with_gap(value: T, gap_ms: f64) -> Shared<T> {
         Shared {
             value: Rc::new(RefCell::new(value)),
             redraw: Rc::new(RefCell::new(None)),
+            gap_ms,
         }
     }
 
     /// The view's redraw, called at most once per frame in which the value changed.
     pub fn on_frame(&self, redraw: impl Fn() + 'static) {
-        *self.redraw.borrow_mut() = Some(OncePerFrame::new(f64::from(REDRAW_MS), redraw));
+        *self.redraw.borrow_mut() = Some(OncePerFrame::new(self.gap_ms, redraw));
+    }
+
+    /// Redraws at once (a run's end), not at the next frame.
+    pub fn draw_now(&self) {
+        let redraw = self.redraw.borrow().clone();
+        if let Some(redraw) = redraw {
+            redraw.now();
+        }
     }
 
     pub fn with<R>(&self, read: impl FnOnce(&T) -> R) -> R {

@@ -1,6 +1,7 @@
 //! The browser shell: moves bytes (fetch, save, storage). Decisions belong in `core`.
 
 pub mod clipboard;
+pub mod deep_link;
 pub mod files;
 pub mod focus;
 pub mod frame;

@@ -2,7 +2,7 @@
 //! A zip's own way there, including the file the user picks for it, is `zip_sink`.
 
 use js_sys::Array;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
 use super::js::js_text;
@@ -34,10 +34,38 @@ pub fn save_blob(blob: &Blob, file_name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A text saved whole (`TextParts` for one written a part at a time).
 pub fn save_text(text: &str, file_name: &str, mime: &str) -> Result<(), String> {
-    let parts = Array::of1(&JsValue::from_str(text));
-    let blob = blob_of(&parts, mime)?;
-    save_blob(&blob, file_name)
+    TextParts::new().save(text, "", file_name, mime)
+}
+
+/// A text saved in parts as it is written: each part leaves WASM memory as UTF-8 bytes when
+/// added, so a big export is never copied whole in one task at the end.
+pub struct TextParts(Array);
+
+impl TextParts {
+    pub fn new() -> TextParts {
+        TextParts(Array::new())
+    }
+
+    pub fn push(&self, text: &str) {
+        if !text.is_empty() {
+            self.0.push(&js_sys::Uint8Array::from(text.as_bytes()));
+        }
+    }
+
+    /// Saves `head`, every part pushed, then `tail`.
+    pub fn save(self, head: &str, tail: &str, file_name: &str, mime: &str) -> Result<(), String> {
+        self.0.unshift(&js_sys::Uint8Array::from(head.as_bytes()));
+        self.push(tail);
+        save_blob(&blob_of(&self.0, mime)?, file_name)
+    }
+}
+
+impl Default for TextParts {
+    fn default() -> Self {
+        TextParts::new()
+    }
 }
 
 pub(super) fn blob_of(parts: &Array, mime: &str) -> Result<Blob, String> {

@@ -20,19 +20,20 @@
 //! where STIX 2.1 has no such property; the spec's way to add one is a top-level property
 //! extension, defined once here (created by AL Collector).
 
+mod bundle;
 mod observable;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeSet;
-
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use uuid::{Builder, Uuid};
+use uuid::Builder;
 
 use crate::core::api::Verdict;
 use crate::core::ioc::Ioc;
 
+use bundle::Merged;
+pub use bundle::StixWriter;
 pub use observable::{object_id, observable};
 
 /// The day this scheme of fixed objects was defined: the `created` of every object whose
@@ -68,53 +69,17 @@ pub fn user_identity_id(server: &str, user: &str) -> String {
     )
 }
 
-/// One pattern's indicator: values of several tag types (a domain seen statically, live and
-/// as TLS SNI) that STIX writes the same way become one indicator.
-struct Merged<'a> {
-    pattern: String,
-    iocs: Vec<&'a Ioc>,
-}
-
 /// A pretty-printed bundle. `random` gives 16 random bytes per call (indicator and bundle
 /// ids). Values are raw, never defanged. Values STIX cannot express are left out; see
-/// [`observable`].
+/// [`observable`]. The same bytes as a [`StixWriter`] fed every value.
 pub fn to_stix(iocs: &[&Ioc], export: &StixExport, random: &mut dyn FnMut() -> [u8; 16]) -> String {
-    let user_id = user_identity_id(export.server, export.user);
-    let mut objects = vec![producer(), extension(), user_identity(&user_id, export)];
-    let mut seen_objects = BTreeSet::new();
-    let mut merged: Vec<Merged> = Vec::new();
+    let mut writer = StixWriter::new(export);
     for &ioc in iocs {
-        let Some(form) = observable(&ioc.tag_type, &ioc.value) else {
-            continue;
-        };
-        if let Some((kind, value)) = &form.object {
-            let id = object_id(kind, value);
-            if seen_objects.insert(id.clone()) {
-                objects.push(cyber_observable(kind, value, &id));
-            }
-        }
-        match merged.iter_mut().find(|m| m.pattern == form.pattern) {
-            Some(m) => m.iocs.push(ioc),
-            None => merged.push(Merged {
-                pattern: form.pattern,
-                iocs: vec![ioc],
-            }),
-        }
+        writer.add(ioc);
     }
-    for m in &merged {
-        let id = format!("indicator--{}", v4(random));
-        objects.push(indicator(m, &id, &user_id, export.now));
-    }
-    let bundle = json!({
-        "type": "bundle",
-        "id": format!("bundle--{}", v4(random)),
-        "objects": objects,
-    });
-    serde_json::to_string_pretty(&bundle).expect("JSON values always serialize")
-}
-
-fn v4(random: &mut dyn FnMut() -> [u8; 16]) -> Uuid {
-    Builder::from_random_bytes(random()).into_uuid()
+    writer.write_indicators(usize::MAX, random);
+    let (opening, rest) = writer.finish(random);
+    opening + &rest
 }
 
 fn producer() -> Value {
@@ -191,42 +156,27 @@ fn indicator_type(verdict: Verdict, safelisted: bool) -> &'static str {
 }
 
 fn indicator(m: &Merged, id: &str, creator: &str, now: &str) -> Value {
-    let verdict = m
-        .iocs
-        .iter()
-        .map(|i| i.verdict)
-        .max()
-        .unwrap_or(Verdict::Info);
-    let safelisted = m.iocs.iter().any(|i| i.safelisted);
-    let union = |of: fn(&Ioc) -> &BTreeSet<String>| {
-        let all: BTreeSet<&str> = m
-            .iocs
-            .iter()
-            .flat_map(|i| of(i).iter().map(String::as_str))
-            .collect();
-        all.into_iter().collect::<Vec<_>>().join(", ")
+    let join = |set: &std::collections::BTreeSet<String>| {
+        set.iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
     };
-    let mut tag_types: Vec<&str> = Vec::new();
-    for ioc in &m.iocs {
-        if !tag_types.contains(&ioc.tag_type.as_str()) {
-            tag_types.push(&ioc.tag_type);
-        }
-    }
-    let files = union(|i| &i.files);
+    let files = join(&m.files);
     let description = format!(
         "Assemblyline {} (verdict {}{}). Submissions: {}. Source files (sha256): {}.",
-        tag_types.join(", "),
-        verdict.as_str(),
-        if safelisted { ", safelisted" } else { "" },
-        union(|i| &i.sids),
+        m.tag_types.join(", "),
+        m.verdict.as_str(),
+        if m.safelisted { ", safelisted" } else { "" },
+        join(&m.sids),
         if files.is_empty() {
             "unknown"
         } else {
             files.as_str()
         },
     );
-    let mut labels = vec![verdict.as_str()];
-    if safelisted {
+    let mut labels = vec![m.verdict.as_str()];
+    if m.safelisted {
         labels.push("safelisted");
     }
     json!({
@@ -237,9 +187,9 @@ fn indicator(m: &Merged, id: &str, creator: &str, now: &str) -> Value {
         "created": now,
         "modified": now,
         "valid_from": now,
-        "name": m.iocs[0].value,
+        "name": m.name,
         "description": description,
-        "indicator_types": [indicator_type(verdict, safelisted)],
+        "indicator_types": [indicator_type(m.verdict, m.safelisted)],
         "pattern": m.pattern,
         "pattern_type": "stix",
         "pattern_version": "2.1",

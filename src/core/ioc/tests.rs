@@ -285,18 +285,49 @@ fn groups_follow_al_type_order_then_alphabetical() {
     );
 }
 
+/// Values are malware's strings: one value is one exact text. Spellings that a display key,
+/// a filter or an HTML escape would make look alike (case, surrounding spaces, escaped
+/// markup) stay separate values, each kept byte for byte.
 #[test]
-fn markup_in_values_passes_through_untouched() {
-    let set = collected();
-    let uri = set
-        .groups(&Filter::default())
-        .into_iter()
-        .find(|g| g.tag_type == "network.dynamic.uri")
-        .unwrap();
-    assert_eq!(
-        uri.iocs[0].value,
-        "http://evil.com/<script>alert(1)</script>"
+fn values_differing_in_case_spaces_or_escaping_stay_apart_and_exact() {
+    let spellings = [
+        "http://evil.com/<script>alert(1)</script>",
+        "http://evil.com/&lt;script&gt;alert(1)&lt;/script&gt;",
+        "HTTP://EVIL.COM/<script>alert(1)</script>",
+        " http://evil.com/<script>alert(1)</script>",
+        "http://evil.com/<script>alert(1)</script>\t",
+    ];
+    let tags: Vec<Value> = spellings
+        .iter()
+        .map(|v| json!([v, "suspicious", false, ""]))
+        .collect();
+    let mut set = IocSet::new();
+    set.add_summary(
+        "S1",
+        &summary(json!({"tags": {"ioc": {"network.dynamic.uri": tags.clone()}}})),
     );
+    // A second submission with the same spellings adds no value.
+    set.add_summary(
+        "S2",
+        &summary(json!({"tags": {"ioc": {"network.dynamic.uri": tags}}})),
+    );
+    assert_eq!(set.len(), spellings.len());
+    let mut shown = values(set.visible(&Filter::default()));
+    shown.sort();
+    let mut want: Vec<&str> = spellings.to_vec();
+    want.sort();
+    assert_eq!(shown, want);
+    for v in spellings {
+        let ioc = set.get("network.dynamic.uri", v).expect(v);
+        assert_eq!(ioc.value, v);
+        assert_eq!(ioc.sids.len(), 2, "{v:?}");
+    }
+    // The text filter matches markup as typed, in any case.
+    let script = Filter {
+        text: "<SCRIPT>".into(),
+        ..Filter::default()
+    };
+    assert_eq!(set.visible(&script).len(), 4);
 }
 
 #[test]

@@ -15,7 +15,7 @@ use crate::core::ioc_query::VERDICT_CHOICES;
 use crate::ui::Connection;
 use crate::web::clipboard::copy_text;
 use crate::web::frame::next_turn;
-use crate::web::save::save_text;
+use crate::web::save::TextParts;
 use crate::web::{now_iso, random_16};
 
 /// Values written between two turns given to the browser: a few milliseconds of work.
@@ -24,9 +24,9 @@ const SLICE: usize = 2000;
 #[component]
 pub fn Actions() -> impl IntoView {
     let ctx = expect_context::<Shared>();
-    let session = expect_context::<Connection>();
+    let connection = expect_context::<Connection>();
     let left_out = RwSignal::new(Vec::<LeftOut>::new());
-    let export = move |kind| move |_| save(ctx, session, kind, left_out);
+    let export = move |kind| move |_| save(ctx, connection, kind, left_out);
     view! {
         <div class="filters">
             <label for="ioc-filter">"Filter"</label>
@@ -105,13 +105,13 @@ pub fn copy_values(ctx: Shared, tag_type: Option<String>) {
 
 /// Writes the export a slice at a time (`ExportJob`), giving the browser a turn between
 /// slices, then saves it. A set that fits one slice is saved within the click itself.
-fn save(ctx: Shared, session: Connection, kind: Export, misp_left_out: RwSignal<Vec<LeftOut>>) {
+fn save(ctx: Shared, connection: Connection, kind: Export, misp_left_out: RwSignal<Vec<LeftOut>>) {
     let now = now_iso();
-    let user = session
+    let user = connection
         .whoami
         .with_untracked(|w| w.as_ref().map(|w| w.username.clone()))
         .unwrap_or_else(|| "unknown".into());
-    let server = session
+    let server = connection
         .transport
         .with_untracked(|t| t.as_ref().map(|t| t.server.origin()))
         .unwrap_or_else(|| "unknown".into());
@@ -126,9 +126,11 @@ fn save(ctx: Shared, session: Connection, kind: Export, misp_left_out: RwSignal<
         ExportJob::new(kind, set, &ctx.filter.get_untracked(), &now, &user, &server)
     });
     ctx.trouble.set(None);
+    let parts = TextParts::new();
     if with_set(&ctx, |set| job.step(set, SLICE, &mut random_16)) {
-        return finish(ctx, job, &name, mime, misp_left_out);
+        return finish(ctx, job, parts, &name, mime, misp_left_out);
     }
+    parts.push(&job.take_text());
     ctx.notice
         .set(Some(format!("Preparing {name} ({} values)…", job.values())));
     spawn_local(async move {
@@ -137,14 +139,16 @@ fn save(ctx: Shared, session: Connection, kind: Export, misp_left_out: RwSignal<
             if with_set(&ctx, |set| job.step(set, SLICE, &mut random_16)) {
                 break;
             }
+            parts.push(&job.take_text());
         }
-        finish(ctx, job, &name, mime, misp_left_out);
+        finish(ctx, job, parts, &name, mime, misp_left_out);
     });
 }
 
 fn finish(
     ctx: Shared,
-    job: ExportJob,
+    mut job: ExportJob,
+    parts: TextParts,
     name: &str,
     mime: &str,
     misp_left_out: RwSignal<Vec<LeftOut>>,
@@ -156,8 +160,9 @@ fn finish(
     } else {
         job.values()
     };
-    let text = job.finish();
-    match save_text(&text, name, mime) {
+    parts.push(&job.take_text());
+    let (head, rest) = job.finish_parts();
+    match parts.save(&head, &rest, name, mime) {
         // Handed to the browser, which may still refuse it where this origin makes that likely.
         Ok(()) => ctx.notice.set(Some(if blocked_here() {
             format!(

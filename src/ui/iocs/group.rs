@@ -70,7 +70,7 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
             let (first, end) = window(scroll_top.get(), g.ids.len());
             (first, g.ids.len() - end, g.ids[first..end].to_vec())
         });
-        let rows = ctx.run.set.with(|set| {
+        let rows = ctx.values.with(|set| {
             ids.into_iter()
                 .map(|id| (id, set.changed(id)))
                 .collect::<Vec<_>>()
@@ -78,11 +78,8 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
         (first, below, rows)
     });
     let rows = move || shown.with(|s| s.2.clone());
-    let draw = move |(id, _): (IocId, u64)| {
-        ctx.run
-            .set
-            .with_untracked(|set| set.by_id(id).map(|i| row(ctx, i)))
-    };
+    let draw =
+        move |(id, _): (IocId, u64)| ctx.values.peek(|set| set.by_id(id).map(|i| row(ctx, i)));
     let above = move || format!("{}px", shown.with(|s| s.0) as f64 * ROW_PX);
     let below = move || format!("{}px", shown.with(|s| s.1) as f64 * ROW_PX);
     let t = tag_type.clone();

@@ -1,30 +1,31 @@
-//! What a run produced: progress, one line per failed or partial submission, then the
+//! What a load produced: progress, one line per failed or partial submission, then the
 //! filters, copy/export bar and one group per tag type.
 
 use leptos::prelude::*;
 
-use super::run::Note;
 use super::{actions, group, Shared};
+use crate::run::iocs::{IocLoader, LoadNote as Note};
 use crate::ui::ErrorLine;
 
 #[component]
 pub fn Results() -> impl IntoView {
     let ctx = expect_context::<Shared>();
-    let run = ctx.run;
+    let status = ctx.status;
+    let progress = Memo::new(move |_| status.with(|s| s.progress.clone()));
+    let busy = Memo::new(move |_| status.with(|s| s.busy));
+    let all_notes = Memo::new(move |_| status.with(|s| s.notes.clone()));
     let types = Memo::new(move |_| {
         ctx.groups
             .with(|gs| gs.iter().map(|g| g.tag_type.clone()).collect::<Vec<_>>())
     });
-    let has_values = Memo::new(move |_| run.set.with(|set| !set.is_empty()));
+    let has_values = Memo::new(move |_| ctx.values.with(|set| !set.is_empty()));
     let nothing_found = move || {
-        let done = run
-            .progress
-            .with(|p| p.as_ref().is_some_and(|p| p.finished && p.done > p.failed));
+        let done = progress.with(|p| p.as_ref().is_some_and(|p| p.finished && p.done > p.failed));
         (done && !has_values.get())
             .then(|| view! { <p class="status">"No network IoCs in these submissions."</p> })
     };
     let notes = move || {
-        run.notes
+        all_notes
             .get()
             .into_iter()
             .map(|note| match note {
@@ -36,17 +37,17 @@ pub fn Results() -> impl IntoView {
     };
     // A capped search that has finished offers its other matches.
     let more_left = move || {
-        run.progress.with(|p| {
+        progress.with(|p| {
             p.as_ref()
                 .is_some_and(|p| p.finished && p.capped_at.is_some() && p.stopped.is_none())
-        }) && !run.busy.get()
+        }) && !busy.get()
     };
     view! {
         <div class="ioc-results">
-            {move || run.progress.get().map(|p| view! { <p class="status run-progress" role="status">{p.words()}</p> })}
+            {move || progress.get().map(|p| view! { <p class="status run-progress" role="status">{p.words()}</p> })}
             <Show when=more_left>
                 <div class="buttons">
-                    <button type="button" class="load-rest" on:click=move |_| run.load_rest()>"Load the rest"</button>
+                    <button type="button" class="load-rest" on:click=move |_| ctx.loader.with_value(IocLoader::load_rest)>"Load the rest"</button>
                 </div>
             </Show>
             <div class="notes" aria-live="polite">{notes}</div>

@@ -25,6 +25,8 @@ use std::process::ExitCode;
 
 #[path = "bench/browse.rs"]
 mod browse;
+#[path = "bench/cpu_profile.rs"]
+mod cpu_profile;
 #[path = "bench/iocs.rs"]
 mod iocs;
 #[path = "bench/memory.rs"]

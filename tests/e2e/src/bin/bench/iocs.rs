@@ -7,7 +7,9 @@
 //! After the largest run: filtering and exporting its values. Prints figures, asserts nothing.
 //!
 //! Environment: BENCH_IOCS (1; 0 skips this part), BENCH_IOC_SUBMISSIONS ("1000,5000"),
-//! BENCH_IOC_SOURCES ("summary,ontology"), BENCH_IOC_LATENCIES ("0,20", ms per call).
+//! BENCH_IOC_SOURCES ("summary,ontology"), BENCH_IOC_LATENCIES ("0,20", ms per call),
+//! BENCH_IOC_PROFILE (a folder: each run's CPU profile is written there and its busiest
+//! functions printed; see `cpu_profile.rs`).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -43,6 +45,9 @@ pub fn wanted() -> bool {
 
 struct Figures {
     page_s: f64,
+    /// The same per-submission calls by plain `fetch` in the page, `PARALLEL` at a time:
+    /// what the browser itself costs, before any of the page's work.
+    browser_s: f64,
     plain_s: f64,
     calls: usize,
     median_call_ms: f64,
@@ -77,8 +82,17 @@ pub async fn run() -> Result<(), String> {
     s.open_tab("Network IoCs").await;
     s.fill("Query", IOC_MANY_QUERY).await;
     println!(
-        "  {:<30} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>9} {:>8}",
-        "workload", "page", "plain", "bound", "page÷bnd", "long task", "probe", "heap MB", "values"
+        "  {:<30} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>9} {:>8}",
+        "workload",
+        "page",
+        "browser",
+        "plain",
+        "bound",
+        "page÷bnd",
+        "long task",
+        "probe",
+        "heap MB",
+        "values"
     );
     let mut report = Vec::new();
     for &latency in &latencies {
@@ -89,8 +103,9 @@ pub async fn run() -> Result<(), String> {
                 let bound = f.calls as f64 * f.median_call_ms / 1000.0 / PARALLEL as f64;
                 let label = format!("{n} {source}, {latency} ms");
                 println!(
-                    "  {label:<30} {:>8.2}s {:>8.2}s {:>8.2}s {:>9.2} {:>8.0}ms {:>8.0}ms {:>9.1} {:>8}",
+                    "  {label:<30} {:>8.2}s {:>8.2}s {:>8.2}s {:>8.2}s {:>9.2} {:>8.0}ms {:>8.0}ms {:>9.1} {:>8}",
                     f.page_s,
+                    f.browser_s,
                     f.plain_s,
                     bound,
                     f.page_s / bound.max(1e-9),
@@ -108,6 +123,7 @@ pub async fn run() -> Result<(), String> {
     s.finish().await;
 
     println!("  calls: the search pages, one counting search when capped, one summary or ontology per submission");
+    println!("  browser: the per-submission calls alone, by plain fetch in the page ({PARALLEL} at a time, bodies read as text, nothing merged or drawn)");
     println!("  bound: calls × median call (plain client) ÷ {PARALLEL}; probe: the latest a 50 ms timer fired during the run");
     for (what, ms, task) in &exports {
         println!("  {what}: {ms:.0} ms, longest task {task:.0} ms");
@@ -185,6 +201,10 @@ async fn workload(
     ))
     .await;
     s.js(WATCH).await;
+    let profile = std::env::var("BENCH_IOC_PROFILE").ok();
+    if profile.is_some() {
+        crate::cpu_profile::start(s).await?;
+    }
     let want = format!("Loaded {n} of {n} submissions");
     s.js(&format!(
         "window.__run = {{t0: performance.now(), done: null}};\
@@ -211,17 +231,25 @@ async fn workload(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    if let Some(folder) = &profile {
+        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = format!("{folder}/iocs-{run}-{n}-{source}.cpuprofile");
+        crate::cpu_profile::stop(s, &path).await?;
+    }
     let watch = s.js("return [window.__bench.long, window.__bench.late, performance.memory ? performance.memory.usedJSHeapSize : 0]").await;
     let values = s
         .js("return [...document.querySelectorAll('.group .count')].reduce((n, c) => n + parseInt(c.textContent.split(' of ').pop()), 0)")
         .await
         .as_u64()
         .unwrap_or(0);
+    let browser_s = browser_floor(s, n, source).await?;
     let (plain, durations, calls) = plain_client(addr, n, source).await?;
     let mut sorted = durations.clone();
     sorted.sort_by(f64::total_cmp);
     Ok(Figures {
         page_s: page_ms / 1000.0,
+        browser_s,
         plain_s: plain.as_secs_f64(),
         calls,
         median_call_ms: sorted.get(sorted.len() / 2).copied().unwrap_or(0.0),
@@ -230,6 +258,60 @@ async fn workload(
         heap: watch[2].as_u64().unwrap_or(0),
         values,
     })
+}
+
+/// Seconds for the browser alone to make one summary or ontology call per submission of the
+/// query (the first `n`), `PARALLEL` at a time with the page's headers, reading each body as
+/// text: the floor under the page's time on this machine, which a plain client outside the
+/// browser does not show.
+async fn browser_floor(s: &Harness, n: usize, source: &str) -> Result<f64, String> {
+    let analyst = user("analyst");
+    let (name, key) = (analyst.user, analyst.apikey);
+    let route = if source == "ontology" {
+        "/api/v4/ontology/submission/"
+    } else {
+        "/api/v4/submission/summary/"
+    };
+    // Started, then polled: a script WebDriver waits on times out after 30 s.
+    s.js(&format!(
+        r#"window.__floor = null;
+(async () => {{
+  const headers = {{'X-USER': '{name}', 'X-APIKEY': '{key}', 'Accept': 'application/json'}};
+  const sids = []; let paging = '*';
+  while (sids.length < {n}) {{
+    const r = await fetch('/api/v4/search/submission/', {{method: 'POST', credentials: 'omit',
+      headers: {{...headers, 'Content-Type': 'application/json'}},
+      body: JSON.stringify({{query: '{IOC_MANY_QUERY}', fl: 'sid,max_score,state', rows: 100, deep_paging_id: paging}})}});
+    const page = (await r.json()).api_response;
+    sids.push(...page.items.map(i => i.sid));
+    paging = page.next_deep_paging_id;
+    if (!paging || page.items.length < 100) break;
+  }}
+  const queue = sids.slice(0, {n}); const t0 = performance.now();
+  await Promise.all([...Array({PARALLEL}).keys()].map(async () => {{
+    while (queue.length) {{
+      const r = await fetch('{route}' + queue.pop() + '/', {{headers, credentials: 'omit'}});
+      await r.text();
+    }}
+  }}));
+  window.__floor = performance.now() - t0;
+}})().catch(e => {{ window.__floor = String(e); }});"#
+    ))
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let v = s.js("return window.__floor").await;
+        if let Some(ms) = v.as_f64() {
+            return Ok(ms / 1000.0);
+        }
+        if !v.is_null() {
+            return Err(format!("plain fetch in the page failed: {v}"));
+        }
+        if Instant::now() > deadline {
+            return Err("plain fetch in the page: no end after 10 minutes".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The page's calls, made plainly: the deep-paged search (one page after another), the

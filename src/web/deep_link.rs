@@ -1,4 +1,4 @@
-//! The deep link in `location.hash`: read once at mount, replaced after each run (no new
+//! The deep link in `location.hash`: read once at mount, replaced after each load (no new
 //! history entry). Never holds the key: `DeepLink` has no place for one.
 
 use js_sys::Reflect;
