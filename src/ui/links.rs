@@ -35,7 +35,7 @@ pub fn sid_link(sid: &str) -> AnyView {
 }
 
 /// A file's page, linked from `text` (a shortened hash, a name).
-pub fn file_link(sha256: &str, text: String) -> AnyView {
+fn file_link(sha256: &str, text: String) -> AnyView {
     link(file_page(&origin(), sha256), text, "sha mono")
 }
 

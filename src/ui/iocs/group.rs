@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::{actions, pivot, Shared};
 use crate::core::ioc::{Filter, Ioc, IocId, IocSet};
 use crate::core::ioc_query::verdict_words;
-use crate::ui::links::{file_link, sid_link};
+use crate::ui::links::{short_sha256, sid_link};
 
 /// Every row is this tall (the stylesheet fixes it), so a scroll offset names a row.
 const ROW_PX: f64 = 30.0;
@@ -132,11 +132,7 @@ fn row(ctx: Shared, ioc: &Ioc) -> impl IntoView {
     let verdict = ioc.verdict;
     let sids = listed(ioc.sids.iter().map(|sid| sid_link(sid)));
     let all_sids = ioc.sids.iter().cloned().collect::<Vec<_>>().join("\n");
-    let files = listed(
-        ioc.files
-            .iter()
-            .map(|f| file_link(f, f.chars().take(12).collect::<String>() + "…")),
-    );
+    let files = listed(ioc.files.iter().map(|f| short_sha256(f)));
     let all_files = ioc.files.iter().cloned().collect::<Vec<_>>().join("\n");
     view! {
         <tr>

@@ -259,14 +259,14 @@ impl Harness {
             );
             let (route, id) = if class.contains("sha") {
                 files += 1;
-                // A shortened hash ("0123456789ab…") still leads to the whole one.
+                // A shortened hash ("01234567…89abcdef") still leads to the whole one.
                 ("file", href.rsplit('/').next().unwrap_or(""))
             } else {
                 sids += 1;
                 ("submission", text)
             };
-            // A shortened hash ("01234567…89abcdef", "0123456789ab…") shows both ends of,
-            // or the start of, the whole one its link leads to.
+            // A shortened hash ("01234567…89abcdef") shows both ends of the whole one its
+            // link leads to.
             let (head, tail) = text.split_once('…').unwrap_or((text, ""));
             assert!(
                 head.len() >= 8 && id.starts_with(head) && id.ends_with(tail),
