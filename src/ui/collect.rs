@@ -48,6 +48,11 @@ fn parse_threshold(text: &str) -> Result<i64, String> {
     })
 }
 
+/// The shortest time between two redraws while a collection runs. Each redraw lays out the
+/// preview and the progress again, time in which finished calls wait for the page's thread;
+/// four a second still shows the run moving, and its start and end draw at once.
+const BOARD_GAP_MS: f64 = 250.0;
+
 #[component]
 pub fn CollectPanel() -> impl IntoView {
     let connection = expect_context::<Connection>();
@@ -62,10 +67,10 @@ pub fn CollectPanel() -> impl IntoView {
     let part_mb = RwSignal::new(String::new());
     let guard_gb = RwSignal::new("5".to_string());
     let error = RwSignal::new(None::<String>);
-    let live = LiveBoard::new(Shared::new(Board::new(Collection::new(
-        String::new(),
-        7000,
-    ))));
+    let live = LiveBoard::new(Shared::with_gap(
+        Board::new(Collection::new(String::new(), 7000)),
+        BOARD_GAP_MS,
+    ));
     let control = StoredValue::new_local(Control::new());
 
     let previous = RwSignal::new(None::<PreviousRun>);
@@ -155,6 +160,8 @@ pub fn CollectPanel() -> impl IntoView {
                 Phase::Finding
             };
         });
+        // The run's start shows at once, not at the next redraw.
+        live.shared().draw_now();
         let pick = zipping && to_disk.get_untracked();
         if zipping {
             let first = live.peek(|b| b.saved.len());
@@ -197,6 +204,7 @@ pub fn CollectPanel() -> impl IntoView {
             live.update(|b| {
                 b.phase = if zipping { Phase::Done } else { Phase::Found };
             });
+            live.shared().draw_now();
             focus::return_focus(button, PROGRESS);
             if !zipping {
                 to_disk.set(

@@ -32,6 +32,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -257,6 +258,12 @@ pub async fn start(listener: TcpListener, config: Config) -> std::io::Result<Moc
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        // As nginx in front of a real Assemblyline (`tcp_nodelay on` by default): without it a
+        // streamed answer's second write can wait for the client's delayed ACK (Nagle),
+        // which would add tens of milliseconds to calls no real server makes wait.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let _ = axum::serve(listener, service)
             .with_graceful_shutdown(async {
                 let _ = rx.await;
