@@ -106,6 +106,9 @@ pub async fn run(
         b.searching = search;
         b.started_ms = crate::web::now_ms();
     });
+    // The pass shows as set up (failures queued again, the search on) at once, not at the
+    // board's next redraw.
+    board.draw_now();
     if zip.is_some() {
         // Earlier runs' scratch zips, long downloaded, go.
         wasm_bindgen_futures::spawn_local(crate::web::scratch::sweep());

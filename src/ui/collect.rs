@@ -160,8 +160,6 @@ pub fn CollectPanel() -> impl IntoView {
                 Phase::Finding
             };
         });
-        // The run's start shows at once, not at the next redraw.
-        live.shared().draw_now();
         let pick = zipping && to_disk.get_untracked();
         if zipping {
             let first = live.peek(|b| b.saved.len());

@@ -18,6 +18,8 @@ const IN_VIEW: usize = 22;
 const AROUND: usize = 10;
 /// Submissions and files listed per value before "+N more".
 const LISTED: usize = 5;
+/// Submissions and files a cell's tooltip names.
+const ON_HOVER: usize = 25;
 
 /// A group as the view needs it: handles only, so a memo can hold and compare it cheaply.
 #[derive(Clone, Debug, PartialEq)]
@@ -131,9 +133,9 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
 fn row(ctx: Shared, ioc: &Ioc) -> impl IntoView {
     let verdict = ioc.verdict;
     let sids = listed(ioc.sids.iter().map(|sid| sid_link(sid)));
-    let all_sids = ioc.sids.iter().cloned().collect::<Vec<_>>().join("\n");
+    let all_sids = hover_list(ioc.sids.iter());
     let files = listed(ioc.files.iter().map(|f| short_sha256(f)));
-    let all_files = ioc.files.iter().cloned().collect::<Vec<_>>().join("\n");
+    let all_files = hover_list(ioc.files.iter());
     view! {
         <tr>
             <td class="value" title=ioc.value.clone()>{ioc.value.clone()}</td>
@@ -159,6 +161,18 @@ fn safelist_cell(ioc: &Ioc) -> Option<AnyView> {
 }
 
 /// The first few items, then "+N more".
+/// The text a cell's tooltip lists: the first `ON_HOVER` items, one a line, then how many
+/// more. A value seen in thousands of submissions would otherwise put tens of kilobytes in
+/// every row it draws; the whole list is one Search in Assemblyline away.
+fn hover_list<'a>(items: impl ExactSizeIterator<Item = &'a String>) -> String {
+    let total = items.len();
+    let mut text = items.take(ON_HOVER).cloned().collect::<Vec<_>>().join("\n");
+    if total > ON_HOVER {
+        text.push_str(&format!("\n… and {} more", total - ON_HOVER));
+    }
+    text
+}
+
 /// The first `LISTED` items (links back to Assemblyline), then "+N more".
 fn listed(items: impl ExactSizeIterator<Item = AnyView>) -> impl IntoView {
     let total = items.len();
