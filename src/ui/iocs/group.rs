@@ -14,8 +14,9 @@ use crate::ui::links::{short_sha256, sid_link};
 const ROW_PX: f64 = 30.0;
 /// Rows in view when the table is at its tallest (the stylesheet's max-height / ROW_PX).
 const IN_VIEW: usize = 22;
-/// Rows drawn beyond each edge, so a quick scroll does not show blank space.
-const AROUND: usize = 10;
+/// Rows drawn beyond each edge, so a quick scroll does not show blank space; few, since every
+/// group draws them and their links and Copy buttons are most of a first draw.
+const AROUND: usize = 4;
 /// Submissions and files listed per value before "+N more".
 const LISTED: usize = 5;
 /// Submissions and files a cell's tooltip names.
