@@ -39,6 +39,12 @@ fn file_link(sha256: &str, text: String) -> AnyView {
     link(file_page(&origin(), sha256), text, "sha mono")
 }
 
+/// A sha256 shortened to both its ends (`core::short_hash`), linked to its file page: for
+/// cells too narrow for a Copy button beside it (the IoC view's source files).
+pub fn short_sha256_link(sha256: &str) -> AnyView {
+    file_link(sha256, short_hash(sha256))
+}
+
 /// A sha256 shortened to both its ends (`core::short_hash`), linked to its file page, the
 /// whole hash on hover, and a button that copies the whole hash.
 pub fn short_sha256(sha256: &str) -> AnyView {

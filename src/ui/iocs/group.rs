@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::{actions, pivot, Shared};
 use crate::core::ioc::{Filter, Ioc, IocId, IocSet};
 use crate::core::ioc_query::verdict_words;
-use crate::ui::links::{short_sha256, sid_link};
+use crate::ui::links::{short_sha256_link, sid_link};
 
 /// Every row is this tall (the stylesheet fixes it), so a scroll offset names a row.
 const ROW_PX: f64 = 30.0;
@@ -135,7 +135,7 @@ fn row(ctx: Shared, ioc: &Ioc) -> impl IntoView {
     let verdict = ioc.verdict;
     let sids = listed(ioc.sids.iter().map(|sid| sid_link(sid)));
     let all_sids = hover_list(ioc.sids.iter());
-    let files = listed(ioc.files.iter().map(|f| short_sha256(f)));
+    let files = listed(ioc.files.iter().map(|f| short_sha256_link(f)));
     let all_files = hover_list(ioc.files.iter());
     view! {
         <tr>
