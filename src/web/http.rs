@@ -15,7 +15,7 @@ use event_listener::Event;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use js_sys::Uint8Array;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, ReadableStreamDefaultReader, RequestCredentials};
 
@@ -406,6 +406,20 @@ impl Transport {
     }
 }
 
+/// The next chunk of a body being read, None at its end; Err when the read failed (the
+/// connection cut, the call aborted). The Streams standard gives every chunk not `done` a
+/// value.
+pub async fn next_chunk(
+    reader: &ReadableStreamDefaultReader,
+) -> Result<Option<Uint8Array>, JsValue> {
+    let step = JsFuture::from(reader.read()).await?;
+    let done = js_sys::Reflect::get(&step, &"done".into()).map_or(true, |d| d.is_truthy());
+    if done {
+        return Ok(None);
+    }
+    js_sys::Reflect::get(&step, &"value".into()).map(|v| Some(v.unchecked_into()))
+}
+
 /// Reads a streamed body without collecting it; the reader is released on every exit.
 async fn read_body(
     response: &Response,
@@ -421,24 +435,18 @@ async fn read_body(
             let _ = reader.cancel();
             return Err(ApiError::Aborted);
         }
-        let step = JsFuture::from(reader.read()).await.map_err(|e| {
+        let chunk = next_chunk(&reader).await.map_err(|_| {
             if cancel.is_cancelled() {
                 ApiError::Aborted
             } else {
                 // A body cut off mid-way (connection reset, proxy timeout) is transient.
-                let _ = e;
                 ApiError::Interrupted
             }
         })?;
-        let done = js_sys::Reflect::get(&step, &"done".into())
-            .map(|v| v.is_truthy())
-            .unwrap_or(true);
-        if done {
+        let Some(value) = chunk else {
             return Ok(Ok(()));
-        }
-        let value = js_sys::Reflect::get(&step, &"value".into())
-            .map_err(|_| ApiError::Decode("empty chunk".into()))?;
-        if let Err(reason) = on_chunk(value.unchecked_into()).await {
+        };
+        if let Err(reason) = on_chunk(value).await {
             let _ = reader.cancel();
             return Ok(Err(reason));
         }

@@ -8,10 +8,9 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use async_lock::OnceCell;
-use event_listener::Event;
 use futures::channel::{mpsc, oneshot};
 use futures::StreamExt;
-use js_sys::{Array, Uint8Array};
+use js_sys::Array;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
@@ -21,9 +20,6 @@ use crate::worker::protocol::{CallFailure, Order, Report};
 
 /// The loader Trunk copies beside the page (index.html), under this name.
 const LOADER: &str = "al-byte-worker.js";
-/// Bytes of one download posted and not yet taken by the worker before its reader waits:
-/// memory stays bounded by the number of downloads, whatever their size.
-const WINDOW: u64 = 8 << 20;
 /// How long the worker may take to start before the page goes on without it.
 const START_MS: u32 = 15_000;
 
@@ -76,10 +72,6 @@ struct State {
     /// Reports on the worker's own calls, by job: `BodyRead`, then the verdict (or at once
     /// `CallFailed`).
     calls: RefCell<HashMap<u32, mpsc::UnboundedSender<Report>>>,
-    /// Bytes posted per download and not yet taken.
-    posted: RefCell<HashMap<u32, u64>>,
-    rejected: RefCell<HashMap<u32, String>>,
-    took: Event,
     broken: RefCell<Option<String>>,
     ready: RefCell<Option<oneshot::Sender<Result<bool, String>>>>,
 }
@@ -92,20 +84,10 @@ impl State {
                     let _ = ready.send(Ok(scratch));
                 }
             }
-            Report::Took {
-                job,
-                bytes,
-                rejected,
-                wasm_bytes,
-            } => {
-                if let Some(posted) = self.posted.borrow_mut().get_mut(&job) {
-                    *posted = posted.saturating_sub(bytes);
-                }
-                if let Some(reason) = rejected {
-                    self.rejected.borrow_mut().insert(job, reason);
-                }
+            // The worker's own calls read on as its engine takes their bytes; the page only
+            // keeps the memory figure.
+            Report::Took { wasm_bytes, .. } => {
                 WORKER_WASM.with(|w| w.set(w.get().max(wasm_bytes)));
-                self.took.notify(usize::MAX);
             }
             Report::BodyRead { job } => self.told(job, report),
             Report::Verified { job, .. }
@@ -144,7 +126,6 @@ impl State {
         self.broken.borrow_mut().get_or_insert(reason);
         self.answers.borrow_mut().clear();
         self.calls.borrow_mut().clear();
-        self.took.notify(usize::MAX);
     }
 }
 
@@ -214,64 +195,6 @@ impl ByteWorker {
         })
     }
 
-    /// A download starts (again, after a retry).
-    pub fn begin(&self, job: u32, sha256: &str, expected_length: u64) {
-        self.state.posted.borrow_mut().insert(job, 0);
-        self.state.rejected.borrow_mut().remove(&job);
-        self.tell(
-            &Order::Begin {
-                job,
-                sha256: sha256.to_string(),
-                expected_length,
-            },
-            &JsValue::NULL,
-            None,
-        );
-    }
-
-    /// Hands the worker the next chunk, then waits while more than `WINDOW` of this download
-    /// is still queued there. Fails once the worker has rejected the download.
-    pub async fn chunk(&self, job: u32, chunk: Uint8Array) -> Result<(), String> {
-        let len = u64::from(chunk.length());
-        if let Some(posted) = self.state.posted.borrow_mut().get_mut(&job) {
-            *posted += len;
-        }
-        let buffer: JsValue = chunk.buffer().into();
-        self.tell(&Order::Chunk { job }, &chunk, Some(&buffer));
-        loop {
-            // Listening before looking: a report that lands in between still wakes us.
-            let listener = self.state.took.listen();
-            if let Some(why) = self.broken() {
-                return Err(format!("the byte worker stopped: {why}"));
-            }
-            if let Some(reason) = self.state.rejected.borrow().get(&job) {
-                return Err(reason.clone());
-            }
-            let queued = self.state.posted.borrow().get(&job).copied().unwrap_or(0);
-            if queued <= WINDOW {
-                return Ok(());
-            }
-            listener.await;
-        }
-    }
-
-    /// The body ended: the worker's verdict, the cART's size (and whether it was the cART the
-    /// server stores) or why it was rejected.
-    pub async fn end(&self, job: u32) -> Result<(u64, bool), String> {
-        let answer = self.ask(&Order::End { job }, job, &JsValue::NULL).await;
-        self.state.posted.borrow_mut().remove(&job);
-        self.state.rejected.borrow_mut().remove(&job);
-        match answer?.0 {
-            Report::Verified {
-                cart_size,
-                stored_as_cart,
-                ..
-            } => Ok((cart_size, stored_as_cart)),
-            Report::Rejected { reason, .. } => Err(reason),
-            other => Err(format!("the byte worker answered {other:?}")),
-        }
-    }
-
     /// Has the worker download and verify `request` (an `Order::Fetch` for `job`) itself.
     /// Returns once the body is read — the call is over, its slot free — with the verdict to
     /// wait for; or why the call failed. A cancelled run stops the worker's call.
@@ -282,6 +205,15 @@ impl ByteWorker {
         cancel: &Cancel,
     ) -> Result<Verdict, CallFailure> {
         let (tell, mut heard) = mpsc::unbounded();
+        if self.broken().is_some() {
+            // Nobody would answer: the verdict says why at once.
+            drop(tell);
+            return Ok(Verdict {
+                early: None,
+                heard,
+                worker: self.clone(),
+            });
+        }
         self.state.calls.borrow_mut().insert(job, tell);
         self.tell(&request, &JsValue::NULL, None);
         let stopped = std::pin::pin!(cancel.cancelled());
@@ -310,8 +242,6 @@ impl ByteWorker {
 
     /// The download is not wanted: its bytes go.
     pub fn discard(&self, job: u32) {
-        self.state.posted.borrow_mut().remove(&job);
-        self.state.rejected.borrow_mut().remove(&job);
         self.tell(&Order::Discard { job }, &JsValue::NULL, None);
     }
 }
@@ -413,9 +343,6 @@ async fn start() -> Result<ByteWorker, String> {
     let state = Rc::new(State {
         answers: RefCell::new(HashMap::new()),
         calls: RefCell::new(HashMap::new()),
-        posted: RefCell::new(HashMap::new()),
-        rejected: RefCell::new(HashMap::new()),
-        took: Event::new(),
         broken: RefCell::new(None),
         ready: RefCell::new(Some(ready)),
     });

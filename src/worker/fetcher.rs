@@ -9,7 +9,6 @@ use std::rc::Rc;
 
 use event_listener::Event;
 use futures::channel::mpsc::UnboundedSender;
-use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -18,6 +17,7 @@ use web_sys::{
 };
 
 use super::protocol::{CallFailure, Order, Report};
+use crate::web::http::next_chunk;
 
 /// Bytes of one download queued for the engine before its call reads on: memory stays
 /// bounded by the parallel calls, whatever the files' sizes.
@@ -139,14 +139,9 @@ impl Calls {
             }
         };
         loop {
-            let step = JsFuture::from(reader.read()).await.map_err(cut)?;
-            let done = js_sys::Reflect::get(&step, &"done".into()).map_or(true, |d| d.is_truthy());
-            if done {
+            let Some(chunk) = next_chunk(&reader).await.map_err(cut)? else {
                 return Ok(());
-            }
-            let chunk: Uint8Array = js_sys::Reflect::get(&step, &"value".into())
-                .map_err(cut)?
-                .unchecked_into();
+            };
             if let Some(queued) = self.queued.borrow_mut().get_mut(&job) {
                 *queued += u64::from(chunk.length());
             }

@@ -1,7 +1,7 @@
 //! The byte worker's side. The page's own WebAssembly module also runs in a dedicated module
-//! worker (`al-byte-worker.js` loads it and calls `start`); there it verifies cARTs, keeps
-//! downloads in the origin private file system and writes the zip (RC4, inflate, SHA-256,
-//! CRC-32), so the page's thread only moves chunks. The pure core does the work; this only
+//! worker (`al-byte-worker.js` loads it and calls `start`); there it makes the downloads,
+//! verifies cARTs, keeps them in memory or the origin private file system and writes the zip
+//! (RC4, inflate, SHA-256, CRC-32), so no byte of a file crosses the page's thread. The pure core does the work; this only
 //! drives it. The page's side is `web::worker`.
 
 mod engine;

@@ -20,6 +20,7 @@ pub enum Order {
         modified: ZipTime,
     },
     /// A download of `sha256` starts, or starts again after a retry: bytes it had are dropped.
+    /// `Begin`, `Chunk` and `End` are what the worker's own calls (`Fetch`) feed its engine.
     Begin {
         job: u32,
         sha256: String,
@@ -66,8 +67,8 @@ pub enum Report {
     Ready {
         scratch: bool,
     },
-    /// `bytes` more of `job` were taken (flow control; told once a MiB, and at once on a
-    /// rejection), and whether the download was rejected.
+    /// `bytes` more of `job` were taken (told once a MiB, and at once on a rejection), and
+    /// whether the download was rejected; the page keeps the worker's memory figure.
     Took {
         job: u32,
         bytes: u64,

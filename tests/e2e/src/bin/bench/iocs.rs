@@ -328,15 +328,14 @@ async fn plain_client(
     let mut paging = "*".to_string();
     loop {
         let body = json!({"query": IOC_MANY_QUERY, "fl": "sid,max_score,state", "rows": 100, "deep_paging_id": paging});
-        let t = Instant::now();
-        let page = call(
+        let (page, ms) = call(
             addr,
             "POST",
             "/api/v4/search/submission/",
             &body.to_string(),
         )
         .await?;
-        durations.push(t.elapsed().as_secs_f64() * 1000.0);
+        durations.push(ms);
         let page: Value = serde_json::from_str(&page).map_err(|e| format!("search page: {e}"))?;
         let items = page["api_response"]["items"]
             .as_array()
@@ -359,15 +358,14 @@ async fn plain_client(
     if sids.len() >= n {
         sids.truncate(n);
         let body = json!({"query": IOC_MANY_QUERY, "rows": 0, "track_total_hits": true});
-        let t = Instant::now();
-        call(
+        let (_, ms) = call(
             addr,
             "POST",
             "/api/v4/search/submission/",
             &body.to_string(),
         )
         .await?;
-        durations.push(t.elapsed().as_secs_f64() * 1000.0);
+        durations.push(ms);
     }
     let route = if source == "ontology" {
         "/api/v4/ontology/submission/"
@@ -385,9 +383,8 @@ async fn plain_client(
                 let Some(sid) = next else {
                     return Ok::<_, String>(took);
                 };
-                let t = Instant::now();
-                call(addr, "GET", &format!("{route}{sid}/"), "").await?;
-                took.push(t.elapsed().as_secs_f64() * 1000.0);
+                let (_, ms) = call(addr, "GET", &format!("{route}{sid}/"), "").await?;
+                took.push(ms);
             }
         }));
     }
@@ -398,8 +395,15 @@ async fn plain_client(
     Ok((started.elapsed(), durations, calls))
 }
 
-/// One authenticated call over a fresh loopback connection; the body on 200.
-async fn call(addr: SocketAddr, method: &str, path: &str, body: &str) -> Result<String, String> {
+/// One authenticated call over a fresh loopback connection: the body on 200, and how long the
+/// call took in milliseconds.
+async fn call(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> Result<(String, f64), String> {
+    let started = Instant::now();
     let analyst = user("analyst");
     let headers = [
         ("X-USER", analyst.user),
@@ -414,7 +418,7 @@ async fn call(addr: SocketAddr, method: &str, path: &str, body: &str) -> Result<
             .unwrap_or("");
         return Err(format!("{method} {path}: HTTP/1.1 {status} {reason}"));
     }
-    Ok(text)
+    Ok((text, started.elapsed().as_secs_f64() * 1000.0))
 }
 
 /// After the last (largest) run: how long a filter takes to show, and each export's time and
