@@ -251,3 +251,35 @@ async fn corrupt_and_truncated_carts_are_rejected_and_leave_nothing_in_the_zip()
         "the zip holds only the good file"
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_stored_cart_is_recognised_from_its_held_bytes_in_memory_and_on_disk() {
+    let mut engine = Engine::new().await;
+    // Above and below the size the worker keeps in memory while verifying.
+    for (job, len) in [(1, 5_000_000), (2, 100_000)] {
+        let cart = pack(&noise(len, job.into()), "inner.bin");
+        let stored = Sample {
+            sha256: hex(&Sha256::digest(&cart)),
+            length: cart.len() as u64,
+            cart: cart.clone(),
+        };
+        assert_eq!(
+            download(&mut engine, job, &stored, &cart).await,
+            Report::Verified {
+                job,
+                cart_size: cart.len() as u64,
+                stored_as_cart: true,
+            },
+            "{len} bytes"
+        );
+        // Same size, another sha256: neither the file nor its wrapper.
+        let other = Sample {
+            sha256: "ab".repeat(32),
+            ..stored
+        };
+        match download(&mut engine, job + 10, &other, &cart).await {
+            Report::Rejected { reason, .. } => assert!(reason.contains("sha256"), "{reason}"),
+            verdict => panic!("{len} bytes: a wrong file was answered {verdict:?}"),
+        }
+    }
+}

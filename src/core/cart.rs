@@ -15,6 +15,11 @@
 //! again (assemblyline-base `common/codec.py`, `encode_file`: `is_cart` → the input as is), so
 //! its *content* is some other file: such a download is accepted when the bytes' own sha256
 //! is the one asked for (`CartReport::stored_as_cart`).
+//!
+//! Hashing the bytes as received costs as much as hashing the content, for a case that is
+//! rare. A caller that still holds the bytes asks for it on demand
+//! (`hashing_bytes_on_demand`): they are hashed again only when the content failed and their
+//! length is exactly the size Assemblyline recorded.
 
 use miniz_oxide::inflate::stream::{inflate, InflateState};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
@@ -54,6 +59,16 @@ pub struct CartReport {
     pub stored_as_cart: bool,
 }
 
+/// How the bytes as received are hashed, for a stored cART (see the module's notes).
+enum BytesHash {
+    /// As they arrive.
+    Eager(Sha256),
+    /// By the caller, from the bytes it holds, only if needed.
+    OnDemand,
+    /// They are longer than the recorded size: they cannot be the stored file.
+    Impossible,
+}
+
 enum Stage {
     /// Collecting the 38-byte mandatory header into `buf`.
     Header,
@@ -84,7 +99,7 @@ pub struct CartVerifier {
     failed: Option<CartError>,
     /// sha256 of the bytes as received, while they can still be the stored file itself (no
     /// longer than its recorded size).
-    raw: Option<Sha256>,
+    raw: BytesHash,
     /// A content check that failed while the bytes may still be a stored cART: reported once
     /// they cannot be.
     deferred: Option<CartError>,
@@ -108,7 +123,7 @@ impl CartVerifier {
             max_length: None,
             out: vec![0; INFLATE_CHUNK],
             failed: None,
-            raw: Some(Sha256::new()),
+            raw: BytesHash::Eager(Sha256::new()),
             deferred: None,
         }
     }
@@ -117,6 +132,15 @@ impl CartVerifier {
     /// hostile or broken file cannot make the page inflate gigabytes before the hash check.
     pub fn with_expected_length(mut self, length: u64) -> Self {
         self.max_length = Some(length);
+        self
+    }
+
+    /// For a caller that keeps the bytes: they are not hashed as they arrive, and
+    /// `finish_or_hash_bytes` asks for their sha256 in the rare case it can change the verdict.
+    pub fn hashing_bytes_on_demand(mut self) -> Self {
+        if matches!(self.raw, BytesHash::Eager(_)) {
+            self.raw = BytesHash::OnDemand;
+        }
         self
     }
 
@@ -136,11 +160,11 @@ impl CartVerifier {
         };
         let result = match result {
             // Inflating stops (the bomb guard still holds); the bytes may be a stored cART.
-            Err(e @ CartError::TooLong { .. }) if self.raw.is_some() => {
+            Err(e @ CartError::TooLong { .. }) if self.could_be_stored() => {
                 self.deferred = Some(e);
                 Ok(())
             }
-            Ok(()) if self.raw.is_none() => self.deferred.take().map_or(Ok(()), Err),
+            Ok(()) if !self.could_be_stored() => self.deferred.take().map_or(Ok(()), Err),
             other => other,
         };
         if let Err(e) = &result {
@@ -154,18 +178,33 @@ impl CartVerifier {
     fn hash_raw(&mut self, chunk: &[u8]) {
         let total = self.received.saturating_add(chunk.len() as u64);
         if self.max_length.is_some_and(|max| total > max) {
-            self.raw = None;
+            self.raw = BytesHash::Impossible;
         }
-        if let Some(raw) = self.raw.as_mut() {
+        if let BytesHash::Eager(raw) = &mut self.raw {
             raw.update(chunk);
         }
     }
 
+    fn could_be_stored(&self) -> bool {
+        !matches!(self.raw, BytesHash::Impossible)
+    }
+
     /// The report for a download whose bytes are the stored file, or `error` when they are not.
-    fn stored_or(&mut self, error: CartError) -> Result<CartReport, CartError> {
-        let raw = self.raw.take().map(|h| hex(&h.finalize()));
+    fn stored_or(
+        &mut self,
+        error: CartError,
+        bytes_sha256: impl FnOnce() -> Option<String>,
+    ) -> Result<CartReport, CartError> {
         let whole = self.max_length.is_none_or(|max| max == self.received);
-        if raw.as_deref() != Some(self.expected.as_str()) || !whole {
+        if !whole {
+            return Err(error);
+        }
+        let raw = match std::mem::replace(&mut self.raw, BytesHash::Impossible) {
+            BytesHash::Eager(h) => Some(hex(&h.finalize())),
+            BytesHash::OnDemand => bytes_sha256().map(|h| h.to_ascii_lowercase()),
+            BytesHash::Impossible => None,
+        };
+        if raw.as_deref() != Some(self.expected.as_str()) {
             return Err(error);
         }
         Ok(CartReport {
@@ -311,12 +350,22 @@ impl CartVerifier {
     }
 
     /// Checks the footers and the digests once the whole download was fed.
-    pub fn finish(mut self) -> Result<CartReport, CartError> {
+    pub fn finish(self) -> Result<CartReport, CartError> {
+        self.finish_or_hash_bytes(|| None)
+    }
+
+    /// `finish` for a verifier `hashing_bytes_on_demand`: `bytes_sha256` gives the hex sha256
+    /// of every byte fed, or None if it cannot; it is called only when the content failed and
+    /// the bytes are as long as the recorded size.
+    pub fn finish_or_hash_bytes(
+        mut self,
+        bytes_sha256: impl FnOnce() -> Option<String>,
+    ) -> Result<CartReport, CartError> {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
         if let Some(e) = self.deferred.take() {
-            return self.stored_or(e);
+            return self.stored_or(e, bytes_sha256);
         }
         let total = self.received;
         match self.stage {
@@ -381,10 +430,13 @@ impl CartVerifier {
         check_claim(&footer, "length", &self.length.to_string())?;
         if sha256 != self.expected {
             let expected = self.expected.clone();
-            return self.stored_or(CartError::WrongContent {
-                actual: sha256,
-                expected,
-            });
+            return self.stored_or(
+                CartError::WrongContent {
+                    actual: sha256,
+                    expected,
+                },
+                bytes_sha256,
+            );
         }
         Ok(CartReport {
             cart_size: total,
@@ -479,7 +531,7 @@ fn show_bytes(bytes: &[u8], n: usize) -> String {
     format!("\"{}\"", head.escape_ascii())
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     bytes
         .iter()

@@ -159,7 +159,13 @@ impl Engine {
             held.remove();
         }
         let mut download = Download {
-            verifier: Some(CartVerifier::new(&sha256).with_expected_length(expected_length)),
+            // The bytes are held anyway: hashing them as they come would cost a second SHA-256
+            // pass over every download for the rare stored cART.
+            verifier: Some(
+                CartVerifier::new(&sha256)
+                    .with_expected_length(expected_length)
+                    .hashing_bytes_on_demand(),
+            ),
             sha256,
             held: None,
             rejected: None,
@@ -225,7 +231,12 @@ impl Engine {
         };
         if d.rejected.is_none() {
             let held = d.held.as_ref().map_or(0, Held::len);
-            match d.verifier.take().map(CartVerifier::finish) {
+            let bytes_sha256 = || d.held.as_ref().and_then(|h| h.sha256().ok());
+            match d
+                .verifier
+                .take()
+                .map(|v| v.finish_or_hash_bytes(bytes_sha256))
+            {
                 Some(Ok(report)) if report.cart_size == held => {
                     d.cart_size = Some(held);
                     d.stored_as_cart = report.stored_as_cart;

@@ -4,6 +4,7 @@
 //! Either way they never sit in WASM memory and never reach the page's heap.
 
 use js_sys::Uint8Array;
+use sha2::{Digest, Sha256};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -155,6 +156,20 @@ impl Held {
             return Err("the download's bytes ended early in the browser's storage".into());
         }
         Ok(read)
+    }
+
+    /// The sha256 of every byte held, read back a block at a time: the verifier asks for it
+    /// only when the download may be a stored cART (`CartVerifier::hashing_bytes_on_demand`).
+    pub fn sha256(&self) -> Result<String, String> {
+        let mut hasher = Sha256::new();
+        let mut block = vec![0u8; BLOCK];
+        let mut at = 0u64;
+        while at < self.len() {
+            let read = self.read_at(at, &mut block)?;
+            hasher.update(block.get(..read).unwrap_or_default());
+            at += read as u64;
+        }
+        Ok(crate::core::cart::hex(&hasher.finalize()))
     }
 
     /// Drops the bytes: the file is closed and removed (unawaited: nothing waits on it).

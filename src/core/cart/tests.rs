@@ -491,3 +491,111 @@ fn a_cart_that_is_neither_the_file_nor_its_wrapper_still_fails() {
         }
     );
 }
+
+/// Verifies `cart` chunk by chunk, the bytes hashed only when asked; returns the verdict and
+/// how often they were hashed.
+fn verify_on_demand(
+    asked: &str,
+    length: Option<u64>,
+    cart: &[u8],
+) -> (Result<CartReport, CartError>, usize) {
+    let mut v = CartVerifier::new(asked).hashing_bytes_on_demand();
+    if let Some(length) = length {
+        v = v.with_expected_length(length);
+    }
+    for part in cart.chunks(4096) {
+        if let Err(e) = v.update(part) {
+            return (Err(e), 0);
+        }
+    }
+    let mut asked_for = 0;
+    let verdict = v.finish_or_hash_bytes(|| {
+        asked_for += 1;
+        Some(sha(cart))
+    });
+    (verdict, asked_for)
+}
+
+#[test]
+fn bytes_hashed_on_demand_give_the_same_verdicts_and_are_hashed_only_when_they_can_matter() {
+    let compressible = pack(&vec![7u8; 200_000], Some(name_header("inner.bin")));
+    let incompressible_inner = noise(3_000, 5);
+    let incompressible = pack(&incompressible_inner, None);
+    let len = |b: &[u8]| b.len() as u64;
+    let cases: Vec<(&str, String, Option<u64>, &[u8], usize)> = vec![
+        // A stored cART, its content longer than recorded, then one whose content fails.
+        (
+            "stored, bomb guard",
+            sha(&compressible),
+            Some(len(&compressible)),
+            &compressible,
+            1,
+        ),
+        (
+            "stored",
+            sha(&incompressible),
+            Some(len(&incompressible)),
+            &incompressible,
+            1,
+        ),
+        (
+            "stored, no size",
+            sha(&incompressible),
+            None,
+            &incompressible,
+            1,
+        ),
+        // A normal download verifies without a second pass.
+        (
+            "normal",
+            sha(&incompressible_inner),
+            Some(3_000),
+            &incompressible,
+            0,
+        ),
+        // Wrong file: hashed only when the size matches exactly.
+        (
+            "wrong, same size",
+            "ab".repeat(32),
+            Some(len(&incompressible)),
+            &incompressible,
+            1,
+        ),
+        (
+            "wrong, other size",
+            "ab".repeat(32),
+            Some(len(&incompressible) + 1),
+            &incompressible,
+            0,
+        ),
+        (
+            "wrong, too long",
+            "ab".repeat(32),
+            Some(10),
+            &incompressible,
+            0,
+        ),
+    ];
+    for (case, asked, length, cart, hashes) in cases {
+        let mut eager = CartVerifier::new(&asked);
+        if let Some(length) = length {
+            eager = eager.with_expected_length(length);
+        }
+        let expected = cart
+            .chunks(4096)
+            .try_for_each(|part| eager.update(part))
+            .and_then(|()| eager.finish());
+        let (verdict, asked_for) = verify_on_demand(&asked, length, cart);
+        assert_eq!(verdict, expected, "{case}");
+        assert_eq!(asked_for, hashes, "{case}");
+    }
+    // Bytes the caller cannot hash again are not the stored file.
+    let mut v = CartVerifier::new(&sha(&incompressible))
+        .hashing_bytes_on_demand()
+        .with_expected_length(len(&incompressible));
+    v.update(&incompressible).unwrap();
+    assert!(matches!(
+        v.finish_or_hash_bytes(|| None),
+        Err(CartError::WrongContent { .. })
+    ));
+}
