@@ -319,7 +319,7 @@ async fn api(app: Arc<App>, addr: SocketAddr, req: Request) -> Response<Body> {
     {
         let mut st = app.stats.lock().expect("stats");
         st.leave(uname);
-        st.call_took(began.elapsed());
+        st.call_took(&pattern, format!("{} {}", parts.method, parts.uri), began);
     }
     let reply = if reply.json && reply.status == 200 && rt.malformed_json_routes.contains(&pattern)
     {

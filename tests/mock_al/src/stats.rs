@@ -20,6 +20,11 @@ pub struct Stats {
     /// How long each admitted call held its slot, in µs: calls in flight on average are their
     /// sum over the wall time, whichever of the client's threads made them.
     call_micros: Vec<u64>,
+    /// Each admitted call as (route, method and URI, start, duration), times in µs from the
+    /// first one since the last reset: where a client leaves gaps between its calls, and the
+    /// calls to replay with a plain client.
+    timeline: Vec<(String, String, u64, u64)>,
+    epoch: Option<std::time::Instant>,
 }
 
 pub const DOWNLOAD: &str = "file/download";
@@ -69,8 +74,12 @@ impl Stats {
         }
     }
 
-    pub fn call_took(&mut self, took: std::time::Duration) {
-        self.call_micros.push(took.as_micros() as u64);
+    pub fn call_took(&mut self, route: &str, call: String, began: std::time::Instant) {
+        let took = began.elapsed().as_micros() as u64;
+        self.call_micros.push(took);
+        let epoch = *self.epoch.get_or_insert(began);
+        let start = began.saturating_duration_since(epoch).as_micros() as u64;
+        self.timeline.push((route.into(), call, start, took));
     }
 
     pub fn reset(&mut self) {
@@ -103,6 +112,7 @@ impl Stats {
             "quota_rejections": {"concurrent": self.quota_concurrent, "daily": self.quota_daily},
             "peak_concurrency": self.peak,
             "call_time": self.call_time(),
+            "timeline": self.timeline,
         })
     }
 }

@@ -82,6 +82,8 @@ struct PageFigures {
     zip: Zip,
     /// Click to the first call.
     before_ms: f64,
+    /// The GET calls the server saw, in the order they came ("GET /api/v4/…").
+    gets: Vec<String>,
 }
 
 impl PageFigures {
@@ -119,6 +121,10 @@ async fn page_run(s: &Harness, one_click: bool) -> Result<PageFigures, String> {
     js(s, PROBES).await;
     // Calls as the server saw them, whichever of the page's threads made them.
     al_e2e::mock_control::reset_stats(s.server.addr).await;
+    let profile = std::env::var("BENCH_SCALE_PROFILE").ok();
+    if profile.is_some() {
+        crate::cpu_profile::start(s).await?;
+    }
     let started = Instant::now();
     if one_click {
         s.click_button("Collect zip").await;
@@ -138,8 +144,22 @@ async fn page_run(s: &Harness, one_click: bool) -> Result<PageFigures, String> {
     }
     let zip = wait_for_zip(s, started).await?;
     let wall = started.elapsed();
+    if let Some(folder) = &profile {
+        let how = if one_click { "one-click" } else { "two-steps" };
+        crate::cpu_profile::stop(s, &format!("{folder}/scale-{how}.cpuprofile")).await?;
+    }
     let v = js(s, READ_PROBES).await;
-    let calls = al_e2e::mock_control::stats(s.server.addr).await["call_time"].clone();
+    let stats = al_e2e::mock_control::stats(s.server.addr).await;
+    keep_timeline(&stats, one_click);
+    let calls = stats["call_time"].clone();
+    let gets = stats["timeline"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|call| call[1].as_str())
+        .filter_map(|call| call.strip_prefix("GET "))
+        .map(str::to_string)
+        .collect();
     let num = |x: &serde_json::Value| x.as_f64().unwrap_or(0.0);
     Ok(PageFigures {
         wall,
@@ -152,7 +172,67 @@ async fn page_run(s: &Harness, one_click: bool) -> Result<PageFigures, String> {
         wasm: num(&v["probe"]["wasm"]) as u64,
         zip: Zip::read(&zip)?,
         before_ms: num(&v["first"]),
+        gets,
     })
+}
+
+/// With `BENCH_TIMELINE=<folder>`, each run's calls as the server saw them (route, start and
+/// duration in µs) go to a file there, to find where the calls leave gaps.
+fn keep_timeline(stats: &serde_json::Value, one_click: bool) {
+    let Some(folder) = std::env::var_os("BENCH_TIMELINE") else {
+        return;
+    };
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let how = if one_click { "one-click" } else { "two-steps" };
+    let path = std::path::Path::new(&folder).join(format!("run-{run}-{how}.json"));
+    match std::fs::write(&path, stats["timeline"].to_string()) {
+        Ok(()) => println!("  timeline: {}", path.display()),
+        Err(e) => println!("  timeline not written to {}: {e}", path.display()),
+    }
+}
+
+/// Seconds for the browser alone to make the GET calls the page made (its trees and downloads,
+/// not the search), `PARALLEL` at a time with the page's headers, reading each body whole: the
+/// floor under the page's time that this browser on this machine sets, which the server's own
+/// call times (the latency bound) do not show.
+async fn browser_floor(s: &Harness, gets: &[String]) -> Result<f64, String> {
+    let analyst = al_e2e::user("analyst");
+    let calls = serde_json::to_string(gets).map_err(|e| e.to_string())?;
+    // Started, then polled: a script WebDriver waits on times out after 30 s.
+    js(
+        s,
+        &format!(
+            r#"window.__floor = null;
+(async () => {{
+  const headers = {{'X-USER': '{}', 'X-APIKEY': '{}'}};
+  const queue = {calls}.reverse(); const t0 = performance.now();
+  await Promise.all([...Array({PARALLEL}).keys()].map(async () => {{
+    while (queue.length) {{
+      const r = await fetch(queue.pop(), {{headers, credentials: 'omit'}});
+      await r.arrayBuffer();
+    }}
+  }}));
+  window.__floor = performance.now() - t0;
+}})().catch(e => {{ window.__floor = String(e); }});"#,
+            analyst.user, analyst.apikey
+        ),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(1800);
+    loop {
+        let v = js(s, "return window.__floor").await;
+        if let Some(ms) = v.as_f64() {
+            return Ok(ms / 1000.0);
+        }
+        if !v.is_null() {
+            return Err(format!("plain fetch in the page failed: {v}"));
+        }
+        if Instant::now() > deadline {
+            return Err("plain fetch in the page: no end after 30 minutes".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn report(label: &str, seed: Duration, page: &PageFigures, seed_files: &BTreeSet<String>) {
@@ -214,6 +294,13 @@ pub async fn scale(opts: &Opts) -> Result<(), String> {
         report("one click", seed.wall, &one, &seed.files);
         let two = page_run(&s, false).await?;
         report("two steps", seed.wall, &two, &seed.files);
+        let floor = browser_floor(&s, &one.gets).await?;
+        println!(
+            "  browser   {:>9}  the same {} GET calls in plain fetch(), {PARALLEL} at a time; one click takes {:.2}× that",
+            secs(Duration::from_secs_f64(floor)),
+            thousands(one.gets.len() as u64),
+            one.wall.as_secs_f64() / floor.max(0.001)
+        );
         let target = if w.latency_ms == 0 {
             format!("page ≤ seed: {}", verdict(one.wall <= seed.wall))
         } else {
