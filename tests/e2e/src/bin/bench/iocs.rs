@@ -20,7 +20,7 @@ use al_e2e::{user, Harness};
 use serde_json::{json, Value};
 
 /// The page's default "Parallel calls" (`core::retry::DEFAULT_PARALLELISM`).
-const PARALLEL: usize = 4;
+const PARALLEL: usize = 6;
 /// Targets from the issue (figures, not assertions).
 const SUMMARY_1000_TARGET_S: f64 = 3.0;
 const BOUND_FACTOR: f64 = 1.25;
@@ -432,6 +432,10 @@ async fn filter_and_export(
         .as_u64()
         .unwrap_or(0);
     let hidden = "[...document.querySelectorAll('.group .count')].some(c => c.textContent.includes('hidden'))";
+    let profile = std::env::var("BENCH_IOC_PROFILE").ok();
+    if profile.is_some() {
+        crate::cpu_profile::start(s).await?;
+    }
     let filter = respond(
         s,
         "const el = document.getElementById('ioc-filter'); el.value = 'camp7.';\
@@ -448,6 +452,9 @@ async fn filter_and_export(
         &format!("!({hidden})"),
     )
     .await?;
+    if let Some(folder) = &profile {
+        crate::cpu_profile::stop(s, &format!("{folder}/iocs-filter.cpuprofile")).await?;
+    }
     let mut exports = Vec::new();
     // Each export names its own file in the "Saved …" notice.
     let saved = [
