@@ -52,6 +52,8 @@ pub fn ConnectPanel() -> impl IntoView {
         error.set(None);
         spawn_local(async move {
             let call = transport.server.whoami();
+            let whoami_path = call.url.path().to_string();
+            crate::web::clear_resource_timings();
             let answer = transport.json::<WhoAmI>(call, &Cancel::new()).await;
             busy.set(false);
             let me = match answer {
@@ -97,6 +99,7 @@ pub fn ConnectPanel() -> impl IntoView {
                 ),
             };
             transport.set_verdicts(me.verdicts());
+            transport.learn_protocol(&crate::web::negotiated_protocol(&whoami_path));
             key.set(String::new());
             connection.transport.set(Some(transport));
             connection.whoami.set(Some(me));

@@ -99,7 +99,11 @@ pub struct Transport {
     pub server: Server,
     auth: Rc<Auth>,
     limit: Rc<Semaphore>,
+    /// "Parallel calls": how many may run at the server at once.
     parallelism: usize,
+    /// How many are handed to the browser at once (`retry::calls_handed_to_browser`): the
+    /// limit's permits, which grow once the protocol is known.
+    handed: Rc<Cell<usize>>,
     policy: RetryPolicy,
     cross_origin: bool,
     /// Searches include the malware archive (Server tab, for users with `archive_view`).
@@ -121,6 +125,7 @@ impl Transport {
             auth: Rc::new(auth),
             limit: Rc::new(Semaphore::new(parallelism)),
             parallelism,
+            handed: Rc::new(Cell::new(parallelism)),
             policy: RetryPolicy::default(),
             cross_origin,
             use_archive: Rc::new(Cell::new(false)),
@@ -151,9 +156,22 @@ impl Transport {
         self.use_archive.set(on);
     }
 
-    /// How many calls run at once; workers beyond it would only wait on the limit.
+    /// How many calls are handed to the browser at once; workers beyond it would only wait on
+    /// the limit.
     pub fn parallelism(&self) -> usize {
-        self.parallelism
+        self.handed.get()
+    }
+
+    /// Tells the transport which protocol the browser speaks with the server (after a first
+    /// call): over HTTP/1 it hands the browser a few calls beyond its connections, which it
+    /// sends the moment one frees, while the server still sees no more than "Parallel calls".
+    pub fn learn_protocol(&self, protocol: &str) {
+        let handed = retry::calls_handed_to_browser(self.parallelism, protocol);
+        let more = handed.saturating_sub(self.handed.get());
+        if more > 0 {
+            self.limit.add_permits(more);
+            self.handed.set(handed);
+        }
     }
 
     pub fn user(&self) -> &str {

@@ -141,3 +141,29 @@ async fn five_thousand_files_in_one_click() {
     assert_eq!(carts, expected);
     s.finish().await;
 }
+
+/// "Parallel calls" is what the server sees at once. Over HTTP/1.1 the page hands the browser
+/// two calls beyond it when it allows the browser's six connections (the browser queues them
+/// and sends each as a connection frees); below six it hands exactly the setting, or the
+/// server would see more.
+#[tokio::test]
+async fn the_server_never_sees_more_calls_at_once_than_parallel_calls_allows() {
+    for parallel in [3u64, 6] {
+        let s = Harness::start(Config {
+            latency_ms: 20,
+            ..Config::default()
+        })
+        .await;
+        s.open_collect(Some(parallel as usize)).await;
+        al_e2e::mock_control::reset_stats(s.server.addr).await;
+        s.click_button("Collect zip").await;
+        s.collection_over(Duration::from_secs(120)).await;
+        let stats = al_e2e::mock_control::stats(s.server.addr).await;
+        let peak = stats["peak_concurrency"]["analyst"].as_u64().unwrap_or(0);
+        assert!(
+            (2..=parallel).contains(&peak),
+            "Parallel calls {parallel}: the server saw {peak} at once"
+        );
+        s.finish().await;
+    }
+}
