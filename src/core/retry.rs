@@ -87,7 +87,7 @@ pub fn parse_parallelism(text: &str) -> Result<usize, String> {
 /// Connections a browser keeps to one host over HTTP/1 (Chromium's and Firefox's default).
 pub const HTTP1_CONNECTIONS_PER_HOST: usize = 6;
 /// Calls handed to the browser beyond its connections over HTTP/1.
-const HANDED_AHEAD: usize = 2;
+const HANDED_AHEAD: usize = 4;
 
 /// How many calls to hand the browser at once so that `parallelism` run at the server, given
 /// the protocol it negotiated with the server (`nextHopProtocol`: "http/1.1", "h2", "h3", or
@@ -98,7 +98,7 @@ const HANDED_AHEAD: usize = 2;
 /// connection frees. A call the page starts only after the last one ended reaches the server
 /// after a round trip through the page's thread instead. With 20 ms calls that round trip left
 /// a quarter of the server's slots idle (4,000 submissions: 4.4 of 6 calls in flight; with two
-/// more handed ahead, 4.9). The server still sees at most the browser's 6, so this holds only
+/// handed ahead 4.9, with four 5.2). The server still sees at most the browser's 6, so this holds only
 /// when the user allows at least that many. Over HTTP/2 and 3 every call handed to the
 /// browser goes out at once: there, exactly `parallelism`.
 pub fn calls_handed_to_browser(parallelism: usize, protocol: &str) -> usize {
@@ -117,9 +117,9 @@ mod tests {
     #[test]
     fn calls_are_handed_ahead_only_where_the_browser_caps_what_the_server_sees() {
         // HTTP/1: the browser's 6 connections cap the server's share.
-        assert_eq!(calls_handed_to_browser(6, "http/1.1"), 8);
-        assert_eq!(calls_handed_to_browser(10, "http/1.1"), 12);
-        assert_eq!(calls_handed_to_browser(6, "http/1.0"), 8);
+        assert_eq!(calls_handed_to_browser(6, "http/1.1"), 10);
+        assert_eq!(calls_handed_to_browser(10, "http/1.1"), 14);
+        assert_eq!(calls_handed_to_browser(6, "http/1.0"), 10);
         // Fewer allowed than the browser's connections: extra calls would reach the server.
         assert_eq!(calls_handed_to_browser(5, "http/1.1"), 5);
         assert_eq!(calls_handed_to_browser(1, "http/1.1"), 1);

@@ -143,7 +143,7 @@ async fn five_thousand_files_in_one_click() {
 }
 
 /// "Parallel calls" is what the server sees at once. Over HTTP/1.1 the page hands the browser
-/// two calls beyond it when it allows the browser's six connections (the browser queues them
+/// four calls beyond it when it allows the browser's six connections (the browser queues them
 /// and sends each as a connection frees); below six it hands exactly the setting, or the
 /// server would see more.
 #[tokio::test]
