@@ -522,7 +522,9 @@ fn bytes_hashed_on_demand_give_the_same_verdicts_and_are_hashed_only_when_they_c
     let incompressible_inner = noise(3_000, 5);
     let incompressible = pack(&incompressible_inner, None);
     let len = |b: &[u8]| b.len() as u64;
-    let cases: Vec<(&str, String, Option<u64>, &[u8], usize)> = vec![
+    // (case, sha256 asked, recorded size, bytes, how often they must be hashed again)
+    type Case<'a> = (&'a str, String, Option<u64>, &'a [u8], usize);
+    let cases: Vec<Case> = vec![
         // A stored cART, its content longer than recorded, then one whose content fails.
         (
             "stored, bomb guard",
