@@ -142,8 +142,22 @@ impl Harness {
         let xpath = format!(
             "//button[normalize-space()='{text}' and not(@disabled) and not(ancestor::section[@hidden])]"
         );
-        let button = self.wait_for(Locator::XPath(&xpath)).await;
-        button.click().await.unwrap();
+        // A button the page is still moving (a redraw above it landing) can be covered for a
+        // moment: WebDriver then refuses the click, as a user's would land elsewhere. Found
+        // again and clicked again, as a user would.
+        for attempt in 1.. {
+            let button = self.wait_for(Locator::XPath(&xpath)).await;
+            match button.click().await {
+                Ok(()) => return,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::ElementClickIntercepted
+                        && attempt < 20 =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("cannot click {text:?}: {e}"),
+            }
+        }
     }
 
     /// Switches to a tab by its visible name ("Server", "Network IoCs", "Collect files").

@@ -15,6 +15,29 @@ pub(crate) async fn js(s: &Harness, script: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// Seconds a plain-`fetch()` floor took: started in the page as a script that sets
+/// `window.__floor` to its milliseconds (or its error's words), then polled, because a script
+/// WebDriver waits on times out after 30 s.
+pub(crate) async fn floor_seconds(s: &Harness, limit: Duration) -> Result<f64, String> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let v = js(s, "return window.__floor").await;
+        if let Some(ms) = v.as_f64() {
+            return Ok(ms / 1000.0);
+        }
+        if !v.is_null() {
+            return Err(format!("plain fetch in the page failed: {v}"));
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!(
+                "plain fetch in the page: no end after {} s",
+                limit.as_secs()
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 pub(crate) async fn progress_text(s: &Harness) -> String {
     js(
         s,

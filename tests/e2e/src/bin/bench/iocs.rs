@@ -298,20 +298,7 @@ async fn browser_floor(s: &Harness, n: usize, source: &str) -> Result<f64, Strin
 }})().catch(e => {{ window.__floor = String(e); }});"#
     ))
     .await;
-    let deadline = Instant::now() + Duration::from_secs(600);
-    loop {
-        let v = s.js("return window.__floor").await;
-        if let Some(ms) = v.as_f64() {
-            return Ok(ms / 1000.0);
-        }
-        if !v.is_null() {
-            return Err(format!("plain fetch in the page failed: {v}"));
-        }
-        if Instant::now() > deadline {
-            return Err("plain fetch in the page: no end after 10 minutes".into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    crate::browse::floor_seconds(s, Duration::from_secs(600)).await
 }
 
 /// The page's calls, made plainly: the deep-paged search (one page after another), the

@@ -219,20 +219,7 @@ async fn browser_floor(s: &Harness, gets: &[String]) -> Result<f64, String> {
         ),
     )
     .await;
-    let deadline = Instant::now() + Duration::from_secs(1800);
-    loop {
-        let v = js(s, "return window.__floor").await;
-        if let Some(ms) = v.as_f64() {
-            return Ok(ms / 1000.0);
-        }
-        if !v.is_null() {
-            return Err(format!("plain fetch in the page failed: {v}"));
-        }
-        if Instant::now() > deadline {
-            return Err("plain fetch in the page: no end after 30 minutes".into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    super::browse::floor_seconds(s, Duration::from_secs(1800)).await
 }
 
 fn report(label: &str, seed: Duration, page: &PageFigures, seed_files: &BTreeSet<String>) {
