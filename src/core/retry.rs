@@ -110,9 +110,60 @@ pub fn calls_handed_to_browser(parallelism: usize, protocol: &str) -> usize {
     }
 }
 
+/// What the Server tab says of the calls once the protocol is known, or None when it is not.
+pub fn calls_words(parallelism: usize, protocol: &str) -> Option<String> {
+    let handed = calls_handed_to_browser(parallelism, protocol);
+    let name = match protocol {
+        "http/1.1" | "http/1.0" => "HTTP/1.1",
+        "h2" => "HTTP/2",
+        "h3" => "HTTP/3",
+        _ => return None,
+    };
+    let at_server = if handed > parallelism {
+        HTTP1_CONNECTIONS_PER_HOST
+    } else {
+        parallelism
+    };
+    let mut words = format!("Calls go over {name}: at most {at_server} at once reach Assemblyline");
+    if at_server < parallelism {
+        words.push_str(&format!(
+            " (the browser's own limit over HTTP/1.1, below Parallel calls {parallelism})"
+        ));
+    }
+    if handed > parallelism {
+        words.push_str(&format!(
+            ", and {} more wait ready in the browser",
+            handed - parallelism
+        ));
+    }
+    words.push('.');
+    Some(words)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_server_tab_says_how_calls_go() {
+        assert_eq!(
+            calls_words(6, "http/1.1").as_deref(),
+            Some("Calls go over HTTP/1.1: at most 6 at once reach Assemblyline, and 4 more wait ready in the browser.")
+        );
+        assert_eq!(
+            calls_words(8, "http/1.1").as_deref(),
+            Some("Calls go over HTTP/1.1: at most 6 at once reach Assemblyline (the browser's own limit over HTTP/1.1, below Parallel calls 8), and 4 more wait ready in the browser.")
+        );
+        assert_eq!(
+            calls_words(3, "http/1.1").as_deref(),
+            Some("Calls go over HTTP/1.1: at most 3 at once reach Assemblyline.")
+        );
+        assert_eq!(
+            calls_words(8, "h2").as_deref(),
+            Some("Calls go over HTTP/2: at most 8 at once reach Assemblyline.")
+        );
+        assert_eq!(calls_words(6, ""), None);
+    }
 
     #[test]
     fn calls_are_handed_ahead_only_where_the_browser_caps_what_the_server_sees() {

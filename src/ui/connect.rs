@@ -52,8 +52,7 @@ pub fn ConnectPanel() -> impl IntoView {
         error.set(None);
         spawn_local(async move {
             let call = transport.server.whoami();
-            let whoami_path = call.url.path().to_string();
-            crate::web::clear_resource_timings();
+            let whoami_url = call.url.clone();
             let answer = transport.json::<WhoAmI>(call, &Cancel::new()).await;
             busy.set(false);
             let me = match answer {
@@ -99,7 +98,7 @@ pub fn ConnectPanel() -> impl IntoView {
                 ),
             };
             transport.set_verdicts(me.verdicts());
-            transport.learn_protocol(&crate::web::negotiated_protocol(&whoami_path));
+            transport.learn_protocol(&crate::web::negotiated_protocol(&whoami_url));
             key.set(String::new());
             connection.transport.set(Some(transport));
             connection.whoami.set(Some(me));
@@ -189,6 +188,9 @@ fn Identity(me: WhoAmI) -> impl IntoView {
             }
         });
     });
+    let calls = connection
+        .transport
+        .with_untracked(|t| t.as_ref().and_then(Transport::calls_words));
     let how = connection.transport.with_untracked(|t| {
         t.as_ref()
             .is_some_and(Transport::uses_login)
@@ -202,6 +204,7 @@ fn Identity(me: WhoAmI) -> impl IntoView {
                 {how}
             </p>
             <p class="roles">"Roles: " {roles}</p>
+            {calls.map(|words| view! { <p class="calls">{words}</p> })}
             <Show when=move || lacks_download>
                 <p class="warning">
                     "This account lacks the 'file_download' role: IoCs work, but file collection will be refused. "

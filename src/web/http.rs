@@ -104,6 +104,8 @@ pub struct Transport {
     /// How many are handed to the browser at once (`retry::calls_handed_to_browser`): the
     /// limit's permits, which grow once the protocol is known.
     handed: Rc<Cell<usize>>,
+    /// The protocol the browser speaks with the server, once a call told it.
+    protocol: Rc<std::cell::RefCell<String>>,
     policy: RetryPolicy,
     cross_origin: bool,
     /// Searches include the malware archive (Server tab, for users with `archive_view`).
@@ -126,6 +128,7 @@ impl Transport {
             limit: Rc::new(Semaphore::new(parallelism)),
             parallelism,
             handed: Rc::new(Cell::new(parallelism)),
+            protocol: Rc::default(),
             policy: RetryPolicy::default(),
             cross_origin,
             use_archive: Rc::new(Cell::new(false)),
@@ -162,10 +165,16 @@ impl Transport {
         self.handed.get()
     }
 
+    /// How calls go, in words, once the protocol is known (`retry::calls_words`).
+    pub fn calls_words(&self) -> Option<String> {
+        retry::calls_words(self.parallelism, &self.protocol.borrow())
+    }
+
     /// Tells the transport which protocol the browser speaks with the server (after a first
     /// call): over HTTP/1 it hands the browser a few calls beyond its connections, which it
     /// sends the moment one frees, while the server still sees no more than "Parallel calls".
     pub fn learn_protocol(&self, protocol: &str) {
+        *self.protocol.borrow_mut() = protocol.to_string();
         let handed = retry::calls_handed_to_browser(self.parallelism, protocol);
         let more = handed.saturating_sub(self.handed.get());
         if more > 0 {

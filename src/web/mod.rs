@@ -29,29 +29,36 @@ pub fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-/// Empties the page's resource timing buffer: it holds 250 entries, and a full one records
-/// no more, so a call whose protocol is wanted (`negotiated_protocol`) is made after this.
-pub fn clear_resource_timings() {
-    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-        performance.clear_resource_timings();
-    }
-}
-
-/// The protocol the browser used for the page's latest call to a URL containing `path`
-/// ("http/1.1", "h2", "h3"), from its resource timing; empty when it has none.
-pub fn negotiated_protocol(path: &str) -> String {
+/// The protocol the browser used for the page's latest call to `url` ("http/1.1", "h2", "h3"),
+/// from its resource timing. The timing buffer keeps 250 entries and then records no more, so
+/// after a long run a new connect may find none: the protocol last seen for the same server
+/// in this page stands in; empty when none was ever seen.
+pub fn negotiated_protocol(url: &url::Url) -> String {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
     use wasm_bindgen::JsCast;
-    let Some(performance) = web_sys::window().and_then(|w| w.performance()) else {
-        return String::new();
-    };
-    let entries = performance.get_entries_by_type("resource");
-    entries
-        .iter()
-        .rev()
-        .filter_map(|e| e.dyn_into::<web_sys::PerformanceResourceTiming>().ok())
-        .find(|e| e.name().contains(path))
-        .map(|e| e.next_hop_protocol())
-        .unwrap_or_default()
+    thread_local! {
+        static SEEN: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    }
+    let server = url.origin().ascii_serialization();
+    let measured = web_sys::window()
+        .and_then(|w| w.performance())
+        .and_then(|performance| {
+            performance
+                .get_entries_by_name_with_entry_type(url.as_str(), "resource")
+                .iter()
+                .rev()
+                .filter_map(|e| e.dyn_into::<web_sys::PerformanceResourceTiming>().ok())
+                .map(|e| e.next_hop_protocol())
+                .find(|protocol| !protocol.is_empty())
+        });
+    SEEN.with_borrow_mut(|seen| match measured {
+        Some(protocol) => {
+            seen.insert(server, protocol.clone());
+            protocol
+        }
+        None => seen.get(&server).cloned().unwrap_or_default(),
+    })
 }
 
 /// `document.cookie`: the cookies scripts may read on this origin (not the HttpOnly session).

@@ -155,6 +155,17 @@ async fn the_server_never_sees_more_calls_at_once_than_parallel_calls_allows() {
         })
         .await;
         s.open_collect(Some(parallel as usize)).await;
+        // The Server tab says how the calls go: the page learnt the protocol when it connected.
+        let words = s
+            .js("return document.querySelector('.identity .calls')?.textContent ?? ''")
+            .await;
+        let words = words.as_str().unwrap_or_default();
+        let expected = if parallel >= 6 {
+            "Calls go over HTTP/1.1: at most 6 at once reach Assemblyline, and 4 more wait ready in the browser."
+        } else {
+            "Calls go over HTTP/1.1: at most 3 at once reach Assemblyline."
+        };
+        assert_eq!(words, expected);
         al_e2e::mock_control::reset_stats(s.server.addr).await;
         s.click_button("Collect zip").await;
         s.collection_over(Duration::from_secs(120)).await;
