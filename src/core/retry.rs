@@ -146,22 +146,15 @@ mod tests {
 
     #[test]
     fn the_server_tab_says_how_calls_go() {
-        assert_eq!(
-            calls_words(6, "http/1.1").as_deref(),
-            Some("Calls go over HTTP/1.1: at most 6 at once reach Assemblyline, and 4 more wait ready in the browser.")
-        );
-        assert_eq!(
-            calls_words(8, "http/1.1").as_deref(),
-            Some("Calls go over HTTP/1.1: at most 6 at once reach Assemblyline (the browser's own limit over HTTP/1.1, below Parallel calls 8), and 4 more wait ready in the browser.")
-        );
-        assert_eq!(
-            calls_words(3, "http/1.1").as_deref(),
-            Some("Calls go over HTTP/1.1: at most 3 at once reach Assemblyline.")
-        );
-        assert_eq!(
-            calls_words(8, "h2").as_deref(),
-            Some("Calls go over HTTP/2: at most 8 at once reach Assemblyline.")
-        );
+        let cases = [
+            (6, "http/1.1", "Calls go over HTTP/1.1: at most 6 at once reach Assemblyline, and 4 more wait ready in the browser."),
+            (8, "http/1.1", "Calls go over HTTP/1.1: at most 6 at once reach Assemblyline (the browser's own limit over HTTP/1.1, below Parallel calls 8), and 4 more wait ready in the browser."),
+            (3, "http/1.1", "Calls go over HTTP/1.1: at most 3 at once reach Assemblyline."),
+            (8, "h2", "Calls go over HTTP/2: at most 8 at once reach Assemblyline."),
+        ];
+        for (parallelism, protocol, words) in cases {
+            assert_eq!(calls_words(parallelism, protocol).as_deref(), Some(words));
+        }
         assert_eq!(calls_words(6, ""), None);
     }
 
