@@ -101,10 +101,8 @@ pub struct Transport {
     limit: Rc<Semaphore>,
     /// "Parallel calls": how many may run at the server at once.
     parallelism: usize,
-    /// How many are handed to the browser at once (`retry::calls_handed_to_browser`): the
-    /// limit's permits, which grow once the protocol is known.
-    handed: Rc<Cell<usize>>,
-    /// The protocol the browser speaks with the server, once a call told it.
+    /// The protocol the browser speaks with the server, once a call told it: with it, how many
+    /// calls the limit hands the browser (`retry::calls_handed_to_browser`).
     protocol: Rc<std::cell::RefCell<String>>,
     policy: RetryPolicy,
     cross_origin: bool,
@@ -127,7 +125,6 @@ impl Transport {
             auth: Rc::new(auth),
             limit: Rc::new(Semaphore::new(parallelism)),
             parallelism,
-            handed: Rc::new(Cell::new(parallelism)),
             protocol: Rc::default(),
             policy: RetryPolicy::default(),
             cross_origin,
@@ -162,7 +159,7 @@ impl Transport {
     /// How many calls are handed to the browser at once; workers beyond it would only wait on
     /// the limit.
     pub fn parallelism(&self) -> usize {
-        self.handed.get()
+        retry::calls_handed_to_browser(self.parallelism, &self.protocol.borrow())
     }
 
     /// How calls go, in words, once the protocol is known (`retry::calls_words`).
@@ -174,13 +171,11 @@ impl Transport {
     /// call): over HTTP/1 it hands the browser a few calls beyond its connections, which it
     /// sends the moment one frees, while the server still sees no more than "Parallel calls".
     pub fn learn_protocol(&self, protocol: &str) {
+        let before = self.parallelism();
         *self.protocol.borrow_mut() = protocol.to_string();
-        let handed = retry::calls_handed_to_browser(self.parallelism, protocol);
-        let more = handed.saturating_sub(self.handed.get());
-        if more > 0 {
-            self.limit.add_permits(more);
-            self.handed.set(handed);
-        }
+        // A semaphore's permits only grow: a protocol learnt again never takes slots back.
+        self.limit
+            .add_permits(self.parallelism().saturating_sub(before));
     }
 
     pub fn user(&self) -> &str {

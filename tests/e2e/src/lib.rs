@@ -192,19 +192,33 @@ impl Harness {
 
     /// Waits until the element's text contains `needle`; returns the whole text.
     pub async fn wait_text(&self, css: &str, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
+        self.text_within(css, needle, Duration::from_secs(60))
+            .await
+            .unwrap_or_else(|last| {
+                panic!("timed out waiting for {needle:?} in {css}; last text: {last:?}")
+            })
+    }
+
+    /// The element's whole text once it contains `needle`, or the last text seen when
+    /// `within` passed first.
+    pub async fn text_within(
+        &self,
+        css: &str,
+        needle: &str,
+        within: Duration,
+    ) -> Result<String, String> {
+        let deadline = Instant::now() + within;
         let mut last = String::new();
         loop {
             if let Ok(found) = self.browser.find(Locator::Css(css)).await {
                 last = found.text().await.unwrap_or_default();
                 if last.contains(needle) {
-                    return last;
+                    return Ok(last);
                 }
             }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {needle:?} in {css}; last text: {last:?}"
-            );
+            if Instant::now() >= deadline {
+                return Err(last);
+            }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
     }

@@ -651,19 +651,15 @@ async fn single_file_build_is_self_contained_and_connects() {
 async fn fallback_words(s: &Harness, url: &str) -> String {
     for _ in 0..3 {
         s.browser.goto(url).await.unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while std::time::Instant::now() < deadline {
-            let found = s
-                .browser
-                .find(fantoccini::Locator::Css("#al-collector-fallback"))
-                .await;
-            if let Ok(element) = found {
-                let text = element.text().await.unwrap_or_default();
-                if text.contains("could not start") {
-                    return text;
-                }
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        let words = s
+            .text_within(
+                "#al-collector-fallback",
+                "could not start",
+                std::time::Duration::from_secs(20),
+            )
+            .await;
+        if let Ok(words) = words {
+            return words;
         }
     }
     panic!("{url} showed no \"could not start\" words after three loads");
