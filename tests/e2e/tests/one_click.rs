@@ -77,11 +77,17 @@ async fn the_size_guard_stops_and_asks_and_retry_collects_the_rest() {
         .filter(|(_, why)| why.contains("Stopped at the size you set"))
         .collect();
     let held_shas: BTreeSet<String> = held.iter().map(|f| f.0.clone()).collect();
-    // The missing blob was held back too: it was never tried.
-    assert_eq!(
-        held_shas,
-        selected.difference(&carts).cloned().collect(),
-        "every file held back is listed with the reason"
+    // Every file not in the zip is listed: each downloadable one as held back by the guard.
+    // The missing blob is held back too unless its call had already started when the guard
+    // tripped (up to ten calls are handed to the browser at once); then it is listed as
+    // missing.
+    let listed: BTreeSet<String> = failures(&manifest).into_iter().map(|f| f.0).collect();
+    let outside: BTreeSet<String> = selected.difference(&carts).cloned().collect();
+    assert_eq!(listed, outside, "every file not in the zip is listed");
+    let downloadable_outside: BTreeSet<String> = expected.difference(&carts).cloned().collect();
+    assert!(
+        downloadable_outside.is_subset(&held_shas) && held_shas.is_subset(&outside),
+        "every file held back is listed with the reason: {held_shas:?}"
     );
 
     s.click_button("Retry failed").await;
