@@ -8,6 +8,7 @@ pub mod frame;
 pub mod http;
 pub mod js;
 pub mod key_store;
+pub mod near_view;
 pub mod save;
 pub mod scratch;
 pub mod search;

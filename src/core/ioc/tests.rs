@@ -262,6 +262,78 @@ fn text_and_verdict_filters() {
     .matches(ioc));
 }
 
+/// The text is searched for once over every value; what it finds is what value-by-value
+/// matching finds: repeats, overlaps, a value ending where the next begins, text whose
+/// lowercase is longer than it, and a filter holding the separator between values.
+#[test]
+fn text_found_in_one_pass_equals_value_by_value_matching() {
+    let tricky = [
+        "aaa",
+        "aab",
+        "baa",
+        "a",
+        "",
+        "İstanbul.example",
+        "ISTANBUL.example",
+        "x\0y",
+        "y",
+        "x",
+        "evil.com",
+        "sub.evil.com",
+        "evil.co",
+        "ﬁle.example",
+        "Straße.de",
+        "strasse.de",
+    ];
+    let rows: Vec<Value> = tricky
+        .iter()
+        .map(|v| json!([v, "info", false, "TLP:CLEAR"]))
+        .collect();
+    let mut set = IocSet::new();
+    set.add_summary(
+        "S1",
+        &summary(json!({"tags": {"ioc": {"network.static.domain": rows, "network.port": [["443", "info", false, ""]]}}, "map": {}})),
+    );
+    set.add_ontology("S1", &parse_ontology(&ontology_ndjson()).unwrap());
+    let needles = [
+        "a", "aa", "aaa", "ab", "ba", "İ", "i̇", "istanbul", "x\0", "\0y", "\0", "evil.c", "ss",
+        "ß", "file", "ﬁ", "PORT", "443", " EVIL ", "zzz", "",
+    ];
+    let mut found_any = 0;
+    for needle in needles {
+        let filter = Filter {
+            text: needle.to_string(),
+            hide_safelisted: false,
+            ..Filter::default()
+        };
+        for (tag_type, total, ids) in set.visible_id_groups(&filter) {
+            let everything = Filter {
+                hide_safelisted: false,
+                ..Filter::default()
+            };
+            let by_value: Vec<&str> = set
+                .groups(&everything)
+                .into_iter()
+                .find(|g| g.tag_type == tag_type)
+                .map(|g| g.iocs)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|i| filter.matches(i))
+                .map(|i| i.value.as_str())
+                .collect();
+            let one_pass: Vec<&str> = ids
+                .iter()
+                .map(|&id| set.by_id(id).unwrap().value.as_str())
+                .collect();
+            assert_eq!(one_pass, by_value, "{needle:?} in {tag_type}");
+            assert_eq!(total, set.count(tag_type));
+            assert_eq!(set.visible_ids(tag_type, &filter), ids);
+            found_any += ids.len();
+        }
+    }
+    assert!(found_any > 0);
+}
+
 #[test]
 fn groups_follow_al_type_order_then_alphabetical() {
     let set = collected();

@@ -1,7 +1,9 @@
 //! One tag type: a header with its count and copy button, then its values as a windowed
 //! table: every value is reachable by scrolling, but only the rows in view (and a few either
-//! side) are in the page, so a group of 50,000 draws as fast as one of 50. Values are server
-//! strings from malware: text nodes only.
+//! side) are in the page, so a group of 50,000 draws as fast as one of 50; and a group a
+//! screen or more away from the viewport draws none, only the space they take, so a filter
+//! redraws the groups in sight, not every group. Values are server strings from malware:
+//! text nodes only.
 
 use leptos::prelude::*;
 
@@ -31,12 +33,12 @@ pub struct GroupView {
 }
 
 pub fn views(set: &IocSet, filter: &Filter) -> Vec<GroupView> {
-    set.tag_types()
+    set.visible_id_groups(filter)
         .into_iter()
-        .map(|t| GroupView {
-            tag_type: t.to_string(),
-            total: set.count(t),
-            ids: set.visible_ids(t, filter),
+        .map(|(tag_type, total, ids)| GroupView {
+            tag_type: tag_type.to_string(),
+            total,
+            ids,
         })
         .collect()
 }
@@ -53,6 +55,9 @@ fn window(scroll_top: f64, len: usize) -> (usize, usize) {
 pub fn GroupBox(tag_type: String) -> impl IntoView {
     let ctx = expect_context::<Shared>();
     let scroll_top = RwSignal::new(0.0f64);
+    let section = NodeRef::<leptos::html::Section>::new();
+    let near = RwSignal::new(false);
+    crate::web::near_view::track(section, near);
     let t = tag_type.clone();
     let counts = Memo::new(move |_| {
         ctx.groups.with(|gs| {
@@ -70,6 +75,9 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
             let Some(g) = gs.iter().find(|g| g.tag_type == t) else {
                 return (0, 0, Vec::new());
             };
+            if !near.get() {
+                return (0, g.ids.len(), Vec::new());
+            }
             let (first, end) = window(scroll_top.get(), g.ids.len());
             (first, g.ids.len() - end, g.ids[first..end].to_vec())
         });
@@ -100,7 +108,7 @@ pub fn GroupBox(tag_type: String) -> impl IntoView {
         scroll_top.set(top as f64);
     };
     view! {
-        <section class="group" aria-label=tag_type.clone()>
+        <section class="group" aria-label=tag_type.clone() node_ref=section>
             <header>
                 <h3>{tag_type.clone()}</h3>
                 <span class="count">{count_words}</span>

@@ -267,6 +267,31 @@ impl Harness {
             .map(|n| n as usize)
     }
 
+    /// Scrolls to each group of the IoC view in turn, as an analyst would (a group draws its
+    /// rows only near the screen), waits until it has drawn them, and returns `per_group`
+    /// evaluated with the group's section as `g`, one value per group, top to bottom.
+    pub async fn each_ioc_group(&self, per_group: &str) -> Vec<Value> {
+        let found = self
+            .js_async(&format!(
+                "(async () => {{\
+                   const out = [];\
+                   for (const g of document.querySelectorAll('#panel-iocs section.group')) {{\
+                     g.scrollIntoView();\
+                     for (let k = 0; k < 300 && g.querySelector('.rows') && !g.querySelector('tbody tr:not(.spacer)'); k++)\
+                       await new Promise(r => requestAnimationFrame(r));\
+                     out.push(((g) => {{ {per_group} }})(g));\
+                   }}\
+                   window.scrollTo(0, 0);\
+                   done(out);\
+                 }})().catch(e => done(String(e)));"
+            ))
+            .await;
+        match found {
+            Value::Array(values) => values,
+            other => panic!("the IoC groups could not be read: {other}"),
+        }
+    }
+
     /// Every sha256 and SID link in `panel` leads to its page in the Assemblyline UI (the
     /// mock's origin: the page's own), in a new tab with no handle back; returns how many file
     /// and submission links there are.

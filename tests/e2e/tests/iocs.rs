@@ -143,16 +143,15 @@ async fn exported_json_equals_the_seed_algorithm_for_summary_and_ontology() {
     );
     // Each value pivots to Assemblyline's result search for exactly that tag.
     let pivots = s
-        .js(
-            "return [...document.querySelectorAll('#panel-iocs section.group')].map(g => {\
-               const row = g.querySelector('tbody tr:not(.spacer)');\
-               return [g.getAttribute('aria-label'), row.querySelector('td.value').textContent,\
-                       row.querySelector('a.pivot').href];\
-             });",
+        .each_ioc_group(
+            "const row = g.querySelector('tbody tr:not(.spacer)');\
+             return [g.getAttribute('aria-label'), row.querySelector('td.value').textContent,\
+                     row.querySelector('a.pivot').href];",
         )
         .await;
     let origin = s.server.url().trim_end_matches('/').to_string();
-    for p in pivots.as_array().unwrap() {
+    assert!(!pivots.is_empty());
+    for p in &pivots {
         let (tag_type, value, href) = (
             p[0].as_str().unwrap(),
             p[1].as_str().unwrap(),
@@ -424,13 +423,16 @@ async fn two_thousand_submissions_load_completely_and_export_the_seed_result() {
         .clone();
     std::fs::remove_file(&file).unwrap();
     s.js("window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective));").await;
-    let rows = "[...document.querySelectorAll('.group')].find(g => g.getAttribute('aria-label') === 'network.dynamic.domain').querySelector('.rows')";
-    s.js(&format!("const r = {rows}; r.scrollTop = r.scrollHeight;"))
-        .await;
+    let group = "[...document.querySelectorAll('.group')].find(g => g.getAttribute('aria-label') === 'network.dynamic.domain')";
+    let rows = format!("{group}.querySelector('.rows')");
+    s.js(&format!(
+        "{group}.scrollIntoView(); const r = {rows}; r.scrollTop = r.scrollHeight;"
+    ))
+    .await;
     let mut drawn = Value::Null;
     for _ in 0..100 {
         drawn = s
-            .js(&format!("const v = {rows}.querySelectorAll('td.value'); return v[v.length - 1].textContent;"))
+            .js(&format!("const v = {rows}.querySelectorAll('td.value'); return v.length ? v[v.length - 1].textContent : null;"))
             .await;
         if drawn == last {
             break;
@@ -446,6 +448,34 @@ async fn two_thousand_submissions_load_completely_and_export_the_seed_result() {
     assert!(
         drawn_rows.as_u64().unwrap() < 100,
         "only the rows in view are drawn: {drawn_rows}"
+    );
+    // A group a screen or more from the viewport draws no rows, only the space they take: a
+    // filter then redraws what the analyst can see (the group above drew its rows when it was
+    // scrolled to).
+    s.js("window.scrollTo(0, 0)").await;
+    let far_rows = "const h = innerHeight;\
+        return [...document.querySelectorAll('#panel-iocs section.group')]\
+          .filter(g => { const r = g.getBoundingClientRect(); return r.top > 2.5 * h || r.bottom < -1.5 * h; })\
+          .map(g => g.querySelectorAll('tbody tr:not(.spacer)').length);";
+    let mut far = Value::Null;
+    for _ in 0..50 {
+        far = s.js(far_rows).await;
+        if far.as_array().unwrap().iter().all(|n| n == 0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    println!(
+        "rows drawn by groups far from the screen: {far}; groups' tops: {}",
+        s.js("return [...document.querySelectorAll('#panel-iocs section.group')].map(g => g.getBoundingClientRect().top | 0)").await
+    );
+    assert!(
+        !far.as_array().unwrap().is_empty(),
+        "the view has groups far from the screen"
+    );
+    assert!(
+        far.as_array().unwrap().iter().all(|n| n == 0),
+        "groups far from the screen draw no rows: {far}"
     );
     assert_eq!(s.js("return window.__csp").await, Value::Array(vec![]));
 

@@ -31,14 +31,16 @@ async fn show_iocs(s: &Harness, sids: &[&str], query: &str, source: &str) -> Str
 
 /// The cells of the IoC row whose value is `value`, or None when it is not shown.
 async fn ioc_row(s: &Harness, value: &str) -> Option<Vec<String>> {
-    let cells = s
-        .js(&format!(
-            "const row = [...document.querySelectorAll('table.iocs tr')]\
+    // Every group is scrolled to: a group draws its rows only near the screen.
+    let found = s
+        .each_ioc_group(&format!(
+            "const row = [...g.querySelectorAll('table.iocs tr')]\
                .find(r => r.querySelector('td.value') && r.querySelector('td.value').textContent === {});\
              return row ? [...row.querySelectorAll('td')].map(td => td.textContent) : null",
             json!(value)
         ))
         .await;
+    let cells = found.into_iter().find(|cells| !cells.is_null())?;
     cells.as_array().map(|cells| {
         cells
             .iter()
