@@ -9,7 +9,7 @@ use std::path::Path;
 use al_e2e::mock_al::{self, Config, Dataset};
 use al_e2e::{user, Harness};
 use fantoccini::Locator;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 type Collected = BTreeMap<String, BTreeSet<String>>;
 
@@ -181,11 +181,16 @@ async fn exported_json_equals_the_seed_algorithm_for_summary_and_ontology() {
     assert!(notes.contains("Submission bad: not found"), "{notes}");
 
     // A hostile value is shown as text and runs nothing.
-    let xss = format!(
-        "//td[contains(@class,'value') and .='{}']",
-        mock_al::XSS_URI
+    let shown = s
+        .each_ioc_group(&format!(
+            "return [...g.querySelectorAll('td.value')].some(td => td.textContent === {});",
+            json!(mock_al::XSS_URI)
+        ))
+        .await;
+    assert!(
+        shown.contains(&Value::Bool(true)),
+        "the hostile value is shown: {shown:?}"
     );
-    s.wait_for(Locator::XPath(&xss)).await;
     let scripts = s
         .browser
         .execute(
