@@ -333,19 +333,12 @@ impl IocSet {
     /// Every type in AL's order, each with the values the filter lets through. A type whose
     /// values are all hidden is still listed, so the view can say how many it hides.
     pub fn groups(&self, filter: &Filter) -> Vec<Group<'_>> {
-        let hits = self.text_hits(filter);
-        self.tag_types()
+        self.visible_id_groups(filter)
             .into_iter()
-            .map(|tag_type| {
-                let iocs = self
-                    .visible_slots(tag_type, filter, &hits)
-                    .map(|at| &self.entries[at].ioc)
-                    .collect();
-                Group {
-                    tag_type,
-                    total: self.types[tag_type].len(),
-                    iocs,
-                }
+            .map(|(tag_type, total, ids)| Group {
+                tag_type,
+                total,
+                iocs: ids.into_iter().filter_map(|id| self.by_id(id)).collect(),
             })
             .collect()
     }
