@@ -171,6 +171,9 @@ pub struct Collection {
     failures_version: u64,
     /// Submissions with a note, counted as notes are set.
     noted: usize,
+    /// Bumped whenever a note is added, changed or cleared, so a view redraws the notes only
+    /// then, not at every tree.
+    notes_version: u64,
     /// Files whose download was the cART Assemblyline stores, byte for byte.
     stored_as_cart: BTreeSet<String>,
     /// Files a previous run collected (`skip_collected`), and how many of them qualified.
@@ -196,6 +199,7 @@ impl Collection {
             downloads: None,
             failures_version: 0,
             noted: 0,
+            notes_version: 0,
             stored_as_cart: BTreeSet::new(),
             skip: BTreeSet::new(),
             skipped: 0,
@@ -305,6 +309,11 @@ impl Collection {
         self.noted
     }
 
+    /// Changes whenever `notes` may have; O(1).
+    pub fn notes_version(&self) -> u64 {
+        self.notes_version
+    }
+
     /// The download of `sha256` was the cART Assemblyline stores, not one it made.
     pub fn mark_stored_as_cart(&mut self, sha256: &str) {
         self.stored_as_cart.insert(sha256.to_string());
@@ -400,7 +409,11 @@ impl Collection {
 
     fn set_note(&mut self, i: usize, note: Option<SubmissionNote>) {
         if let Some(s) = self.subs.get_mut(i) {
+            if s.note == note {
+                return;
+            }
             self.noted = self.noted + usize::from(note.is_some()) - usize::from(s.note.is_some());
+            self.notes_version += 1;
             s.note = note;
         }
     }

@@ -151,6 +151,8 @@ fn run(seed: u64, events: usize) {
     let mut flying_trees: Vec<String> = Vec::new();
     let mut flying_files: Vec<DownloadJob> = Vec::new();
     let mut verified: Vec<String> = Vec::new();
+    // The notes as last seen, and their version: a view redraws them only when it moves.
+    let mut seen_notes = (c.notes(), c.notes_version());
     for step in 0..events {
         match rng.below(14) {
             0 | 1 if next_hit < subs => {
@@ -212,6 +214,13 @@ fn run(seed: u64, events: usize) {
             _ => {}
         }
         check(&c, &trees, seed, step);
+        let notes = c.notes();
+        assert_eq!(
+            notes != seen_notes.0,
+            c.notes_version() != seen_notes.1,
+            "the notes' version moves exactly when the notes change (seed {seed}, step {step})"
+        );
+        seen_notes = (notes, c.notes_version());
     }
 }
 

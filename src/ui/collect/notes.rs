@@ -12,11 +12,11 @@ const OPEN_UP_TO: usize = 5;
 /// classification, still running, records missing, deleted), expandable to one line each.
 #[component]
 pub fn SubmissionNotes(live: LiveBoard) -> impl IntoView {
-    // Rebuilt when a note is added or another tree lands (a reloaded tree may change one).
+    // Rebuilt only when a note is added, changed or cleared: not at every tree of a run.
     let key = Memo::new(move |_| {
         live.with(|b| {
             let c = &b.collection;
-            (c.notes_count(), c.totals().submissions_scanned)
+            (c.notes_count(), c.notes_version())
         })
     });
     let notes = Memo::new(move |_| {
