@@ -151,25 +151,17 @@ impl Group<'_> {
 const END: char = '\0';
 
 /// Which values hold a filter's text (lowercased, `needle`).
-enum TextHits {
-    /// Blank text: every value.
-    All { needle: String },
-    /// By entry.
-    Some { needle: String, values: Vec<bool> },
+struct TextHits {
+    needle: String,
+    /// By entry; None for blank text, which every value holds.
+    values: Option<Vec<bool>>,
 }
 
 impl TextHits {
-    fn needle(&self) -> &str {
-        match self {
-            TextHits::All { needle } | TextHits::Some { needle, .. } => needle,
-        }
-    }
-
     fn value(&self, at: usize) -> bool {
-        match self {
-            TextHits::All { .. } => true,
-            TextHits::Some { values, .. } => values.get(at).copied().unwrap_or(false),
-        }
+        self.values
+            .as_ref()
+            .is_none_or(|values| values.get(at).copied().unwrap_or(false))
     }
 }
 
@@ -395,7 +387,10 @@ impl IocSet {
     fn text_hits(&self, filter: &Filter) -> TextHits {
         let needle = filter.text.trim().to_lowercase();
         if needle.is_empty() {
-            return TextHits::All { needle };
+            return TextHits {
+                needle,
+                values: None,
+            };
         }
         let mut values = vec![false; self.entries.len()];
         if needle.contains(END) {
@@ -410,7 +405,10 @@ impl IocSet {
                 values[i] = true;
             }
         }
-        TextHits::Some { needle, values }
+        TextHits {
+            needle,
+            values: Some(values),
+        }
     }
 
     fn lowered_text(&self, i: usize) -> &str {
@@ -429,7 +427,7 @@ impl IocSet {
         filter: &'s Filter,
         hits: &'s TextHits,
     ) -> impl Iterator<Item = usize> + 's {
-        let type_hit = tag_type.to_lowercase().contains(hits.needle());
+        let type_hit = tag_type.to_lowercase().contains(&hits.needle);
         self.types
             .get(tag_type)
             .into_iter()

@@ -102,19 +102,23 @@ const HANDED_AHEAD: usize = 4;
 /// when the user allows at least that many. Over HTTP/2 and 3 every call handed to the
 /// browser goes out at once: there, exactly `parallelism`.
 pub fn calls_handed_to_browser(parallelism: usize, protocol: &str) -> usize {
-    let http1 = matches!(protocol, "http/1.1" | "http/1.0");
-    if http1 && parallelism >= HTTP1_CONNECTIONS_PER_HOST {
+    if is_http1(protocol) && parallelism >= HTTP1_CONNECTIONS_PER_HOST {
         parallelism + HANDED_AHEAD
     } else {
         parallelism
     }
 }
 
+/// Whether `nextHopProtocol` names HTTP/1, where the browser's connections cap the calls.
+fn is_http1(protocol: &str) -> bool {
+    matches!(protocol, "http/1.1" | "http/1.0")
+}
+
 /// What the Server tab says of the calls once the protocol is known, or None when it is not.
 pub fn calls_words(parallelism: usize, protocol: &str) -> Option<String> {
     let handed = calls_handed_to_browser(parallelism, protocol);
     let name = match protocol {
-        "http/1.1" | "http/1.0" => "HTTP/1.1",
+        _ if is_http1(protocol) => "HTTP/1.1",
         "h2" => "HTTP/2",
         "h3" => "HTTP/3",
         _ => return None,

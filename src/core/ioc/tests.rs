@@ -299,6 +299,10 @@ fn text_found_in_one_pass_equals_value_by_value_matching() {
         "a", "aa", "aaa", "ab", "ba", "İ", "i̇", "istanbul", "x\0", "\0y", "\0", "evil.c", "ss",
         "ß", "file", "ﬁ", "PORT", "443", " EVIL ", "zzz", "",
     ];
+    let everything = set.groups(&Filter {
+        hide_safelisted: false,
+        ..Filter::default()
+    });
     let mut found_any = 0;
     for needle in needles {
         let filter = Filter {
@@ -307,15 +311,10 @@ fn text_found_in_one_pass_equals_value_by_value_matching() {
             ..Filter::default()
         };
         for (tag_type, total, ids) in set.visible_id_groups(&filter) {
-            let everything = Filter {
-                hide_safelisted: false,
-                ..Filter::default()
-            };
-            let by_value: Vec<&str> = set
-                .groups(&everything)
-                .into_iter()
+            let by_value: Vec<&str> = everything
+                .iter()
                 .find(|g| g.tag_type == tag_type)
-                .map(|g| g.iocs)
+                .map(|g| g.iocs.clone())
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|i| filter.matches(i))

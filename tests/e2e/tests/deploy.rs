@@ -644,8 +644,6 @@ async fn single_file_build_is_self_contained_and_connects() {
     let _ = std::fs::remove_dir_all(folder);
 }
 
-/// Opened from disk: dist/index.html cannot run there and says so in words; the single file
-/// runs, and explains that it cannot reach Assemblyline.
 /// The words a page opened from `url` shows when it cannot start. Firefox now and then leaves
 /// a `file://` page unloaded (nothing in it after 20 s); opened again, as a user would.
 async fn fallback_words(s: &Harness, url: &str) -> String {
@@ -665,6 +663,8 @@ async fn fallback_words(s: &Harness, url: &str) -> String {
     panic!("{url} showed no \"could not start\" words after three loads");
 }
 
+/// Opened from disk: dist/index.html cannot run there and says so in words; the single file
+/// runs, and explains that it cannot reach Assemblyline.
 #[tokio::test]
 async fn both_builds_opened_from_disk_show_words() {
     let s = Harness::start_with(Config::default()).await;
