@@ -123,11 +123,12 @@ impl Filter {
     }
 
     fn keeps_flags(&self, ioc: &Ioc) -> bool {
-        !(self.hide_safelisted && ioc.safelisted)
-            && self
-                .verdicts
-                .as_ref()
-                .is_none_or(|v| v.contains(&ioc.verdict))
+        self.keeps(ioc.verdict, ioc.safelisted)
+    }
+
+    fn keeps(&self, verdict: Verdict, safelisted: bool) -> bool {
+        !(self.hide_safelisted && safelisted)
+            && self.verdicts.as_ref().is_none_or(|v| v.contains(&verdict))
     }
 }
 
@@ -431,11 +432,16 @@ impl IocSet {
         self.types
             .get(tag_type)
             .into_iter()
-            .flat_map(|index| index.order.iter())
-            .map(|slot| slot.at)
-            .filter(move |&at| {
-                (type_hit || hits.value(at)) && filter.keeps_flags(&self.entries[at].ioc)
+            .flat_map(|index| {
+                index.shown(|at| {
+                    let ioc = &self.entries[at].ioc;
+                    (ioc.verdict, ioc.safelisted)
+                })
             })
+            .filter(move |s| {
+                (type_hit || hits.value(s.at as usize)) && filter.keeps(s.verdict, s.safelisted)
+            })
+            .map(|s| s.at as usize)
     }
 
     /// All visible values, flattened in display order: what "export what I see" exports.
@@ -462,11 +468,15 @@ impl IocSet {
             Some(&at) => {
                 let entry = &mut self.entries[at];
                 let before = index::rank(&entry.ioc);
+                let flags = (entry.ioc.verdict, entry.ioc.safelisted);
                 entry.ioc.verdict = entry.ioc.verdict.max(s.verdict);
                 // The ontology cannot know the flag (None): it never clears or sets it.
                 if let Some(safelisted) = s.safelisted {
                     entry.ioc.safelisted |= safelisted;
                     entry.ioc.safelist_known = true;
+                }
+                if flags != (entry.ioc.verdict, entry.ioc.safelisted) {
+                    index.changed();
                 }
                 index.reorder(before, &entry.ioc, &entry.key, at);
                 at
@@ -483,6 +493,7 @@ impl IocSet {
                 };
                 let key = ValueKey::new(tag_type, value, self.suffixes.as_deref());
                 index.order.insert(Slot::of(&ioc, &key, at));
+                index.changed();
                 index.by_value.insert(value.to_string(), at);
                 self.entries.push(Entry {
                     ioc,

@@ -4,6 +4,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use super::sort::ValueKey;
 use super::Ioc;
@@ -41,10 +42,23 @@ pub(super) fn rank(ioc: &Ioc) -> Reverse<Verdict> {
     })
 }
 
+/// A value as a filter sees it: its entry and the two flags the filter reads, side by side
+/// so a filter walks one flat list instead of a tree and the entries it points into.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Shown {
+    pub(super) at: u32,
+    pub(super) verdict: Verdict,
+    pub(super) safelisted: bool,
+}
+
 #[derive(Clone, Debug, Default)]
 pub(super) struct TypeIndex {
     pub(super) by_value: HashMap<String, usize>,
     pub(super) order: BTreeSet<Slot>,
+    /// `order` flattened with each value's flags, built on first use after a change: a
+    /// keystroke in the filter then costs a pass over a flat list, while a merge that
+    /// changes the type only drops it. Cleared by `changed`.
+    shown: OnceLock<Vec<Shown>>,
 }
 
 impl TypeIndex {
@@ -59,6 +73,28 @@ impl TypeIndex {
         self.order.remove(&slot);
         slot.rank = new;
         self.order.insert(slot);
+    }
+
+    /// Drops the flattened order: a value was added, or its verdict or safelist flag changed.
+    pub(super) fn changed(&mut self) {
+        self.shown.take();
+    }
+
+    /// The display order with each value's flags; `flags` reads them for an entry.
+    pub(super) fn shown(&self, flags: impl Fn(usize) -> (Verdict, bool)) -> &[Shown] {
+        self.shown.get_or_init(|| {
+            self.order
+                .iter()
+                .map(|slot| {
+                    let (verdict, safelisted) = flags(slot.at);
+                    Shown {
+                        at: slot.at as u32,
+                        verdict,
+                        safelisted,
+                    }
+                })
+                .collect()
+        })
     }
 
     pub(super) fn len(&self) -> usize {

@@ -262,17 +262,21 @@ fn display_cmp(a: (&Ioc, &ValueKey), b: (&Ioc, &ValueKey)) -> Ordering {
 fn incremental(answers: &[&Answer]) -> IocSet {
     let mut set = IocSet::with_suffixes(Some(bundled_suffixes()));
     for answer in answers {
-        match answer {
-            Answer::Summary(sid, summary) => set.add_summary(sid, summary),
-            Answer::Ontology(sid, records) => {
-                // Records arrive one line at a time when streamed.
-                for record in records {
-                    set.add_ontology(sid, std::slice::from_ref(record));
-                }
+        merge(&mut set, answer);
+    }
+    set
+}
+
+fn merge(set: &mut IocSet, answer: &Answer) {
+    match answer {
+        Answer::Summary(sid, summary) => set.add_summary(sid, summary),
+        Answer::Ontology(sid, records) => {
+            // Records arrive one line at a time when streamed.
+            for record in records {
+                set.add_ontology(sid, std::slice::from_ref(record));
             }
         }
     }
-    set
 }
 
 fn everything() -> Filter {
@@ -405,4 +409,37 @@ fn filtered_handles_equal_the_filtered_groups() {
             }
         }
     }
+}
+
+/// The view reads a flattened copy of each type's order (`TypeIndex::shown`): read after
+/// every answer, it must still show each new value and each verdict or safelist change.
+#[test]
+fn a_filter_read_between_answers_sees_every_change() {
+    let mut rng = Rng::new(0xF11_7E25);
+    let answers = random_answers(&mut rng, 300);
+    let mut set = IocSet::with_suffixes(Some(bundled_suffixes()));
+    let flags = Filter {
+        verdicts: Some(BTreeSet::from([Verdict::Suspicious, Verdict::Malicious])),
+        hide_safelisted: true,
+        ..Filter::default()
+    };
+    let mut shown_by_flags = 0;
+    for (n, answer) in answers.iter().enumerate() {
+        merge(&mut set, answer);
+        for (tag_type, total, all) in set.visible_id_groups(&everything()) {
+            assert_eq!(
+                all.len(),
+                total,
+                "after answer {n}: {tag_type} lost a value"
+            );
+            let want: Vec<IocId> = all
+                .into_iter()
+                .filter(|id| flags.matches(set.by_id(*id).unwrap()))
+                .collect();
+            let got = set.visible_ids(tag_type, &flags);
+            assert_eq!(got, want, "after answer {n}: {tag_type} with stale flags");
+            shown_by_flags += got.len();
+        }
+    }
+    assert!(shown_by_flags > 1000, "{shown_by_flags} values checked");
 }

@@ -434,6 +434,7 @@ async fn filter_and_export(
     if profile.is_some() {
         crate::cpu_profile::start(s).await?;
     }
+    s.js(FRAMES).await;
     let filter = respond(
         s,
         "const el = document.getElementById('ioc-filter'); el.value = 'camp7.';\
@@ -442,6 +443,7 @@ async fn filter_and_export(
         hidden,
     )
     .await?;
+    print_frames(s, "the filter").await;
     respond(
         s,
         "const el = document.getElementById('ioc-filter'); el.value = '';\
@@ -481,6 +483,46 @@ async fn filter_and_export(
         ));
     }
     Ok((Some((values, filter)), exports))
+}
+
+/// Records the page's frames longer than 50 ms from now on (`long-animation-frame`), for
+/// `print_frames`: where a slow answer's time went.
+const FRAMES: &str = "window.__frames = [];\
+  new PerformanceObserver(l => window.__frames.push(...l.getEntries().map(e => ({\
+    duration: e.duration,\
+    script: e.scripts.reduce((n, s) => n + s.duration, 0),\
+    render: e.renderStart ? e.styleAndLayoutStart - e.renderStart : 0,\
+    layout: e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0,\
+  })))).observe({type: 'long-animation-frame'});";
+
+/// Prints the long frames `FRAMES` recorded since it ran: their scripts (the page's own work),
+/// the frame's callbacks before style, and style, layout and paint.
+async fn print_frames(s: &Harness, what: &str) {
+    // The observer reports a frame after it ends.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let frames = s.js("return window.__frames ?? []").await;
+    let frames = frames.as_array().cloned().unwrap_or_default();
+    let ms = |f: &serde_json::Value, k: &str| f[k].as_f64().unwrap_or(0.0);
+    let words: Vec<String> = frames
+        .iter()
+        .map(|f| {
+            format!(
+                "{:.0} ms (scripts {:.0}, before style {:.0}, style to paint {:.0})",
+                ms(f, "duration"),
+                ms(f, "script"),
+                ms(f, "render"),
+                ms(f, "layout")
+            )
+        })
+        .collect();
+    println!(
+        "  {what}: frames over 50 ms: {}",
+        if words.is_empty() {
+            "none".to_string()
+        } else {
+            words.join("; ")
+        }
+    );
 }
 
 /// Runs `action`, then returns the ms until the first frame after `effect` held.
