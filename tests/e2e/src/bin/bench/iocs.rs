@@ -59,6 +59,8 @@ struct Figures {
     values: u64,
     /// After the largest load only: values shown, and each filter's ms (`filters`).
     filter: Option<(u64, Vec<f64>)>,
+    /// After the largest load only: each export (`exports`).
+    exports: Vec<(String, f64, f64)>,
 }
 
 pub async fn run() -> Result<(), String> {
@@ -124,9 +126,11 @@ pub async fn run() -> Result<(), String> {
             }
         }
     }
-    configure(addr, json!({"latency_ms": 0})).await;
     let filter_ms = report.last().and_then(|r| r.3.filter.clone());
-    let exports = exports(&s).await?;
+    let exports = report
+        .last()
+        .map(|r| r.3.exports.clone())
+        .unwrap_or_default();
     s.finish().await;
 
     println!("  calls: the search pages, one counting search when capped, each submission's summary and, for Ontology, its ontology too");
@@ -254,12 +258,12 @@ async fn workload(
         .await
         .as_u64()
         .unwrap_or(0);
-    // Right after the load, as an analyst would filter: the browser floor's own fetches
-    // below leave their garbage in the same page.
-    let filter = if filter_after {
-        Some(filters(s).await?)
+    // Right after the load, as an analyst would filter and export: the browser floor's own
+    // fetches below leave their garbage in the same page, for its next task to collect.
+    let (filter, exports) = if filter_after {
+        (Some(filters(s).await?), exports(s).await?)
     } else {
-        None
+        (None, Vec::new())
     };
     let browser_s = browser_floor(s, n, source).await?;
     let (plain, durations, calls) = plain_client(addr, n, source).await?;
@@ -276,6 +280,7 @@ async fn workload(
         heap: watch[2].as_u64().unwrap_or(0),
         values,
         filter,
+        exports,
     })
 }
 
@@ -494,7 +499,7 @@ async fn filters(s: &Harness) -> Result<(u64, Vec<f64>), String> {
     Ok((values, answers))
 }
 
-/// After the last run: each export's time and longest task: [(what, ms, longest task ms)].
+/// After the largest load: each export's time and longest task: [(what, ms, longest task ms)].
 async fn exports(s: &Harness) -> Result<Vec<(String, f64, f64)>, String> {
     let values = s
         .js("return [...document.querySelectorAll('.group .count')].reduce((n, c) => n + parseInt(c.textContent.split(' of ').pop()), 0)")
