@@ -57,10 +57,18 @@ struct Figures {
     latest_probe_ms: f64,
     heap: u64,
     values: u64,
-    /// After the largest load only: values shown, and each filter's ms (`filters`).
-    filter: Option<(u64, Vec<f64>)>,
+    /// After the largest load only (`filters`).
+    filter: Option<FilterFigures>,
     /// After the largest load only: each export (`exports`).
     exports: Vec<(String, f64, f64)>,
+}
+
+/// The filter typed after the largest load: each answer's ms, sorted, and the lines that say
+/// where its time went, printed after the table.
+#[derive(Clone)]
+struct FilterFigures {
+    answers: Vec<f64>,
+    lines: Vec<String>,
 }
 
 pub async fn run() -> Result<(), String> {
@@ -133,6 +141,11 @@ pub async fn run() -> Result<(), String> {
         .unwrap_or_default();
     s.finish().await;
 
+    if let Some(f) = &filter_ms {
+        for line in &f.lines {
+            println!("  {line}");
+        }
+    }
     println!("  calls: the search pages, one counting search when capped, each submission's summary and, for Ontology, its ontology too");
     println!("  browser: the per-submission calls alone, by plain fetch in the page ({PARALLEL} at a time, bodies read as text, nothing merged or drawn)");
     println!("  bound: calls × median call (plain client) ÷ {PARALLEL}; probe: the latest a 50 ms timer fired during the run");
@@ -166,7 +179,8 @@ pub async fn run() -> Result<(), String> {
         "  [{}] no probe waits more than {PROBE_TARGET_MS} ms: at most {probe:.0} ms",
         mark(probe <= PROBE_TARGET_MS)
     );
-    if let Some((values, answers)) = filter_ms {
+    if let Some(FilterFigures { answers, .. }) = filter_ms {
+        let values = report.last().map_or(0, |r| r.3.values);
         let median = answers[answers.len() / 2];
         let worst = answers.last().copied().unwrap_or(f64::NAN);
         println!(
@@ -261,7 +275,7 @@ async fn workload(
     // Right after the load, as an analyst would filter and export: the browser floor's own
     // fetches below leave their garbage in the same page, for its next task to collect.
     let (filter, exports) = if filter_after {
-        (Some(filters(s).await?), exports(s).await?)
+        (Some(filters(s, values).await?), exports(s, values).await?)
     } else {
         (None, Vec::new())
     };
@@ -443,14 +457,9 @@ async fn call(
     Ok((text, started.elapsed().as_secs_f64() * 1000.0))
 }
 
-/// After the largest load: how long the filter takes to show, typed `FILTER_REPEATS` times
-/// (cleared in between). Returns (values, each filter's ms, sorted).
-async fn filters(s: &Harness) -> Result<(u64, Vec<f64>), String> {
-    let values = s
-        .js("return [...document.querySelectorAll('.group .count')].reduce((n, c) => n + parseInt(c.textContent.split(' of ').pop()), 0)")
-        .await
-        .as_u64()
-        .unwrap_or(0);
+/// After the largest load (`values` shown): how long the filter takes to show, typed
+/// `FILTER_REPEATS` times, cleared in between.
+async fn filters(s: &Harness, values: u64) -> Result<FilterFigures, String> {
     let hidden = "[...document.querySelectorAll('.group .count')].some(c => c.textContent.includes('hidden'))";
     let profile = std::env::var("BENCH_IOC_PROFILE").ok();
     if profile.is_some() {
@@ -464,14 +473,14 @@ async fn filters(s: &Harness) -> Result<(u64, Vec<f64>), String> {
     if let Some(folder) = &profile {
         crate::cpu_profile::stop(s, &format!("{folder}/iocs-filter.cpuprofile")).await?;
     }
-    print_frames(s, "the first filter").await;
+    let mut lines = vec![long_frames(s, "the first filter").await];
     let drawn = s
         .js("return [document.querySelectorAll('.group tbody tr:not(.spacer)').length, document.querySelectorAll('.group tbody *').length, [...document.querySelectorAll('.group tbody *')].reduce((n, e) => n + [...e.attributes].reduce((m, a) => m + a.value.length, 0), 0)]")
         .await;
-    println!(
-        "  the filter took down {before} rows and drew {} ({} elements, {} characters of attributes) in the groups near the screen",
+    lines.push(format!(
+        "the filter took down {before} rows and drew {} ({} elements, {} characters of attributes) in the groups near the screen",
         drawn[0], drawn[1], drawn[2]
-    );
+    ));
     // The same filter typed again after clearing it: one figure is one draw of the page, and
     // the host's speed moves it by tens of milliseconds.
     let cleared = format!("!({hidden})");
@@ -490,22 +499,17 @@ async fn filters(s: &Harness) -> Result<(u64, Vec<f64>), String> {
         .iter()
         .map(|(answer, work)| format!("{answer:.0} ({work:.0})"))
         .collect();
-    println!(
-        "  filtering {values} values, {FILTER_REPEATS} times, ms to the frame after the answer (the page's own work, to its next task): {}",
+    lines.push(format!(
+        "filtering {values} values, {FILTER_REPEATS} times, ms to the frame after the answer (the page's own work, to its next task): {}",
         words.join(", ")
-    );
+    ));
     let mut answers: Vec<f64> = filters.iter().map(|f| f.0).collect();
     answers.sort_by(f64::total_cmp);
-    Ok((values, answers))
+    Ok(FilterFigures { answers, lines })
 }
 
 /// After the largest load: each export's time and longest task: [(what, ms, longest task ms)].
-async fn exports(s: &Harness) -> Result<Vec<(String, f64, f64)>, String> {
-    let values = s
-        .js("return [...document.querySelectorAll('.group .count')].reduce((n, c) => n + parseInt(c.textContent.split(' of ').pop()), 0)")
-        .await
-        .as_u64()
-        .unwrap_or(0);
+async fn exports(s: &Harness, values: u64) -> Result<Vec<(String, f64, f64)>, String> {
     let mut exports = Vec::new();
     // Each export names its own file in the "Saved …" notice.
     let saved = [
@@ -562,18 +566,17 @@ async fn filter_once(s: &Harness, text: &str, effect: &str) -> Result<(f64, f64)
 }
 
 /// Records the page's frames longer than 50 ms from now on (`long-animation-frame`), for
-/// `print_frames`: where a slow answer's time went.
+/// `long_frames`: where a slow answer's time went.
 const FRAMES: &str = "window.__frames = [];\
   new PerformanceObserver(l => window.__frames.push(...l.getEntries().map(e => ({\
     duration: e.duration,\
     script: e.scripts.reduce((n, s) => n + s.duration, 0),\
-    render: e.renderStart ? e.styleAndLayoutStart - e.renderStart : 0,\
-    layout: e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0,\
   })))).observe({type: 'long-animation-frame'});";
 
-/// Prints the long frames `FRAMES` recorded since it ran: their scripts (the page's own work),
-/// the frame's callbacks before style, and style, layout and paint.
-async fn print_frames(s: &Harness, what: &str) {
+/// The long frames `FRAMES` recorded since it ran, in words: each frame's length and the part
+/// of it in scripts (the page's own work); the rest is the browser's (style, layout, paint,
+/// garbage collection).
+async fn long_frames(s: &Harness, what: &str) -> String {
     // The observer reports a frame after it ends.
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let frames = s.js("return window.__frames ?? []").await;
@@ -583,22 +586,20 @@ async fn print_frames(s: &Harness, what: &str) {
         .iter()
         .map(|f| {
             format!(
-                "{:.0} ms (scripts {:.0}, before style {:.0}, style to paint {:.0})",
+                "{:.0} ms (scripts {:.0})",
                 ms(f, "duration"),
-                ms(f, "script"),
-                ms(f, "render"),
-                ms(f, "layout")
+                ms(f, "script")
             )
         })
         .collect();
-    println!(
-        "  {what}: frames over 50 ms: {}",
+    format!(
+        "{what}: frames over 50 ms: {}",
         if words.is_empty() {
             "none".to_string()
         } else {
             words.join("; ")
         }
-    );
+    )
 }
 
 /// Runs `action`, then returns the ms until the first frame after `effect` held.
