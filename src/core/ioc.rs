@@ -35,7 +35,7 @@ mod suffixes;
 #[cfg(test)]
 mod tests;
 
-use index::{Slot, TypeIndex};
+use index::TypeIndex;
 pub use ndjson::OntologyLines;
 use sort::ValueKey;
 #[cfg(test)]
@@ -467,18 +467,14 @@ impl IocSet {
         let at = match index.by_value.get(value) {
             Some(&at) => {
                 let entry = &mut self.entries[at];
-                let before = index::rank(&entry.ioc);
-                let flags = (entry.ioc.verdict, entry.ioc.safelisted);
+                let before = index::flags(&entry.ioc);
                 entry.ioc.verdict = entry.ioc.verdict.max(s.verdict);
                 // The ontology cannot know the flag (None): it never clears or sets it.
                 if let Some(safelisted) = s.safelisted {
                     entry.ioc.safelisted |= safelisted;
                     entry.ioc.safelist_known = true;
                 }
-                if flags != (entry.ioc.verdict, entry.ioc.safelisted) {
-                    index.changed();
-                }
-                index.reorder(before, &entry.ioc, &entry.key, at);
+                index.update(before, &entry.ioc, &entry.key, at);
                 at
             }
             None => {
@@ -492,9 +488,7 @@ impl IocSet {
                     ..Ioc::new(tag_type, value)
                 };
                 let key = ValueKey::new(tag_type, value, self.suffixes.as_deref());
-                index.order.insert(Slot::of(&ioc, &key, at));
-                index.changed();
-                index.by_value.insert(value.to_string(), at);
+                index.add(&ioc, &key, at);
                 self.entries.push(Entry {
                     ioc,
                     key,

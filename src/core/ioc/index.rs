@@ -35,11 +35,19 @@ impl Slot {
 
 /// The verdict the order uses: safelisted values count as safe.
 pub(super) fn rank(ioc: &Ioc) -> Reverse<Verdict> {
-    Reverse(if ioc.safelisted {
-        Verdict::Safe
-    } else {
-        ioc.verdict
-    })
+    rank_of(flags(ioc))
+}
+
+fn rank_of((verdict, safelisted): Flags) -> Reverse<Verdict> {
+    Reverse(if safelisted { Verdict::Safe } else { verdict })
+}
+
+/// What a value's place in the order and the filter's flags depend on: its verdict and
+/// whether it is safelisted.
+pub(super) type Flags = (Verdict, bool);
+
+pub(super) fn flags(ioc: &Ioc) -> Flags {
+    (ioc.verdict, ioc.safelisted)
 }
 
 /// A value as a filter sees it: its entry and the two flags the filter reads, side by side
@@ -54,18 +62,30 @@ pub(super) struct Shown {
 #[derive(Clone, Debug, Default)]
 pub(super) struct TypeIndex {
     pub(super) by_value: HashMap<String, usize>,
-    pub(super) order: BTreeSet<Slot>,
+    order: BTreeSet<Slot>,
     /// `order` flattened with each value's flags, built on first use after a change: a
     /// keystroke in the filter then costs a pass over a flat list, while a merge that
-    /// changes the type only drops it. Cleared by `changed`.
+    /// changes the type only drops it (`add`, `update`).
     shown: OnceLock<Vec<Shown>>,
 }
 
 impl TypeIndex {
-    /// Moves a value whose rank changed from `old` to where `ioc` now belongs.
-    pub(super) fn reorder(&mut self, old: Reverse<Verdict>, ioc: &Ioc, key: &ValueKey, at: usize) {
+    /// A new value, entry `at` of the set.
+    pub(super) fn add(&mut self, ioc: &Ioc, key: &ValueKey, at: usize) {
+        self.order.insert(Slot::of(ioc, key, at));
+        self.by_value.insert(ioc.value.clone(), at);
+        self.shown.take();
+    }
+
+    /// A value merged again, whose flags were `before`: moves it to where `ioc` now belongs
+    /// when its rank changed, and drops the flattened order when a flag did.
+    pub(super) fn update(&mut self, before: Flags, ioc: &Ioc, key: &ValueKey, at: usize) {
+        if before == flags(ioc) {
+            return;
+        }
+        self.shown.take();
         let mut slot = Slot::of(ioc, key, at);
-        let new = slot.rank;
+        let (old, new) = (rank_of(before), slot.rank);
         if old == new {
             return;
         }
@@ -73,11 +93,6 @@ impl TypeIndex {
         self.order.remove(&slot);
         slot.rank = new;
         self.order.insert(slot);
-    }
-
-    /// Drops the flattened order: a value was added, or its verdict or safelist flag changed.
-    pub(super) fn changed(&mut self) {
-        self.shown.take();
     }
 
     /// The display order with each value's flags; `flags` reads them for an entry.
