@@ -48,4 +48,36 @@ impl<T: 'static> Live<T> {
     pub fn shared(&self) -> Shared<T> {
         self.board.get_value()
     }
+
+    /// The same board, redrawn no closer together than `gap_ms`.
+    pub fn every(self, gap_ms: f64) -> Slow<T> {
+        let frame = Trigger::new();
+        self.board
+            .with_value(|b| b.on_frame_every(gap_ms, move || frame.notify()));
+        Slow { live: self, frame }
+    }
+}
+
+/// A board read by a view that costs more to redraw than it tells at every frame: one whose
+/// rows move under the reader while a run goes on. Its redraws leave the page's thread free
+/// for the calls; a run's end still draws it at once (`Shared::draw_now`).
+pub struct Slow<T: 'static> {
+    live: Live<T>,
+    frame: Trigger,
+}
+
+impl<T: 'static> Clone for Slow<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: 'static> Copy for Slow<T> {}
+
+impl<T: 'static> Slow<T> {
+    /// Reads the board and redraws with it, at most once per the gap.
+    pub fn with<R>(&self, read: impl FnOnce(&T) -> R) -> R {
+        self.frame.track();
+        self.live.peek(read)
+    }
 }

@@ -76,11 +76,12 @@ pub async fn next_turn() {
     gloo_timers::future::TimeoutFuture::new(0).await;
 }
 
-/// A value a run changes and a view reads: every change asks for one redraw
-/// (`OncePerFrame`, at most every `REDRAW_MS`). Cheap to clone: clones share the value.
+/// A value a run changes and views read: every change asks each view for one redraw
+/// (`OncePerFrame`, at most every `REDRAW_MS` or the view's own gap). Cheap to clone: clones
+/// share the value.
 pub struct Shared<T> {
     value: Rc<RefCell<T>>,
-    redraw: Rc<RefCell<Option<OncePerFrame>>>,
+    redraws: Rc<RefCell<Vec<OncePerFrame>>>,
     gap_ms: f64,
 }
 
@@ -88,7 +89,7 @@ impl<T> Clone for Shared<T> {
     fn clone(&self) -> Self {
         Shared {
             value: self.value.clone(),
-            redraw: self.redraw.clone(),
+            redraws: self.redraws.clone(),
             gap_ms: self.gap_ms,
         }
     }
@@ -103,22 +104,34 @@ impl<T: 'static> Shared<T> {
     pub fn with_gap(value: T, gap_ms: f64) -> Shared<T> {
         Shared {
             value: Rc::new(RefCell::new(value)),
-            redraw: Rc::new(RefCell::new(None)),
+            redraws: Rc::new(RefCell::new(Vec::new())),
             gap_ms,
         }
     }
 
-    /// The view's redraw, called at most once per frame in which the value changed.
+    /// A view's redraw, called at most once per frame in which the value changed.
     pub fn on_frame(&self, redraw: impl Fn() + 'static) {
-        *self.redraw.borrow_mut() = Some(OncePerFrame::new(self.gap_ms, redraw));
+        self.on_frame_every(self.gap_ms, redraw);
     }
 
-    /// Redraws at once (a run's end), not at the next frame.
+    /// A view's redraw, no closer together than `gap_ms`: for a view that costs more to draw
+    /// than the others.
+    pub fn on_frame_every(&self, gap_ms: f64, redraw: impl Fn() + 'static) {
+        self.redraws
+            .borrow_mut()
+            .push(OncePerFrame::new(gap_ms, redraw));
+    }
+
+    /// Redraws every view at once (a run's end), not at the next frame.
     pub fn draw_now(&self) {
-        let redraw = self.redraw.borrow().clone();
-        if let Some(redraw) = redraw {
+        for redraw in self.redraws() {
             redraw.now();
         }
+    }
+
+    /// Cloned out, so a redraw may read or change the value.
+    fn redraws(&self) -> Vec<OncePerFrame> {
+        self.redraws.borrow().clone()
     }
 
     pub fn with<R>(&self, read: impl FnOnce(&T) -> R) -> R {
@@ -128,8 +141,7 @@ impl<T: 'static> Shared<T> {
     /// Changes the value; the view hears of it at the next redraw.
     pub fn update<R>(&self, change: impl FnOnce(&mut T) -> R) -> R {
         let out = change(&mut self.value.borrow_mut());
-        let redraw = self.redraw.borrow().clone();
-        if let Some(redraw) = redraw {
+        for redraw in self.redraws() {
             redraw.request();
         }
         out

@@ -27,6 +27,8 @@ use std::process::ExitCode;
 mod browse;
 #[path = "bench/cpu_profile.rs"]
 mod cpu_profile;
+#[path = "bench/h2.rs"]
+mod h2;
 #[path = "bench/iocs.rs"]
 mod iocs;
 #[path = "bench/memory.rs"]

@@ -14,7 +14,7 @@ use al_e2e::mock_al::Config;
 use al_e2e::Harness;
 
 use super::{
-    connect_and_open_collect, finished_zip, js, progress_text, run_seed, secs, thousands, verdict,
+    connect_and_open_collect, h2, finished_zip, js, progress_text, run_seed, secs, thousands, verdict,
     Opts, Zip, MIB,
 };
 
@@ -136,12 +136,30 @@ async fn wait_for_zip(s: &Harness, started: Instant) -> Result<std::path::PathBu
 }
 
 /// One page run: `one_click` clicks Collect zip; otherwise Find files, then Download zip once
-/// the scan is complete.
-async fn page_run(s: &Harness, one_click: bool) -> Result<PageFigures, String> {
+/// the scan is complete. `through` is the HTTP/2 proxy to open the page at, else the mock.
+async fn page_run(
+    s: &Harness,
+    one_click: bool,
+    through: Option<&h2::Proxy>,
+) -> Result<PageFigures, String> {
     for z in al_e2e::mock_control::zips(&s.downloads) {
         let _ = std::fs::remove_file(z);
     }
-    connect_and_open_collect(s, None).await;
+    match through {
+        None => connect_and_open_collect(s, None).await,
+        Some(proxy) => {
+            s.open_at(&proxy.url).await;
+            let protocol = js(
+                s,
+                "return performance.getEntriesByType('navigation')[0].nextHopProtocol",
+            )
+            .await;
+            if protocol != "h2" {
+                return Err(format!("the page came over {protocol}, not HTTP/2"));
+            }
+            s.sign_in("analyst", "Collect files").await;
+        }
+    }
     js(s, PROBES).await;
     // Calls as the server saw them, whichever of the page's threads made them.
     al_e2e::mock_control::reset_stats(s.server.addr).await;
@@ -285,6 +303,21 @@ fn report(label: &str, seed: Duration, page: &PageFigures, seed_files: &BTreeSet
     );
 }
 
+fn report_floor(label: &str, floor: f64, page: &PageFigures) {
+    println!(
+        "  {label:<9} {:>9}  the same {} GET calls in plain fetch(), {PARALLEL} at a time; the page takes {:.2}× that",
+        secs(Duration::from_secs_f64(floor)),
+        thousands(page.gets.len() as u64),
+        page.wall.as_secs_f64() / floor.max(0.001)
+    );
+}
+
+/// With `BENCH_SCALE_H2` (1 by default; 0 skips it), each workload also runs in one click
+/// through nginx over TLS and HTTP/2 (`h2.rs`), as the shipped configurations serve the page.
+fn over_h2() -> bool {
+    std::env::var("BENCH_SCALE_H2").map_or(true, |v| v.trim() != "0")
+}
+
 pub async fn scale(opts: &Opts) -> Result<(), String> {
     for w in workloads()? {
         println!(
@@ -309,17 +342,27 @@ pub async fn scale(opts: &Opts) -> Result<(), String> {
             seed.files.len(),
             thousands(seed.stats.api_calls())
         );
-        let one = page_run(&s, true).await?;
+        let one = page_run(&s, true, None).await?;
         report("one click", seed.wall, &one, &seed.files);
-        let two = page_run(&s, false).await?;
+        let two = page_run(&s, false, None).await?;
         report("two steps", seed.wall, &two, &seed.files);
         let floor = browser_floor(&s, &one.gets).await?;
-        println!(
-            "  browser   {:>9}  the same {} GET calls in plain fetch(), {PARALLEL} at a time; one click takes {:.2}× that",
-            secs(Duration::from_secs_f64(floor)),
-            thousands(one.gets.len() as u64),
-            one.wall.as_secs_f64() / floor.max(0.001)
-        );
+        report_floor("browser", floor, &one);
+        if over_h2() {
+            let proxy = h2::start(s.server.addr);
+            let h2 = page_run(&s, true, Some(&proxy)).await?;
+            report("HTTP/2", seed.wall, &h2, &seed.files);
+            let floor = browser_floor(&s, &h2.gets).await?;
+            report_floor("browser/2", floor, &h2);
+            let bound = h2.wall.as_secs_f64() / h2.bound().max(0.001);
+            println!(
+                "  over HTTP/2 (one click): {:.0} % in flight, ≥ 90 %: {}; {:.2}× the bound, ≤ 1.25×: {}",
+                100.0 * h2.in_flight() / PARALLEL,
+                verdict(h2.in_flight() >= 0.9 * PARALLEL),
+                bound,
+                verdict(bound <= 1.25)
+            );
+        }
         let target = if w.latency_ms == 0 {
             format!("page ≤ seed: {}", verdict(one.wall <= seed.wall))
         } else {
