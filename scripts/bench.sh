@@ -12,6 +12,7 @@
 #   BENCH_SPEED=1           0 skips the speed part
 #   BENCH_SCALE=200x0.55@20,500x2.2@0,4000x2.2@0,4000x2.2@20   scale workloads:
 #                           submissions x qualifying files per submission @ ms per call (0 skips)
+#   BENCH_SCALE_H2=1        each scale workload also in one click through nginx, TLS and HTTP/2 (0 skips)
 #   BENCH_MEMORY_KEEPER=scratch   memory: hide OPFS so the page keeps zips in memory (Safari-like)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

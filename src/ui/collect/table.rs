@@ -19,10 +19,10 @@ const ROW_PX: usize = 30;
 const OVERSCAN: usize = 10;
 /// Rows visible in the scroll box (its height in the stylesheet is ROW_PX × this).
 const VISIBLE: usize = 20;
-/// The shortest time between two redraws of the rows while a run fills them. Files arrive in
-/// score order's middle, so every redraw moves most drawn rows: at the progress's pace (four a
-/// second) that took a third of the page's thread in a one-second run, time in which no call
-/// could start. Sorting, filtering and scrolling redraw at once.
+/// The shortest time between two redraws of the rows while a run fills them. Files arrive
+/// anywhere in the score order, so each redraw moves most drawn rows and lays them out again:
+/// 30–80 ms at the progress's pace (four a second), in which the page's thread started no
+/// call. Sorting, filtering and scrolling still redraw at once, and a run's end draws at once.
 const REDRAW_MS: f64 = 1000.0;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
