@@ -41,7 +41,6 @@ pub(crate) fn start(mock: std::net::SocketAddr) -> Proxy {
          \x20   listen 127.0.0.1:{port} ssl http2;\n\
          \x20   ssl_certificate {cert};\n\
          \x20   ssl_certificate_key {key};\n\
-         \x20   keepalive_requests 100000;\n\
          \x20   gzip on;\n\
          \x20   gzip_types text/css text/javascript application/javascript application/wasm text/plain;\n\
          \x20   location / {{\n\

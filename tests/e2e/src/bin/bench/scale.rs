@@ -305,7 +305,13 @@ fn report(label: &str, seed: Duration, page: &PageFigures, seed_files: &BTreeSet
     );
 }
 
-fn report_floor(label: &str, floor: f64, page: &PageFigures) {
+/// A floor that failed (plain fetch has no retry: one dropped connection ends it) is said and
+/// the run goes on: the page's own figures stand without it.
+fn report_floor(label: &str, floor: Result<f64, String>, page: &PageFigures) {
+    let floor = match floor {
+        Ok(floor) => floor,
+        Err(why) => return println!("  {label:<9} the browser's own fetches failed: {why}"),
+    };
     println!(
         "  {label:<9} {:>9}  the same {} GET calls in plain fetch(), {PARALLEL} at a time; the page takes {:.2}× that",
         secs(Duration::from_secs_f64(floor)),
@@ -348,13 +354,13 @@ pub async fn scale(opts: &Opts) -> Result<(), String> {
         report("one click", seed.wall, &one, &seed.files);
         let two = page_run(&s, false, None).await?;
         report("two steps", seed.wall, &two, &seed.files);
-        let floor = browser_floor(&s, &one.gets).await?;
+        let floor = browser_floor(&s, &one.gets).await;
         report_floor("browser", floor, &one);
         if over_h2() {
             let proxy = h2::start(s.server.addr);
             let h2 = page_run(&s, true, Some(&proxy)).await?;
             report("HTTP/2", seed.wall, &h2, &seed.files);
-            let floor = browser_floor(&s, &h2.gets).await?;
+            let floor = browser_floor(&s, &h2.gets).await;
             report_floor("browser/2", floor, &h2);
             let bound = h2.wall.as_secs_f64() / h2.bound().max(0.001);
             // At 0 ms the page's own work, not the server, sets the pace: no call-slot target.
