@@ -264,3 +264,46 @@ async fn connect_panel_reports_a_bad_server_url_and_keeps_the_key_out_of_the_pag
     assert!(!window().location().href().unwrap().contains("topsecret"));
     host.remove();
 }
+
+/// One value, two views: the quick one redraws at most once per frame in which the value
+/// changed, the costly one no closer together than its own gap; a run's end draws both at once.
+#[wasm_bindgen_test]
+async fn a_costly_view_redraws_no_closer_than_its_gap_and_at_once_at_the_end() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use al_collector::web::frame::Shared;
+    use al_collector::web::now_ms;
+
+    const GAP_MS: f64 = 400.0;
+    let shared = Shared::with_gap(0u32, 0.0);
+    let (quick, costly) = (Rc::new(Cell::new(0u32)), Rc::new(Cell::new(0u32)));
+    let counter = |drawn: &Rc<Cell<u32>>| {
+        let drawn = drawn.clone();
+        move || drawn.set(drawn.get() + 1)
+    };
+    shared.on_frame(counter(&quick));
+    shared.on_frame_every(GAP_MS, counter(&costly));
+
+    let started = now_ms();
+    for _ in 0..30 {
+        shared.update(|v| *v += 1);
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+    let elapsed = now_ms() - started;
+    assert!(
+        quick.get() >= 10,
+        "the quick view drew {} times in {elapsed:.0} ms of changes",
+        quick.get()
+    );
+    let most = 1 + (elapsed / GAP_MS) as u32;
+    assert!(
+        (1..=most).contains(&costly.get()),
+        "the costly view drew {} times in {elapsed:.0} ms (at most {most})",
+        costly.get()
+    );
+
+    let before = (quick.get(), costly.get());
+    shared.draw_now();
+    assert_eq!((quick.get(), costly.get()), (before.0 + 1, before.1 + 1));
+}
