@@ -124,14 +124,19 @@ impl<T: 'static> Shared<T> {
 
     /// Redraws every view at once (a run's end), not at the next frame.
     pub fn draw_now(&self) {
-        for redraw in self.redraws() {
-            redraw.now();
-        }
+        self.each_redraw(OncePerFrame::now);
     }
 
-    /// Cloned out, so a redraw may read or change the value.
-    fn redraws(&self) -> Vec<OncePerFrame> {
-        self.redraws.borrow().clone()
+    /// Each view's redraw in turn, none borrowed while `act` runs (a redraw may read or change
+    /// the value), and nothing allocated: `update` runs at every event of a run.
+    fn each_redraw(&self, act: impl Fn(&OncePerFrame)) {
+        for at in 0.. {
+            let next = self.redraws.borrow().get(at).cloned();
+            let Some(redraw) = next else {
+                return;
+            };
+            act(&redraw);
+        }
     }
 
     pub fn with<R>(&self, read: impl FnOnce(&T) -> R) -> R {
@@ -141,9 +146,7 @@ impl<T: 'static> Shared<T> {
     /// Changes the value; the view hears of it at the next redraw.
     pub fn update<R>(&self, change: impl FnOnce(&mut T) -> R) -> R {
         let out = change(&mut self.value.borrow_mut());
-        for redraw in self.redraws() {
-            redraw.request();
-        }
+        self.each_redraw(OncePerFrame::request);
         out
     }
 
