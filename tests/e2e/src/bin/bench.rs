@@ -18,7 +18,8 @@
 //! memory part), BENCH_SPEED (1; 0 skips the speed part), BENCH_PARALLEL (8: one more page run
 //! with that "Parallel calls" setting; 0 skips it), BENCH_MEMORY_KEEPER (scratch: the zip goes
 //! through an OPFS scratch file, as in Chromium and Firefox; memory: OPFS hidden from the page,
-//! as in browsers without it), BENCH_PYTHON (the venv's python), AL_DIST (the built page).
+//! as in browsers without it), BENCH_PYTHON (the venv's python), AL_DIST (the built page),
+//! BENCH_PAGE_PROFILE (a folder for the CPU profile of the page part's slowest IoC step).
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -161,10 +161,18 @@ pub async fn page(dist: &Path, values: usize) -> Result<(), String> {
         "filter: type \"zone1\"".into(),
         respond(&s, &set_value("ioc-filter", "zone1"), HIDDEN).await?,
     ));
+    // BENCH_PAGE_PROFILE (a folder): the clear's CPU profile, the slowest of these steps.
+    let profile = std::env::var("BENCH_PAGE_PROFILE").ok();
+    if profile.is_some() {
+        crate::cpu_profile::start(&s).await?;
+    }
     steps.push((
         "filter: clear".into(),
         respond(&s, &set_value("ioc-filter", ""), &format!("!{HIDDEN}")).await?,
     ));
+    if let Some(folder) = &profile {
+        crate::cpu_profile::stop(&s, &format!("{folder}/page-filter-clear.cpuprofile")).await?;
+    }
     steps.push((
         "verdict: Malicious".into(),
         respond(&s, &set_value("ioc-verdict", "malicious"), HIDDEN).await?,
