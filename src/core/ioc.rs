@@ -432,12 +432,7 @@ impl IocSet {
         self.types
             .get(tag_type)
             .into_iter()
-            .flat_map(|index| {
-                index.shown(|at| {
-                    let ioc = &self.entries[at].ioc;
-                    (ioc.verdict, ioc.safelisted)
-                })
-            })
+            .flat_map(|index| index.shown(|at| index::flags(&self.entries[at].ioc)))
             .filter(move |s| {
                 (type_hit || hits.value(s.at as usize)) && filter.keeps(s.verdict, s.safelisted)
             })

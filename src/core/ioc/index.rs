@@ -2,9 +2,9 @@
 //! moving one whose verdict or safelist mark changed costs O(log n), never a re-sort, so
 //! merging a submission costs the same whether 10 or 100,000 values came before it.
 
+use std::cell::OnceCell;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::OnceLock;
 
 use super::sort::ValueKey;
 use super::Ioc;
@@ -66,7 +66,7 @@ pub(super) struct TypeIndex {
     /// `order` flattened with each value's flags, built on first use after a change: a
     /// keystroke in the filter then costs a pass over a flat list, while a merge that
     /// changes the type only drops it (`add`, `update`).
-    shown: OnceLock<Vec<Shown>>,
+    shown: OnceCell<Vec<Shown>>,
 }
 
 impl TypeIndex {
@@ -96,7 +96,7 @@ impl TypeIndex {
     }
 
     /// The display order with each value's flags; `flags` reads them for an entry.
-    pub(super) fn shown(&self, flags: impl Fn(usize) -> (Verdict, bool)) -> &[Shown] {
+    pub(super) fn shown(&self, flags: impl Fn(usize) -> Flags) -> &[Shown] {
         self.shown.get_or_init(|| {
             self.order
                 .iter()

@@ -51,7 +51,8 @@ mod zips;
 
 use browse::{
     alert_text, chrome_downloads, connect_and_open_collect, field_value, finished_zip, js,
-    js_heap_bytes, progress_text, use_blob_download, wasm_bytes, zip_out,
+    js_heap_bytes, progress_text, respond, set_value, use_blob_download, wasm_bytes, zip_out,
+    HIDDEN,
 };
 use memory::memory;
 use report::{list, mb, row, secs, short, thousands, verdict};

@@ -158,3 +158,40 @@ pub(crate) async fn use_blob_download(s: &Harness) -> bool {
     .as_bool()
     .unwrap_or(false)
 }
+
+/// Runs `action` in the page, then waits for `effect` to hold; returns the ms from the action
+/// to the first frame after it held, or an error after 60 s. `action` may read `t0`, the
+/// time it started.
+pub(crate) async fn respond(s: &Harness, action: &str, effect: &str) -> Result<f64, String> {
+    let script = format!(
+        "const done = arguments[arguments.length - 1];\
+         const t0 = performance.now();\
+         (() => {{ {action} }})();\
+         const tick = () => {{\
+           if ({effect}) requestAnimationFrame(() => done(performance.now() - t0));\
+           else if (performance.now() - t0 > 60000) done(null);\
+           else requestAnimationFrame(tick);\
+         }};\
+         tick();"
+    );
+    let v = s
+        .browser
+        .execute_async(&script, vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    v.as_f64()
+        .ok_or_else(|| format!("no effect within 60 s of: {action}"))
+}
+
+/// Sets an input's or select's value as typing or picking would, by its element id.
+pub(crate) fn set_value(id: &str, value: &str) -> String {
+    format!(
+        "const el = document.getElementById('{id}'); el.value = '{value}';\
+         el.dispatchEvent(new Event('input', {{bubbles: true}}));\
+         el.dispatchEvent(new Event('change', {{bubbles: true}}));"
+    )
+}
+
+/// True while the IoC filter hides values: a group's count says "… hidden".
+pub(crate) const HIDDEN: &str =
+    "[...document.querySelectorAll('.group .count')].some(c => c.textContent.includes('hidden'))";

@@ -19,6 +19,8 @@ use al_e2e::mock_control::{configure, request};
 use al_e2e::{user, Harness};
 use serde_json::{json, Value};
 
+use super::{respond, set_value, HIDDEN};
+
 /// The page's default "Parallel calls" (`core::retry::DEFAULT_PARALLELISM`).
 const PARALLEL: usize = 6;
 /// Targets from the issue (figures, not assertions).
@@ -460,7 +462,6 @@ async fn call(
 /// After the largest load (`values` shown): how long the filter takes to show, typed
 /// `FILTER_REPEATS` times, cleared in between.
 async fn filters(s: &Harness, values: u64) -> Result<FilterFigures, String> {
-    let hidden = "[...document.querySelectorAll('.group .count')].some(c => c.textContent.includes('hidden'))";
     let profile = std::env::var("BENCH_IOC_PROFILE").ok();
     if profile.is_some() {
         crate::cpu_profile::start(s).await?;
@@ -469,7 +470,7 @@ async fn filters(s: &Harness, values: u64) -> Result<FilterFigures, String> {
         .js("return document.querySelectorAll('.group tbody tr:not(.spacer)').length")
         .await;
     s.js(FRAMES).await;
-    let mut filters = vec![filter_once(s, "camp7.", hidden).await?];
+    let mut filters = vec![filter_once(s, "camp7.", HIDDEN).await?];
     if let Some(folder) = &profile {
         crate::cpu_profile::stop(s, &format!("{folder}/iocs-filter.cpuprofile")).await?;
     }
@@ -483,13 +484,13 @@ async fn filters(s: &Harness, values: u64) -> Result<FilterFigures, String> {
     ));
     // The same filter typed again after clearing it: one figure is one draw of the page, and
     // the host's speed moves it by tens of milliseconds.
-    let cleared = format!("!({hidden})");
+    let cleared = format!("!({HIDDEN})");
     filter_once(s, "", &cleared).await?;
     for n in 1..FILTER_REPEATS {
         if profile.is_some() && n == 1 {
             crate::cpu_profile::start(s).await?;
         }
-        filters.push(filter_once(s, "camp7.", hidden).await?);
+        filters.push(filter_once(s, "camp7.", HIDDEN).await?);
         if let (Some(folder), 1) = (&profile, n) {
             crate::cpu_profile::stop(s, &format!("{folder}/iocs-filter-again.cpuprofile")).await?;
         }
@@ -546,13 +547,11 @@ async fn filter_once(s: &Harness, text: &str, effect: &str) -> Result<(f64, f64)
     let answer = respond(
         s,
         &format!(
-            "window.__work = null;\
-             const el = document.getElementById('ioc-filter'); el.value = '{text}';\
-             el.dispatchEvent(new Event('input', {{bubbles: true}}));\
-             el.dispatchEvent(new Event('change', {{bubbles: true}}));\
+            "window.__work = null; {}\
              const next = new MessageChannel();\
              next.port1.onmessage = () => window.__work = performance.now() - t0;\
-             next.port2.postMessage(0);"
+             next.port2.postMessage(0);",
+            set_value("ioc-filter", text)
         ),
         effect,
     )
@@ -600,22 +599,4 @@ async fn long_frames(s: &Harness, what: &str) -> String {
             words.join("; ")
         }
     )
-}
-
-/// Runs `action`, then returns the ms until the first frame after `effect` held.
-async fn respond(s: &Harness, action: &str, effect: &str) -> Result<f64, String> {
-    let v = s
-        .js_async(&format!(
-            "const t0 = performance.now();\
-             (() => {{ {action} }})();\
-             const tick = () => {{\
-               if ({effect}) requestAnimationFrame(() => done(performance.now() - t0));\
-               else if (performance.now() - t0 > 25000) done(null);\
-               else requestAnimationFrame(tick);\
-             }};\
-             tick();"
-        ))
-        .await;
-    v.as_f64()
-        .ok_or_else(|| format!("no effect within 25 s of: {action}"))
 }

@@ -8,7 +8,7 @@ use al_e2e::mock_al::{Config, IOC_QUERY};
 use al_e2e::{user, Harness};
 use serde_json::Value;
 
-use super::{js, thousands, verdict};
+use super::{js, respond, set_value, thousands, verdict, HIDDEN};
 
 /// Gzipped wasm + js + css (the worker included): the budget the page must stay within.
 const WEIGHT_TARGET: u64 = 400 * 1000;
@@ -65,41 +65,6 @@ async fn load(s: &Harness) -> Result<(f64, f64), String> {
         _ => Err(format!("no interactive mark: {v}")),
     }
 }
-
-/// Runs `action` in the page, then waits for `effect` to hold; returns the ms from the action
-/// to the first frame after it held, or an error after 60 s.
-async fn respond(s: &Harness, action: &str, effect: &str) -> Result<f64, String> {
-    let script = format!(
-        "const done = arguments[arguments.length - 1];\
-         const t0 = performance.now();\
-         (() => {{ {action} }})();\
-         const tick = () => {{\
-           if ({effect}) requestAnimationFrame(() => done(performance.now() - t0));\
-           else if (performance.now() - t0 > 60000) done(null);\
-           else requestAnimationFrame(tick);\
-         }};\
-         tick();"
-    );
-    let v = s
-        .browser
-        .execute_async(&script, vec![])
-        .await
-        .map_err(|e| e.to_string())?;
-    v.as_f64()
-        .ok_or_else(|| format!("no effect within 60 s of: {action}"))
-}
-
-/// Sets an input's or select's value as typing or picking would, by its element id.
-fn set_value(id: &str, value: &str) -> String {
-    format!(
-        "const el = document.getElementById('{id}'); el.value = '{value}';\
-         el.dispatchEvent(new Event('input', {{bubbles: true}}));\
-         el.dispatchEvent(new Event('change', {{bubbles: true}}));"
-    )
-}
-
-const HIDDEN: &str =
-    "[...document.querySelectorAll('.group .count')].some(c => c.textContent.includes('hidden'))";
 
 pub async fn page(dist: &Path, values: usize) -> Result<(), String> {
     println!();
