@@ -4,7 +4,8 @@
 //! in flight show what the page itself leaves unused.
 //!
 //! The site mirrors what `deploy/nginx/al-collector-proxy.conf` does for speed — `listen … ssl
-//! http2`, a keep-alive pool to the server, responses streamed (`proxy_buffering off`) — with
+//! http2`, one client connection for 100,000 calls, a keep-alive pool to the server, responses
+//! streamed (`proxy_buffering off`) — with
 //! the mock's plain HTTP instead of the TLS and certificate checks a real Assemblyline needs.
 
 use std::path::PathBuf;
@@ -41,6 +42,7 @@ pub(crate) fn start(mock: std::net::SocketAddr) -> Proxy {
          \x20   listen 127.0.0.1:{port} ssl http2;\n\
          \x20   ssl_certificate {cert};\n\
          \x20   ssl_certificate_key {key};\n\
+         \x20   keepalive_requests 100000;\n\
          \x20   gzip on;\n\
          \x20   gzip_types text/css text/javascript application/javascript application/wasm text/plain;\n\
          \x20   location / {{\n\
